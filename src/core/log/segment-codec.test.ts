@@ -1,0 +1,94 @@
+import fc from 'fast-check'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Entry } from './entry.js'
+import { GENESIS_HASH } from './entry.js'
+import { sealEntries } from './entry-chain.js'
+import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
+import { channelId, peerId, type Seq } from './ids.js'
+import { CorruptLogError } from './log-errors.js'
+import { decodeSegment, encodeSegment, type SegmentRecord } from './segment-codec.js'
+
+const CH = channelId('segments')
+let hasher: EntryHasher
+
+beforeAll(async () => {
+  hasher = await loadEntryHasher()
+})
+
+function entries(count: number, start = 0): Entry[] {
+  const drafts = Array.from({ length: count }, (_, i) => ({
+    author: peerId(i % 3 === 0 ? 'alice' : 'bob'),
+    authorSeq: 2 ** 40 + i,
+    payload: new Uint8Array(i % 200).fill(i & 0xff),
+  }))
+  return sealEntries(hasher, CH, { nextSeq: start as Seq, lastHash: GENESIS_HASH }, drafts)
+}
+
+describe('segment codec', () => {
+  it('round-trips entries, authors, large authorSeqs and signatures', () => {
+    const list = entries(300, 17).map((e, i) =>
+      i % 5 === 0 ? { ...e, signature: new Uint8Array(64).fill(i) } : e,
+    )
+    const record = encodeSegment(hasher, list)
+    expect(record).toMatchObject({
+      channel: CH,
+      firstSeq: 17,
+      count: 300,
+      authors: ['alice', 'bob'],
+    })
+    const back = decodeSegment(hasher, record)
+    expect(back).toEqual(list)
+  })
+
+  it('keeps any payload sizes and authorSeqs intact', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ size: fc.integer({ min: 0, max: 5000 }), authorSeq: fc.maxSafeNat() }),
+          {
+            minLength: 1,
+            maxLength: 30,
+          },
+        ),
+        (specs) => {
+          const drafts = specs.map((s, i) => ({
+            author: peerId(`p${i % 4}`),
+            authorSeq: s.authorSeq,
+            payload: new Uint8Array(s.size).fill(i),
+          }))
+          const list = sealEntries(
+            hasher,
+            CH,
+            { nextSeq: 0 as Seq, lastHash: GENESIS_HASH },
+            drafts,
+          )
+          expect(decodeSegment(hasher, encodeSegment(hasher, list))).toEqual(list)
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+
+  it('detects any single flipped byte with CorruptLogError', () => {
+    const record = encodeSegment(hasher, entries(40))
+    for (let i = 0; i < record.data.byteLength; i += 7) {
+      const data = record.data.slice()
+      data[i] = (data[i] as number) ^ 0x01
+      expect(() => decodeSegment(hasher, { ...record, data })).toThrow(CorruptLogError)
+    }
+  })
+
+  it('detects damaged header fields', () => {
+    const record = encodeSegment(hasher, entries(10))
+    const damaged: SegmentRecord[] = [
+      { ...record, firstSeq: record.firstSeq + 1 },
+      { ...record, count: record.count - 1 },
+      { ...record, authors: ['mallory', 'bob'] },
+      { ...record, lastHash: new Uint8Array(32) },
+      { ...record, payloadBytes: record.payloadBytes + 1 },
+      { ...record, format: 99 },
+      { ...record, data: record.data.subarray(0, record.data.byteLength - 1) },
+    ]
+    for (const r of damaged) expect(() => decodeSegment(hasher, r)).toThrow(CorruptLogError)
+  })
+})

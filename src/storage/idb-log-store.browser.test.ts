@@ -1,0 +1,142 @@
+import { deleteDB, openDB } from 'idb'
+import { describe, expect, it } from 'vitest'
+import { server } from 'vitest/browser'
+import { limitSpace } from '../../test/storage-space.js'
+import type { Entry } from '../core/log/entry.js'
+import { GENESIS_HASH } from '../core/log/entry.js'
+import { loadEntryHasher } from '../core/log/entry-hasher.js'
+import { channelId, peerId, type Seq } from '../core/log/ids.js'
+import { defineLogStoreContract } from '../core/log/log-store.contract.js'
+import type { LogStore } from '../core/log/log-store.js'
+import { encodeSegment, type SegmentRecord } from '../core/log/segment-codec.js'
+import { testLogWriter } from '../core/log/test-entries.js'
+import { IdbLogStore } from './idb-log-store.js'
+import { type MeshlogDbSchema, SCHEMA_VERSION, upgradeSchema } from './idb-schema.js'
+
+function uniqueName(): string {
+  return `meshlog-test-${crypto.randomUUID()}`
+}
+
+async function openStore(databaseName: string): Promise<IdbLogStore> {
+  const store = new IdbLogStore({ databaseName })
+  await store.open()
+  return store
+}
+
+defineLogStoreContract({
+  name: `IndexedDB (${server.browser})`,
+  propertyRuns: 40,
+  create: () => openStore(uniqueName()),
+  async reopen(store) {
+    const name = (store as IdbLogStore).databaseName
+    await store.close()
+    return openStore(name)
+  },
+  async corrupt(store, channel, seq) {
+    const db = await openDB<MeshlogDbSchema>((store as IdbLogStore).databaseName)
+    const keys = await db.getAllKeys('segments')
+    const key = keys.filter(([c, first]) => c === channel && first <= seq).pop()
+    if (key === undefined) throw new Error('no segment to corrupt')
+    const record = (await db.get('segments', key)) as SegmentRecord
+    const data = record.data.slice()
+    const middle = data.byteLength >> 1
+    data[middle] = (data[middle] as number) ^ 0x5a
+    await db.put('segments', { ...record, data })
+    db.close()
+  },
+  limitSpace: (_store, freeBytes) => limitSpace(freeBytes),
+  async destroy(store) {
+    await store.close()
+    await deleteDB((store as IdbLogStore).databaseName)
+  },
+})
+
+describe(`IdbLogStore in ${server.browser}`, () => {
+  const CH = channelId('idb-only')
+  const AUTHOR = peerId('author')
+
+  it('group-commits a thousand concurrent one-entry appends into few transactions', async () => {
+    const hasher = await loadEntryHasher()
+    const store = await openStore(uniqueName())
+    try {
+      const w = testLogWriter(hasher, CH, AUTHOR, { nextSeq: 0 as Seq, lastHash: GENESIS_HASH })
+      const singles = Array.from({ length: 1000 }, () => w.next(1, 100))
+      const states = await Promise.all(singles.map((batch) => store.append(CH, batch)))
+      expect(states.map((s) => s.nextSeq)).toEqual(singles.map((_, i) => i + 1))
+      expect(store.metrics().transactions).toBeLessThanOrEqual(3)
+      expect(store.metrics().appendsCommitted).toBe(1000)
+      const back = await store.read(CH, 0 as Seq)
+      expect(back.map((e) => e.authorSeq)).toEqual(singles.map((_, i) => i))
+    } finally {
+      await store.close()
+      await deleteDB(store.databaseName)
+    }
+  })
+
+  it('merges one-entry appends into few segment records', async () => {
+    const hasher = await loadEntryHasher()
+    const store = await openStore(uniqueName())
+    try {
+      const w = testLogWriter(hasher, CH, AUTHOR, { nextSeq: 0 as Seq, lastHash: GENESIS_HASH })
+      for (let i = 0; i < 600; i++) await store.append(CH, w.next(1, 20))
+      const db = await openDB<MeshlogDbSchema>(store.databaseName)
+      const records = await db.count('segments')
+      db.close()
+      expect(records).toBeLessThanOrEqual(3)
+      expect((await store.read(CH, 0 as Seq)).map((e) => e.seq)).toEqual(
+        Array.from({ length: 600 }, (_, i) => i),
+      )
+    } finally {
+      await store.close()
+      await deleteDB(store.databaseName)
+    }
+  })
+
+  it('upgrades a version 1 database, keeping its log', async () => {
+    const hasher = await loadEntryHasher()
+    const name = uniqueName()
+    const entries: Entry[] = testLogWriter(hasher, CH, AUTHOR, {
+      nextSeq: 0 as Seq,
+      lastHash: GENESIS_HASH,
+    }).next(25, 10)
+    const v1 = await openDB<MeshlogDbSchema>(name, 1, {
+      upgrade: (db, oldVersion, _newVersion, tx) => upgradeSchema(db, oldVersion, 1, tx),
+    })
+    await v1.put('segments', encodeSegment(hasher, entries))
+    const last = entries[entries.length - 1] as Entry
+    await v1.put('channels', {
+      channel: CH,
+      firstSeq: 0,
+      nextSeq: 25,
+      lastHash: last.hash,
+      anchored: true,
+      payloadBytes: 250,
+      retention: {},
+    })
+    expect([...v1.objectStoreNames].sort()).toEqual(['channels', 'outbox', 'segments'])
+    v1.close()
+
+    let store: LogStore | undefined
+    try {
+      store = await openStore(name)
+      expect(store.state(CH)).toMatchObject({ nextSeq: 25, payloadBytes: 250 })
+      expect((await store.read(CH, 0 as Seq)).map((e) => e.authorSeq)).toEqual(
+        entries.map((e) => e.authorSeq),
+      )
+      await store.close()
+      const upgraded = await openDB(name)
+      expect(upgraded.version).toBe(SCHEMA_VERSION)
+      expect([...upgraded.objectStoreNames].sort()).toEqual([
+        'author-marks',
+        'channels',
+        'meta',
+        'outbox',
+        'segments',
+      ])
+      upgraded.close()
+    } finally {
+      await store?.close()
+      await deleteDB(name)
+    }
+  })
+})

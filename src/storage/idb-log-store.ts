@@ -1,0 +1,588 @@
+/**
+ * LogStore on IndexedDB, one database per peer slot.
+ *
+ * Entries are stored as packed segments (segment-codec.ts), a record per run
+ * of entries keyed [channel, firstSeq]. Writes go through one queue:
+ * appends waiting together are group-committed in a single strict-durability
+ * transaction (one segment per channel), so a thousand concurrent one-entry
+ * appends cost a few transactions, not a thousand. Each append is checked on
+ * its own first, so a bad batch fails alone. An append resolves only after
+ * `tx.done`; a QuotaExceededError (which may surface only as the
+ * transaction's error) becomes StorageFullError and the previous state stays.
+ *
+ * The committed state of every channel and the list of its segments' first
+ * seqs live in memory (loaded at open), so `state()` is synchronous and a
+ * read knows which records to fetch.
+ */
+import { type IDBPTransaction, openDB } from 'idb'
+import { equals } from 'uint8arrays/equals'
+import { ClosedError } from '../core/errors.js'
+import {
+  applyAppend,
+  applySkipTo,
+  checkReadRange,
+  checkRetentionPolicy,
+  checkTruncate,
+  emptyChannelState,
+  SweepPlan,
+} from '../core/log/channel-state.js'
+import type { Entry } from '../core/log/entry.js'
+import { type EntryHasher, loadEntryHasher } from '../core/log/entry-hasher.js'
+import type { ChannelId, Seq } from '../core/log/ids.js'
+import { CorruptLogError } from '../core/log/log-errors.js'
+import type {
+  ChannelState,
+  LogStore,
+  ReadOptions,
+  RetentionPolicy,
+  SweepResult,
+} from '../core/log/log-store.js'
+import { decodeSegment, encodeSegment, type SegmentRecord } from '../core/log/segment-codec.js'
+import { toStorageError } from './idb-errors.js'
+import {
+  type ChannelRecord,
+  type MeshlogDb,
+  type MeshlogDbSchema,
+  SCHEMA_VERSION,
+  upgradeSchema,
+} from './idb-schema.js'
+import { SegmentIndex } from './segment-index.js'
+
+export interface IdbLogStoreOptions {
+  /** One database per peer slot, e.g. `meshlog-slot-0`. */
+  readonly databaseName: string
+  readonly hasher?: EntryHasher
+  /** Largest segment written, in entries (default 4096). */
+  readonly maxSegmentEntries?: number
+  /** Largest segment written, in payload bytes (default 1 MiB). */
+  readonly maxSegmentBytes?: number
+  /**
+   * A channel's last segment smaller than this many entries (default 256) is
+   * rewritten together with the next append, so one-entry appends do not leave
+   * one record per entry behind.
+   */
+  readonly mergeBelowEntries?: number
+  /** As `mergeBelowEntries`, in payload bytes (default 64 KiB). */
+  readonly mergeBelowBytes?: number
+  /** Most appends committed in one transaction (default 4096). */
+  readonly maxGroupAppends?: number
+}
+
+interface AppendOp {
+  readonly kind: 'append'
+  readonly channel: ChannelId
+  readonly entries: readonly Entry[]
+  resolve(state: ChannelState): void
+  reject(error: unknown): void
+}
+
+interface ExclusiveOp {
+  readonly kind: 'exclusive'
+  run(db: MeshlogDb): Promise<void>
+  resolve(): void
+  reject(error: unknown): void
+}
+
+type WriteOp = AppendOp | ExclusiveOp
+
+export interface IdbLogStoreMetrics {
+  /** Readwrite transactions committed. */
+  readonly transactions: number
+  /** Append calls made durable. */
+  readonly appendsCommitted: number
+  /** Most append calls one transaction carried. */
+  readonly largestGroup: number
+  /** Segment records rewritten to merge a small tail segment. */
+  readonly segmentMerges: number
+}
+type WriteTx = IDBPTransaction<MeshlogDbSchema, ('segments' | 'channels')[], 'readwrite'>
+
+const STRICT = { durability: 'strict' } as const
+const WRITE_REFUSAL_RETRIES = 6
+
+function isWriteRefusal(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'InvalidStateError'
+}
+const READ_WINDOW_SEGMENTS = 64
+
+function toRecord(state: ChannelState): ChannelRecord {
+  return { ...state, lastHash: state.lastHash.slice() }
+}
+
+function fromRecord(record: ChannelRecord): ChannelState {
+  return { ...record, channel: record.channel as ChannelId } as ChannelState
+}
+
+/** Splits entries into segment-sized runs. */
+function chunk(entries: readonly Entry[], maxEntries: number, maxBytes: number): Entry[][] {
+  const runs: Entry[][] = []
+  let run: Entry[] = []
+  let bytes = 0
+  for (const entry of entries) {
+    if (
+      run.length > 0 &&
+      (run.length >= maxEntries || bytes + entry.payload.byteLength > maxBytes)
+    ) {
+      runs.push(run)
+      run = []
+      bytes = 0
+    }
+    run.push(entry)
+    bytes += entry.payload.byteLength
+  }
+  if (run.length > 0) runs.push(run)
+  return runs
+}
+
+export class IdbLogStore implements LogStore {
+  readonly databaseName: string
+  readonly #options: Required<Omit<IdbLogStoreOptions, 'hasher' | 'databaseName'>>
+  #hasher: EntryHasher | undefined
+  #db: MeshlogDb | undefined
+  #opening: Promise<void> | undefined
+  #states = new Map<ChannelId, ChannelState>()
+  #segments = new SegmentIndex()
+  #queue: WriteOp[] = []
+  #draining: Promise<void> | undefined
+  /** Bumped by every commit that deletes segments, so a read racing one retries. */
+  #epoch = 0
+  #metrics = { transactions: 0, appendsCommitted: 0, largestGroup: 0, segmentMerges: 0 }
+
+  constructor(options: IdbLogStoreOptions) {
+    this.databaseName = options.databaseName
+    this.#hasher = options.hasher
+    this.#options = {
+      maxSegmentEntries: options.maxSegmentEntries ?? 4096,
+      maxSegmentBytes: options.maxSegmentBytes ?? 1 << 20,
+      mergeBelowEntries: options.mergeBelowEntries ?? 256,
+      mergeBelowBytes: options.mergeBelowBytes ?? 64 << 10,
+      maxGroupAppends: options.maxGroupAppends ?? 4096,
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.#db !== undefined
+  }
+
+  open(): Promise<void> {
+    this.#opening ??= this.#open().catch((error: unknown) => {
+      this.#opening = undefined
+      throw toStorageError(error, { databaseName: this.databaseName, op: 'open' })
+    })
+    return this.#opening
+  }
+
+  async #open(): Promise<void> {
+    this.#hasher ??= await loadEntryHasher()
+    const db = await openDB<MeshlogDbSchema>(this.databaseName, SCHEMA_VERSION, {
+      upgrade: (upgrading, oldVersion, newVersion, tx) =>
+        upgradeSchema(upgrading, oldVersion, newVersion ?? SCHEMA_VERSION, tx),
+      terminated: () => {
+        this.#db = undefined
+      },
+    })
+    const tx = db.transaction(['channels', 'segments'], 'readonly')
+    const [channels, keys] = await Promise.all([
+      tx.objectStore('channels').getAll(),
+      tx.objectStore('segments').getAllKeys(),
+      tx.done,
+    ])
+    this.#states = new Map(channels.map((r) => [r.channel as ChannelId, fromRecord(r)]))
+    this.#segments = SegmentIndex.fromKeys(keys)
+    this.#db = db
+  }
+
+  async close(): Promise<void> {
+    await this.#opening?.catch(() => undefined)
+    while (this.#draining !== undefined) await this.#draining
+    this.#db?.close()
+    this.#db = undefined
+    this.#opening = undefined
+  }
+
+  metrics(): IdbLogStoreMetrics {
+    return { ...this.#metrics }
+  }
+
+  channels(): ChannelId[] {
+    this.#checkOpen()
+    return [...this.#states.keys()]
+  }
+
+  state(channel: ChannelId): ChannelState {
+    this.#checkOpen()
+    return this.#states.get(channel) ?? emptyChannelState(channel)
+  }
+
+  append(channel: ChannelId, entries: readonly Entry[]): Promise<ChannelState> {
+    return new Promise((resolve, reject) => {
+      this.#checkOpen()
+      this.#enqueue({ kind: 'append', channel, entries, resolve, reject })
+    })
+  }
+
+  async read(channel: ChannelId, from: Seq, to?: Seq, options: ReadOptions = {}): Promise<Entry[]> {
+    for (let attempt = 0; ; attempt++) {
+      const epoch = this.#epoch
+      try {
+        return await this.#read(channel, from, to, options)
+      } catch (error) {
+        // A truncate, skip or sweep committed while we read: read again.
+        if (error instanceof CorruptLogError && epoch !== this.#epoch && attempt < 3) continue
+        throw error
+      }
+    }
+  }
+
+  async #read(
+    channel: ChannelId,
+    from: Seq,
+    to: Seq | undefined,
+    options: ReadOptions,
+  ): Promise<Entry[]> {
+    const db = this.#checkOpen()
+    const hasher = this.#hasher as EntryHasher
+    const state = this.state(channel)
+    let end: number = checkReadRange(state, from, to)
+    if (options.maxEntries !== undefined) end = Math.min(end, from + options.maxEntries)
+    const out: Entry[] = []
+    if (from >= end) return out
+    const firsts = this.#segments.covering(channel, from, end)
+    let bytes = 0
+    let prevLast: Uint8Array | undefined
+    for (let w = 0; w < firsts.length; w += READ_WINDOW_SEGMENTS) {
+      const window = firsts.slice(w, w + READ_WINDOW_SEGMENTS)
+      const range = IDBKeyRange.bound([channel, window[0]], [channel, window[window.length - 1]])
+      const records = await db.getAll('segments', range).catch((error: unknown) => {
+        throw toStorageError(error, { channel, op: 'read' })
+      })
+      if (records.length !== window.length || records.some((r, i) => r.firstSeq !== window[i])) {
+        throw new CorruptLogError(`segments of ${channel} are missing`, {
+          details: { channel, from, end },
+        })
+      }
+      for (const record of records) {
+        if (prevLast !== undefined && !equals(record.prevHash, prevLast)) {
+          throw new CorruptLogError(
+            `segment at seq ${record.firstSeq} does not chain onto the one before`,
+            {
+              details: { channel, firstSeq: record.firstSeq },
+            },
+          )
+        }
+        prevLast = record.lastHash
+        const decoded = decodeSegment(hasher, record)
+        const start = Math.max(from - record.firstSeq, 0)
+        const stop = Math.min(end - record.firstSeq, decoded.length)
+        // Returning a small part of a big record: copy, so the record can be freed.
+        const copy = (stop - start) * 2 < decoded.length
+        for (let i = start; i < stop; i++) {
+          const entry = decoded[i] as Entry
+          bytes += entry.payload.byteLength
+          if (options.maxBytes !== undefined && out.length > 0 && bytes > options.maxBytes)
+            return out
+          out.push(
+            copy ? { ...entry, payload: entry.payload.slice(), hash: entry.hash.slice() } : entry,
+          )
+        }
+      }
+    }
+    return out
+  }
+
+  skipTo(channel: ChannelId, target: Seq, anchorHash?: Uint8Array): Promise<ChannelState> {
+    return this.#exclusive(async (db) => {
+      const before = this.state(channel)
+      const after = applySkipTo(before, target, anchorHash)
+      if (after === before) return before
+      await this.#transact(db, channel, async (tx, work) => {
+        work.push(tx.objectStore('segments').delete(this.#segments.keyRange(channel)))
+        work.push(tx.objectStore('channels').put(toRecord(after)))
+      })
+      this.#segments.replace(channel, [])
+      return this.#settle(channel, after)
+    })
+  }
+
+  truncateAfter(channel: ChannelId, lastKept: number): Promise<ChannelState> {
+    return this.#exclusive(async (db) => {
+      const before = this.state(channel)
+      const end = checkTruncate(before, lastKept)
+      if (end === undefined) return before
+      const firsts = this.#segments.all(channel)
+      const kept = firsts.filter((f) => f < end)
+      const boundary = kept[kept.length - 1]
+      const after = await this.#transact(db, channel, async (tx, work) => {
+        const segments = tx.objectStore('segments')
+        let dropped = 0
+        let lastHash = before.lastHash
+        for (const first of firsts.slice(kept.length)) {
+          const record = await segments.get([channel, first])
+          if (record === undefined)
+            throw new CorruptLogError(`segment ${first} of ${channel} is missing`)
+          if (first === end) lastHash = record.prevHash
+          dropped += record.payloadBytes
+          work.push(segments.delete([channel, first]))
+        }
+        if (boundary !== undefined) {
+          const record = await segments.get([channel, boundary])
+          if (record === undefined)
+            throw new CorruptLogError(`segment ${boundary} of ${channel} is missing`)
+          const entries = decodeSegment(this.#hasher as EntryHasher, record)
+          const keep = entries.slice(0, end - boundary)
+          if (keep.length < entries.length) {
+            const rewritten = encodeSegment(this.#hasher as EntryHasher, keep)
+            dropped += record.payloadBytes - rewritten.payloadBytes
+            work.push(segments.put(rewritten))
+          }
+          lastHash = (keep[keep.length - 1] as Entry).hash
+        }
+        const next = {
+          ...before,
+          nextSeq: end,
+          lastHash,
+          payloadBytes: before.payloadBytes - dropped,
+        }
+        work.push(tx.objectStore('channels').put(toRecord(next)))
+        return next
+      })
+      this.#segments.replace(channel, kept)
+      return this.#settle(channel, after)
+    })
+  }
+
+  setRetention(channel: ChannelId, policy: RetentionPolicy): Promise<ChannelState> {
+    return this.#exclusive(async (db) => {
+      const after = { ...this.state(channel), retention: checkRetentionPolicy(channel, policy) }
+      await this.#transact(db, channel, async (tx, work) => {
+        work.push(tx.objectStore('channels').put(toRecord(after)))
+      })
+      return this.#settle(channel, after)
+    })
+  }
+
+  sweepRetention(channel: ChannelId): Promise<SweepResult> {
+    return this.#exclusive(async (db) => {
+      const before = this.state(channel)
+      const plan = new SweepPlan(before)
+      if (!plan.over) return { evictedEntries: 0, evictedBytes: 0 }
+      const firsts = this.#segments.all(channel)
+      let remaining = firsts
+      const after = await this.#transact(db, channel, async (tx, work) => {
+        const segments = tx.objectStore('segments')
+        for (const first of firsts) {
+          const record = await segments.get([channel, first])
+          if (record === undefined)
+            throw new CorruptLogError(`segment ${first} of ${channel} is missing`)
+          const entries = decodeSegment(this.#hasher as EntryHasher, record)
+          let taken = 0
+          while (taken < entries.length && plan.take((entries[taken] as Entry).payload.byteLength))
+            taken++
+          if (taken === 0) break
+          work.push(segments.delete([channel, first]))
+          remaining = remaining.slice(1)
+          if (taken < entries.length) {
+            const rest = encodeSegment(this.#hasher as EntryHasher, entries.slice(taken))
+            work.push(segments.put(rest))
+            remaining = [rest.firstSeq, ...remaining]
+            break
+          }
+        }
+        const next = {
+          ...before,
+          firstSeq: (before.firstSeq + plan.entries) as Seq,
+          payloadBytes: before.payloadBytes - plan.bytes,
+        }
+        work.push(tx.objectStore('channels').put(toRecord(next)))
+        return next
+      })
+      this.#segments.replace(channel, remaining)
+      this.#settle(channel, after)
+      return { evictedEntries: plan.entries, evictedBytes: plan.bytes }
+    })
+  }
+
+  deleteChannel(channel: ChannelId): Promise<void> {
+    return this.#exclusive(async (db) => {
+      await this.#transact(db, channel, async (tx, work) => {
+        work.push(tx.objectStore('segments').delete(this.#segments.keyRange(channel)))
+        work.push(tx.objectStore('channels').delete(channel))
+      })
+      this.#segments.replace(channel, [])
+      this.#states.delete(channel)
+      this.#epoch += 1
+    })
+  }
+
+  #settle(channel: ChannelId, state: ChannelState): ChannelState {
+    this.#states.set(channel, state)
+    this.#epoch += 1
+    return state
+  }
+
+  /**
+   * Runs `body` in one strict readwrite transaction and waits for it to be
+   * durable. `body` queues its requests' promises on `work`; if it throws, the
+   * transaction is aborted so nothing it queued is written. Firefox refuses
+   * writes for a moment after a quota failure (InvalidStateError, "did not
+   * allow mutations"); such a refusal is retried a few times.
+   */
+  async #transact<T>(
+    db: MeshlogDb,
+    label: string,
+    body: (tx: WriteTx, work: Promise<unknown>[]) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const tx = db.transaction(['segments', 'channels'], 'readwrite', STRICT)
+      const work: Promise<unknown>[] = []
+      let result: T
+      try {
+        result = await body(tx, work)
+      } catch (error) {
+        try {
+          tx.abort()
+        } catch {
+          // already finished or aborted
+        }
+        await Promise.allSettled([...work, tx.done])
+        if (isWriteRefusal(error) && attempt < WRITE_REFUSAL_RETRIES) {
+          await new Promise((resolve) => setTimeout(resolve, 20 * attempt))
+          continue
+        }
+        throw toStorageError(error, { channel: label })
+      }
+      try {
+        await Promise.all([...work, tx.done])
+      } catch (error) {
+        // The request that failed first may only say "aborted"; the cause is on the transaction.
+        throw toStorageError(tx.error ?? error, { channel: label })
+      }
+      this.#metrics.transactions += 1
+      return result
+    }
+  }
+
+  #exclusive<T>(run: (db: MeshlogDb) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#checkOpen()
+      let result: T
+      this.#enqueue({
+        kind: 'exclusive',
+        run: async (db) => {
+          result = await run(db)
+        },
+        resolve: () => resolve(result),
+        reject,
+      })
+    })
+  }
+
+  #enqueue(op: WriteOp): void {
+    this.#queue.push(op)
+    this.#draining ??= this.#drain()
+  }
+
+  /** Serves the write queue until it is empty; `#draining` is cleared in the same turn it empties. */
+  async #drain(): Promise<void> {
+    try {
+      // Yield once so appends made in the same turn join one group.
+      await Promise.resolve()
+      for (let head = this.#queue[0]; head !== undefined; head = this.#queue[0]) {
+        const db = this.#db
+        if (db === undefined) {
+          for (const op of this.#queue.splice(0))
+            op.reject(new ClosedError('the log store was closed'))
+          return
+        }
+        if (head.kind === 'exclusive') {
+          this.#queue.shift()
+          await head.run(db).then(head.resolve, head.reject)
+          continue
+        }
+        let n = 0
+        while (n < this.#options.maxGroupAppends && this.#queue[n]?.kind === 'append') n++
+        await this.#commitAppends(db, this.#queue.splice(0, n) as AppendOp[])
+      }
+    } finally {
+      this.#draining = undefined
+    }
+  }
+
+  /** One transaction for every append waiting; each append is validated alone first. */
+  async #commitAppends(db: MeshlogDb, group: AppendOp[]): Promise<void> {
+    const working = new Map<ChannelId, ChannelState>()
+    const accepted: { op: AppendOp; state: ChannelState }[] = []
+    const pending = new Map<ChannelId, Entry[]>()
+    for (const op of group) {
+      try {
+        const state = applyAppend(
+          working.get(op.channel) ?? this.state(op.channel),
+          op.channel,
+          op.entries,
+        )
+        working.set(op.channel, state)
+        accepted.push({ op, state })
+        const list = pending.get(op.channel) ?? []
+        for (const entry of op.entries) list.push(entry)
+        pending.set(op.channel, list)
+      } catch (error) {
+        op.reject(error)
+      }
+    }
+    if (accepted.length === 0) return
+    const newFirsts = new Map<ChannelId, number[]>()
+    try {
+      await this.#transact(db, [...pending.keys()].join(','), async (tx, work) => {
+        for (const [channel, entries] of pending) {
+          newFirsts.set(channel, await this.#writeSegments(tx, channel, entries, work))
+          work.push(tx.objectStore('channels').put(toRecord(working.get(channel) as ChannelState)))
+        }
+      })
+    } catch (error) {
+      for (const { op } of accepted) op.reject(error)
+      return
+    }
+    for (const [channel, firsts] of newFirsts) {
+      this.#segments.replace(channel, firsts)
+      this.#states.set(channel, working.get(channel) as ChannelState)
+    }
+    this.#metrics.appendsCommitted += accepted.length
+    this.#metrics.largestGroup = Math.max(this.#metrics.largestGroup, accepted.length)
+    for (const { op, state } of accepted) op.resolve(state)
+  }
+
+  /** Queues the puts for `entries`, merging a small last segment; returns the channel's new segment firsts. */
+  async #writeSegments(
+    tx: WriteTx,
+    channel: ChannelId,
+    entries: Entry[],
+    work: Promise<unknown>[],
+  ): Promise<number[]> {
+    const hasher = this.#hasher as EntryHasher
+    const segments = tx.objectStore('segments')
+    let firsts = this.#segments.all(channel)
+    let toWrite = entries
+    const lastFirst = firsts[firsts.length - 1]
+    const held = this.state(channel)
+    if (lastFirst !== undefined && held.nextSeq - lastFirst < this.#options.mergeBelowEntries) {
+      const last: SegmentRecord | undefined = await segments.get([channel, lastFirst])
+      if (last !== undefined && last.payloadBytes < this.#options.mergeBelowBytes) {
+        toWrite = [...decodeSegment(hasher, last), ...entries]
+        firsts = firsts.slice(0, -1)
+        this.#metrics.segmentMerges += 1
+      }
+    }
+    const { maxSegmentEntries, maxSegmentBytes } = this.#options
+    for (const run of chunk(toWrite, maxSegmentEntries, maxSegmentBytes)) {
+      const record = encodeSegment(hasher, run)
+      work.push(segments.put(record))
+      firsts = [...firsts, record.firstSeq]
+    }
+    return firsts
+  }
+
+  #checkOpen(): MeshlogDb {
+    if (this.#db === undefined) throw new ClosedError(`log store ${this.databaseName} is not open`)
+    return this.#db
+  }
+}

@@ -1,0 +1,42 @@
+import { playwright } from '@vitest/browser-playwright'
+import { defineConfig } from 'vitest/config'
+import { chromiumLaunchOptions, firefoxLaunchOptions } from './scripts/browsers.mjs'
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          setupFiles: ['test/browser-setup.ts'],
+          include: ['src/**/*.browser.test.ts', 'workers/**/*.browser.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            instances: [
+              {
+                browser: 'chromium',
+                provider: playwright({ launchOptions: chromiumLaunchOptions() }),
+              },
+              {
+                browser: 'firefox',
+                provider: playwright({ launchOptions: firefoxLaunchOptions() }),
+              },
+            ],
+          },
+        },
+      },
+    ],
+  },
+})
