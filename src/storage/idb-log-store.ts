@@ -14,7 +14,7 @@
  * seqs live in memory (loaded at open), so `state()` is synchronous and a
  * read knows which records to fetch.
  */
-import { type IDBPTransaction, openDB } from 'idb'
+import { type IDBPObjectStore, type IDBPTransaction, openDB } from 'idb'
 import { equals } from 'uint8arrays/equals'
 import { ClosedError } from '../core/errors.js'
 import {
@@ -37,7 +37,12 @@ import type {
   RetentionPolicy,
   SweepResult,
 } from '../core/log/log-store.js'
-import { decodeSegment, encodeSegment, type SegmentRecord } from '../core/log/segment-codec.js'
+import {
+  decodeSegment,
+  encodeSegment,
+  extendSegment,
+  type SegmentRecord,
+} from '../core/log/segment-codec.js'
 import { toStorageError } from './idb-errors.js'
 import {
   type ChannelRecord,
@@ -96,6 +101,12 @@ export interface IdbLogStoreMetrics {
   readonly segmentMerges: number
 }
 type WriteTx = IDBPTransaction<MeshlogDbSchema, ('segments' | 'channels')[], 'readwrite'>
+type SegmentStore = IDBPObjectStore<
+  MeshlogDbSchema,
+  ('segments' | 'channels')[],
+  'segments',
+  'readwrite'
+>
 
 const STRICT = { durability: 'strict' } as const
 const WRITE_REFUSAL_RETRIES = 6
@@ -142,6 +153,8 @@ export class IdbLogStore implements LogStore {
   #opening: Promise<void> | undefined
   #states = new Map<ChannelId, ChannelState>()
   #segments = new SegmentIndex()
+  /** The last segment record this store wrote per channel, to grow it without reading it back. */
+  #tails = new Map<ChannelId, SegmentRecord>()
   #queue: WriteOp[] = []
   #draining: Promise<void> | undefined
   /** Bumped by every commit that deletes segments, so a read racing one retries. */
@@ -410,12 +423,15 @@ export class IdbLogStore implements LogStore {
       })
       this.#segments.replace(channel, [])
       this.#states.delete(channel)
+      this.#tails.delete(channel)
       this.#epoch += 1
     })
   }
 
+  /** Records the state a truncate, skip, sweep or policy change committed. */
   #settle(channel: ChannelId, state: ChannelState): ChannelState {
     this.#states.set(channel, state)
+    this.#tails.delete(channel)
     this.#epoch += 1
     return state
   }
@@ -530,11 +546,11 @@ export class IdbLogStore implements LogStore {
       }
     }
     if (accepted.length === 0) return
-    const newFirsts = new Map<ChannelId, number[]>()
+    const written = new Map<ChannelId, { firsts: number[]; tail: SegmentRecord }>()
     try {
       await this.#transact(db, [...pending.keys()].join(','), async (tx, work) => {
         for (const [channel, entries] of pending) {
-          newFirsts.set(channel, await this.#writeSegments(tx, channel, entries, work))
+          written.set(channel, await this.#writeSegments(tx, channel, entries, work))
           work.push(tx.objectStore('channels').put(toRecord(working.get(channel) as ChannelState)))
         }
       })
@@ -542,8 +558,9 @@ export class IdbLogStore implements LogStore {
       for (const { op } of accepted) op.reject(error)
       return
     }
-    for (const [channel, firsts] of newFirsts) {
+    for (const [channel, { firsts, tail }] of written) {
       this.#segments.replace(channel, firsts)
+      this.#tails.set(channel, tail)
       this.#states.set(channel, working.get(channel) as ChannelState)
     }
     this.#metrics.appendsCommitted += accepted.length
@@ -551,34 +568,66 @@ export class IdbLogStore implements LogStore {
     for (const { op, state } of accepted) op.resolve(state)
   }
 
-  /** Queues the puts for `entries`, merging a small last segment; returns the channel's new segment firsts. */
+  /**
+   * Queues the puts for `entries`, growing a small last segment rather than
+   * leaving a record per append; returns the channel's new segment firsts and
+   * its last record.
+   */
   async #writeSegments(
     tx: WriteTx,
     channel: ChannelId,
     entries: Entry[],
     work: Promise<unknown>[],
-  ): Promise<number[]> {
+  ): Promise<{ firsts: number[]; tail: SegmentRecord }> {
     const hasher = this.#hasher as EntryHasher
     const segments = tx.objectStore('segments')
+    const { maxSegmentEntries, maxSegmentBytes, mergeBelowEntries, mergeBelowBytes } = this.#options
     let firsts = this.#segments.all(channel)
-    let toWrite = entries
+    let rest: readonly Entry[] = entries
+    let tail: SegmentRecord | undefined
     const lastFirst = firsts[firsts.length - 1]
-    const held = this.state(channel)
-    if (lastFirst !== undefined && held.nextSeq - lastFirst < this.#options.mergeBelowEntries) {
-      const last: SegmentRecord | undefined = await segments.get([channel, lastFirst])
-      if (last !== undefined && last.payloadBytes < this.#options.mergeBelowBytes) {
-        toWrite = [...decodeSegment(hasher, last), ...entries]
-        firsts = firsts.slice(0, -1)
+    if (lastFirst !== undefined && this.state(channel).nextSeq - lastFirst < mergeBelowEntries) {
+      const last = await this.#lastSegment(segments, channel, lastFirst)
+      if (last.payloadBytes < mergeBelowBytes) {
+        let take = 0
+        let bytes = last.payloadBytes
+        while (take < rest.length && last.count + take < maxSegmentEntries) {
+          bytes += (rest[take] as Entry).payload.byteLength
+          if (take > 0 && bytes > maxSegmentBytes) break
+          take++
+        }
+        tail = extendSegment(hasher, last, rest.slice(0, take))
+        work.push(segments.put(tail))
+        rest = rest.slice(take)
         this.#metrics.segmentMerges += 1
       }
     }
-    const { maxSegmentEntries, maxSegmentBytes } = this.#options
-    for (const run of chunk(toWrite, maxSegmentEntries, maxSegmentBytes)) {
-      const record = encodeSegment(hasher, run)
-      work.push(segments.put(record))
-      firsts = [...firsts, record.firstSeq]
+    for (const run of chunk(rest, maxSegmentEntries, maxSegmentBytes)) {
+      tail = encodeSegment(hasher, run)
+      work.push(segments.put(tail))
+      firsts = [...firsts, tail.firstSeq]
     }
-    return firsts
+    if (tail === undefined) throw new RangeError('no entries to write')
+    return { firsts, tail }
+  }
+
+  /** The channel's last segment: from memory when this store wrote it, else read and verified. */
+  async #lastSegment(
+    segments: SegmentStore,
+    channel: ChannelId,
+    first: number,
+  ): Promise<SegmentRecord> {
+    const cached = this.#tails.get(channel)
+    if (cached?.firstSeq === first) return cached
+    const record = (await segments.get([channel, first])) as SegmentRecord | undefined
+    if (record === undefined) throw new CorruptLogError(`segment ${first} of ${channel} is missing`)
+    decodeSegment(this.#hasher as EntryHasher, record)
+    if (!equals(record.lastHash, this.state(channel).lastHash)) {
+      throw new CorruptLogError(`the last segment of ${channel} does not end at its tail`, {
+        details: { channel, firstSeq: first },
+      })
+    }
+    return record
   }
 
   #checkOpen(): MeshlogDb {

@@ -6,7 +6,7 @@ import { sealEntries } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
 import { channelId, peerId, type Seq } from './ids.js'
 import { CorruptLogError } from './log-errors.js'
-import { decodeSegment, encodeSegment, type SegmentRecord } from './segment-codec.js'
+import { decodeSegment, encodeSegment, extendSegment, type SegmentRecord } from './segment-codec.js'
 
 const CH = channelId('segments')
 let hasher: EntryHasher
@@ -90,5 +90,28 @@ describe('segment codec', () => {
       { ...record, data: record.data.subarray(0, record.data.byteLength - 1) },
     ]
     for (const r of damaged) expect(() => decodeSegment(hasher, r)).toThrow(CorruptLogError)
+  })
+})
+
+describe('extendSegment', () => {
+  it('equals encoding the whole run at once, with new authors appended to the table', () => {
+    const list = entries(50)
+    const rest = list.slice(30)
+    const head = encodeSegment(hasher, list.slice(0, 30))
+    const grown = extendSegment(hasher, head, rest)
+    expect(grown).toEqual(encodeSegment(hasher, list))
+    expect(decodeSegment(hasher, grown)).toEqual(list)
+  })
+
+  it('adds authors the old segment did not have', () => {
+    const head = sealEntries(hasher, CH, { nextSeq: 0 as Seq, lastHash: GENESIS_HASH }, [
+      { author: peerId('alice'), authorSeq: 0, payload: new Uint8Array(3) },
+    ])
+    const tail = sealEntries(hasher, CH, { nextSeq: 1 as Seq, lastHash: (head[0] as Entry).hash }, [
+      { author: peerId('carol'), authorSeq: 0, payload: new Uint8Array(4) },
+    ])
+    const grown = extendSegment(hasher, encodeSegment(hasher, head), tail)
+    expect(grown.authors).toEqual(['alice', 'carol'])
+    expect(decodeSegment(hasher, grown)).toEqual([...head, ...tail])
   })
 })

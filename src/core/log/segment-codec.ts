@@ -71,14 +71,9 @@ function headerBytes(
   return out
 }
 
-/** Packs `entries` (dense, one channel, chained) into a segment record. */
-export function encodeSegment(hasher: EntryHasher, entries: readonly Entry[]): SegmentRecord {
-  const first = entries[0]
-  const last = entries[entries.length - 1]
-  if (first === undefined || last === undefined) throw new RangeError('a segment needs entries')
-  const authorIndex = new Map<string, number>()
+/** Packs entries into `data` bytes, growing `authorIndex` with authors not yet in it. */
+function packEntries(entries: readonly Entry[], authorIndex: Map<string, number>): Uint8Array {
   let size = 0
-  let payloadBytes = 0
   for (const e of entries) {
     let index = authorIndex.get(e.author)
     if (index === undefined) {
@@ -93,7 +88,6 @@ export function encodeSegment(hasher: EntryHasher, entries: readonly Entry[]): S
       e.payload.byteLength +
       HASH_BYTES +
       (e.signature === undefined ? 0 : SIGNATURE_BYTES)
-    payloadBytes += e.payload.byteLength
   }
   const data = new Uint8Array(size)
   let offset = 0
@@ -111,20 +105,79 @@ export function encodeSegment(hasher: EntryHasher, entries: readonly Entry[]): S
       offset += SIGNATURE_BYTES
     }
   }
-  const authors = [...authorIndex.keys()]
-  const header = headerBytes(first.channel, first.seq, entries.length, first.prevHash, authors)
+  return data
+}
+
+function payloadSum(entries: readonly Entry[]): number {
+  let sum = 0
+  for (const e of entries) sum += e.payload.byteLength
+  return sum
+}
+
+function sealRecord(
+  hasher: EntryHasher,
+  fields: Omit<SegmentRecord, 'checksum' | 'format'>,
+): SegmentRecord {
+  const header = headerBytes(
+    fields.channel,
+    fields.firstSeq,
+    fields.count,
+    fields.prevHash,
+    fields.authors,
+  )
   return {
+    ...fields,
+    format: SEGMENT_FORMAT,
+    checksum: hasher.digest(header, fields.data).subarray(0, 16),
+  }
+}
+
+/** Packs `entries` (dense, one channel, chained) into a segment record. */
+export function encodeSegment(hasher: EntryHasher, entries: readonly Entry[]): SegmentRecord {
+  const first = entries[0]
+  const last = entries[entries.length - 1]
+  if (first === undefined || last === undefined) throw new RangeError('a segment needs entries')
+  const authorIndex = new Map<string, number>()
+  const data = packEntries(entries, authorIndex)
+  return sealRecord(hasher, {
     channel: first.channel,
     firstSeq: first.seq,
     count: entries.length,
-    payloadBytes,
-    format: SEGMENT_FORMAT,
+    payloadBytes: payloadSum(entries),
     prevHash: first.prevHash.slice(),
     lastHash: last.hash.slice(),
-    authors,
+    authors: [...authorIndex.keys()],
     data,
-    checksum: hasher.digest(header, data).subarray(0, 16),
-  }
+  })
+}
+
+/**
+ * A new record holding `record`'s entries followed by `entries` (which must
+ * continue it), without unpacking the old ones: the cheap way to grow a small
+ * tail segment.
+ */
+export function extendSegment(
+  hasher: EntryHasher,
+  record: SegmentRecord,
+  entries: readonly Entry[],
+): SegmentRecord {
+  const last = entries[entries.length - 1]
+  if (last === undefined) return record
+  const authorIndex = new Map(record.authors.map((author, i) => [author, i]))
+  const added = packEntries(entries, authorIndex)
+  const data = new Uint8Array(record.data.byteLength + added.byteLength)
+  data.set(record.data)
+  data.set(added, record.data.byteLength)
+  return sealRecord(hasher, {
+    channel: record.channel,
+    firstSeq: record.firstSeq,
+    count: record.count + entries.length,
+    payloadBytes: record.payloadBytes + payloadSum(entries),
+    prevHash: record.prevHash,
+    lastHash: last.hash.slice(),
+    authors: [...authorIndex.keys()],
+    data,
+  })
 }
 
 class Reader {

@@ -11,10 +11,10 @@ interface Timer {
   cancelled: boolean
 }
 
-const macrotask: () => Promise<void> =
-  typeof setImmediate === 'function'
-    ? () => new Promise((resolve) => setImmediate(resolve))
-    : () => new Promise((resolve) => setTimeout(resolve, 0))
+// setImmediate (Node) is a macrotask without setTimeout's clamping; browsers lack it.
+const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate
+const macrotask = (): Promise<void> =>
+  new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)))
 
 export class ManualClock implements Clock {
   #now: number

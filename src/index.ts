@@ -1,0 +1,3 @@
+// meshlog: replicated append-only logs for browsers and edge runtimes.
+export * from './core/index.js'
+export * from './storage/index.js'
