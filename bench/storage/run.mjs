@@ -29,9 +29,7 @@ const context = await chromium.launchPersistentContext(profile, {
 try {
   const page = context.pages()[0] ?? (await context.newPage())
   page.on('console', (message) => console.error(`[page] ${message.text()}`))
-  await page.goto(
-    `${base}bench/storage/index.html?entries=${entries}&repeat=1&merge=${process.env.MERGE ?? 256}`,
-  )
+  await page.goto(`${base}bench/storage/index.html?entries=${entries}`)
   await page.waitForFunction(() => window.benchResult ?? window.benchError, undefined, {
     timeout: 15 * 60_000,
     polling: 500,

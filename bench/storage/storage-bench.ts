@@ -78,10 +78,7 @@ async function rawSingleTransactions(payloads: Uint8Array[]): Promise<{ rate: nu
 
 async function meshlogAppend(name: string, entries: Entry[], batch: number): Promise<number> {
   await deleteDB(name)
-  const store = new IdbLogStore({
-    databaseName: name,
-    mergeBelowEntries: Number(params.get('merge') ?? 256),
-  })
+  const store = new IdbLogStore({ databaseName: name })
   await store.open()
   const started = performance.now()
   for (const chunk of batches(entries, batch)) await store.append(CH, chunk)
