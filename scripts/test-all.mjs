@@ -18,7 +18,7 @@ const vitestJson = (project) => ({
     'run',
     '--project',
     project,
-    '--reporter=default',
+    '--reporter=verbose',
     '--reporter=json',
     `--outputFile.json=${join(RESULTS, `${project}.json`)}`,
   ],
