@@ -1,0 +1,333 @@
+/**
+ * The binary form of every frame peers exchange. Envelope: u8 version |
+ * u8 kind | body. Integers are unsigned LEB128 varints unless noted; strings
+ * and blobs are varint-length-prefixed. Decoding validates every field and
+ * every limit before allocating, and throws only DecodeError.
+ *
+ * A SyncResponse carries a dense run of entries: seqs follow from
+ * `firstSeq`, prevHash of each entry after the first is the hash before it,
+ * and authors are listed once in a table (a libp2p peer id is 52 bytes, more
+ * than a small entry's payload).
+ */
+import { equals } from 'uint8arrays/equals'
+import { describeValue, InvalidArgumentError, MeshlogError } from '../errors.js'
+import { type Entry, HASH_BYTES, SIGNATURE_BYTES } from '../log/entry.js'
+import {
+  type ChannelId,
+  channelId,
+  isSeqNumber,
+  MAX_CHANNEL_ID_LENGTH,
+  MAX_PEER_ID_LENGTH,
+  peerId,
+  type Seq,
+} from '../log/ids.js'
+import {
+  BANDWIDTH_CLASSES,
+  NACK_REASONS,
+  REPLICA_ROLES,
+  SYNC_NACK_DETAIL_MAX_LENGTH,
+  type SyncHeartbeat,
+  type SyncNack,
+  type SyncRequest,
+  type SyncResponse,
+} from '../replication/messages.js'
+import { ByteReader } from './byte-reader.js'
+import { ByteWriter } from './byte-writer.js'
+import { DecodeError } from './decode-error.js'
+import {
+  MAX_AUTHORS_PER_FRAME,
+  MAX_ENTRIES_PER_FRAME,
+  MAX_FRAME_BYTES,
+  MAX_PAYLOAD_BYTES,
+  WIRE_VERSION,
+} from './wire-limits.js'
+
+export type WireFrame =
+  | { readonly kind: 'heartbeat'; readonly message: SyncHeartbeat }
+  | { readonly kind: 'sync-request'; readonly message: SyncRequest }
+  | { readonly kind: 'sync-response'; readonly message: SyncResponse }
+  | { readonly kind: 'sync-nack'; readonly message: SyncNack }
+
+export type WireFrameKind = WireFrame['kind']
+
+/** Wire codes of frame kinds; never reuse a retired code. */
+export const FRAME_KIND_CODES: Readonly<Record<WireFrameKind, number>> = {
+  heartbeat: 1,
+  'sync-request': 2,
+  'sync-response': 3,
+  'sync-nack': 4,
+}
+const KIND_BY_CODE = new Map(
+  Object.entries(FRAME_KIND_CODES).map(([k, c]) => [c, k as WireFrameKind]),
+)
+
+const FLAG_SIGNED = 1
+// UTF-8 takes at most 3 bytes per UTF-16 code unit.
+const MAX_CHANNEL_BYTES = MAX_CHANNEL_ID_LENGTH * 3
+const MAX_PEER_BYTES = MAX_PEER_ID_LENGTH * 3
+const MAX_DETAIL_BYTES = SYNC_NACK_DETAIL_MAX_LENGTH * 3
+// authorIndex, authorSeq, flags, payload length (1 byte each at least) + hash.
+const MIN_ENTRY_BYTES = 4 + HASH_BYTES
+const U64_MAX = (1n << 64n) - 1n
+
+// ---- encoding -------------------------------------------------------------
+
+function invalid(message: string, value: unknown): never {
+  throw new InvalidArgumentError(`cannot encode frame: ${message}`, {
+    details: { value: describeValue(value) },
+  })
+}
+
+function checkSeq(value: unknown, what: string): number {
+  if (!isSeqNumber(value)) invalid(`${what} must be a non-negative safe integer`, value)
+  return value
+}
+
+function checkRequestId(value: unknown): bigint {
+  if (typeof value !== 'bigint' || value < 0n || value > U64_MAX)
+    invalid('requestId must be a u64 bigint', value)
+  return value
+}
+
+function enumCode(list: readonly string[], value: unknown, what: string): number {
+  const code = list.indexOf(value as string)
+  if (code < 0) invalid(`unknown ${what}`, value)
+  return code
+}
+
+function writeEntries(
+  w: ByteWriter,
+  channel: ChannelId,
+  firstSeq: number,
+  entries: readonly Entry[],
+): void {
+  w.varint(entries.length)
+  const first = entries[0]
+  if (first === undefined) return
+  w.bytes(first.prevHash)
+  const authors = new Map<string, number>()
+  for (const e of entries) if (!authors.has(e.author)) authors.set(e.author, authors.size)
+  w.varint(authors.size)
+  for (const author of authors.keys()) w.string(author)
+  let previous: Entry | undefined
+  for (const [i, e] of entries.entries()) {
+    if (e.channel !== channel) invalid(`entry ${i} belongs to another channel`, e.channel)
+    if (e.seq !== firstSeq + i)
+      invalid(`entry ${i} has seq ${e.seq}, expected ${firstSeq + i}`, e.seq)
+    if (previous !== undefined && !equals(e.prevHash, previous.hash)) {
+      invalid(`entry ${i} does not chain onto the entry before it`, e.seq)
+    }
+    if (e.payload.byteLength > MAX_PAYLOAD_BYTES)
+      invalid(`entry ${i} payload is too large`, e.payload)
+    if (e.hash.byteLength !== HASH_BYTES)
+      invalid(`entry ${i} hash must be ${HASH_BYTES} bytes`, e.hash)
+    w.varint(authors.get(e.author) as number)
+    w.varint(checkSeq(e.authorSeq, 'authorSeq'))
+    w.u8(e.signature === undefined ? 0 : FLAG_SIGNED)
+    w.blob(e.payload)
+    w.bytes(e.hash)
+    if (e.signature !== undefined) {
+      if (e.signature.byteLength !== SIGNATURE_BYTES)
+        invalid('signature must be 64 bytes', e.signature)
+      w.bytes(e.signature)
+    }
+    previous = e
+  }
+}
+
+/** Encodes a frame; throws InvalidArgumentError for a message it would refuse to decode. */
+export function encodeFrame(frame: WireFrame): Uint8Array {
+  const w = new ByteWriter(frame.kind === 'sync-response' ? 1024 : 96)
+  w.u8(WIRE_VERSION).u8(FRAME_KIND_CODES[frame.kind] ?? invalid('unknown frame kind', frame.kind))
+  const { channelId: channel } = frame.message
+  w.string(channelId(channel))
+  switch (frame.kind) {
+    case 'heartbeat': {
+      const m = frame.message
+      w.varint(checkSeq(m.tailSeq, 'tailSeq'))
+      w.u8(enumCode(REPLICA_ROLES, m.role, 'role'))
+      w.varint(checkSeq(m.wallClockMs, 'wallClockMs'))
+      break
+    }
+    case 'sync-request': {
+      const m = frame.message
+      w.varint(checkSeq(m.sinceSeq, 'sinceSeq'))
+      w.varint(checkSeq(m.chunkMax, 'chunkMax'))
+      w.u64(checkRequestId(m.requestId))
+      w.u8(enumCode(BANDWIDTH_CLASSES, m.bandwidthClass, 'bandwidth class'))
+      break
+    }
+    case 'sync-response': {
+      const m = frame.message
+      w.varint(checkSeq(m.firstSeq, 'firstSeq'))
+      w.varint(checkSeq(m.leaderFirstRetainedSeq, 'leaderFirstRetainedSeq'))
+      w.u64(checkRequestId(m.requestId))
+      writeEntries(w, channel, m.firstSeq, m.entries)
+      break
+    }
+    case 'sync-nack': {
+      const m = frame.message
+      w.varint(checkSeq(m.sinceSeq, 'sinceSeq'))
+      w.u8(enumCode(NACK_REASONS, m.reason, 'nack reason'))
+      w.varint(checkSeq(m.leaderFirstRetainedSeq, 'leaderFirstRetainedSeq'))
+      w.u64(checkRequestId(m.requestId))
+      w.string(m.detail.slice(0, SYNC_NACK_DETAIL_MAX_LENGTH))
+      break
+    }
+  }
+  const bytes = w.finish()
+  if (bytes.byteLength > MAX_FRAME_BYTES)
+    invalid(`frame of ${bytes.byteLength} bytes is too large`, frame.kind)
+  return bytes
+}
+
+// ---- decoding -------------------------------------------------------------
+
+function readId<T>(r: ByteReader, maxBytes: number, make: (s: string) => T, what: string): T {
+  const text = r.string(maxBytes, what)
+  try {
+    return make(text)
+  } catch {
+    throw new DecodeError('bad-id', `${what} is not a valid id`, { offset: r.offset })
+  }
+}
+
+function readEnum<T extends string>(r: ByteReader, list: readonly T[], what: string): T {
+  const code = r.u8(what)
+  const value = list[code]
+  if (value === undefined)
+    throw new DecodeError('bad-enum', `unknown ${what} ${code}`, { offset: r.offset })
+  return value
+}
+
+function readEntries(r: ByteReader, channel: ChannelId, firstSeq: number): Entry[] {
+  const count = r.varint('entry count')
+  if (count > MAX_ENTRIES_PER_FRAME || count * MIN_ENTRY_BYTES > r.remaining) {
+    throw new DecodeError('over-limit', `${count} entries cannot fit this frame`, {
+      offset: r.offset,
+    })
+  }
+  if (firstSeq + count > Number.MAX_SAFE_INTEGER) {
+    throw new DecodeError('inconsistent', 'entry seqs overflow', { firstSeq, count })
+  }
+  if (count === 0) return []
+  let prevHash = r.bytes(HASH_BYTES, 'prevHash')
+  const authorCount = r.varint('author count')
+  if (authorCount === 0 || authorCount > MAX_AUTHORS_PER_FRAME || authorCount > count) {
+    throw new DecodeError('over-limit', `author table of ${authorCount}`, { offset: r.offset })
+  }
+  const authors = []
+  for (let i = 0; i < authorCount; i++) authors.push(readId(r, MAX_PEER_BYTES, peerId, 'author'))
+  const entries: Entry[] = []
+  for (let i = 0; i < count; i++) {
+    const author = authors[r.varint('author index')]
+    if (author === undefined)
+      throw new DecodeError('bad-enum', 'author index out of range', { offset: r.offset })
+    const authorSeq = r.varint('authorSeq')
+    const flags = r.u8('flags')
+    if ((flags & ~FLAG_SIGNED) !== 0) {
+      throw new DecodeError('bad-enum', `unknown entry flags ${flags}`, { offset: r.offset })
+    }
+    const payload = r.blob(MAX_PAYLOAD_BYTES, 'payload')
+    const hash = r.bytes(HASH_BYTES, 'hash')
+    const base = { channel, seq: (firstSeq + i) as Seq, author, authorSeq, payload, prevHash, hash }
+    entries.push(
+      (flags & FLAG_SIGNED) !== 0
+        ? { ...base, signature: r.bytes(SIGNATURE_BYTES, 'signature') }
+        : base,
+    )
+    prevHash = hash
+  }
+  return entries
+}
+
+function decodeBody(r: ByteReader, kind: WireFrameKind): WireFrame {
+  const channel = readId(r, MAX_CHANNEL_BYTES, channelId, 'channel id')
+  switch (kind) {
+    case 'heartbeat':
+      return {
+        kind,
+        message: {
+          channelId: channel,
+          tailSeq: r.varint('tailSeq') as Seq,
+          role: readEnum(r, REPLICA_ROLES, 'role'),
+          wallClockMs: r.varint('wallClockMs'),
+        },
+      }
+    case 'sync-request':
+      return {
+        kind,
+        message: {
+          channelId: channel,
+          sinceSeq: r.varint('sinceSeq') as Seq,
+          chunkMax: r.varint('chunkMax'),
+          requestId: r.u64('requestId'),
+          bandwidthClass: readEnum(r, BANDWIDTH_CLASSES, 'bandwidth class'),
+        },
+      }
+    case 'sync-response': {
+      const firstSeq = r.varint('firstSeq') as Seq
+      const leaderFirstRetainedSeq = r.varint('leaderFirstRetainedSeq') as Seq
+      const requestId = r.u64('requestId')
+      const entries = readEntries(r, channel, firstSeq)
+      return {
+        kind,
+        message: { channelId: channel, firstSeq, leaderFirstRetainedSeq, entries, requestId },
+      }
+    }
+    case 'sync-nack': {
+      const sinceSeq = r.varint('sinceSeq') as Seq
+      const reason = readEnum(r, NACK_REASONS, 'nack reason')
+      const leaderFirstRetainedSeq = r.varint('leaderFirstRetainedSeq') as Seq
+      const requestId = r.u64('requestId')
+      const detail = r.string(MAX_DETAIL_BYTES, 'detail')
+      if (detail.length > SYNC_NACK_DETAIL_MAX_LENGTH) {
+        throw new DecodeError('over-limit', 'nack detail is too long', { length: detail.length })
+      }
+      return {
+        kind,
+        message: {
+          channelId: channel,
+          sinceSeq,
+          reason,
+          leaderFirstRetainedSeq,
+          requestId,
+          detail,
+        },
+      }
+    }
+  }
+}
+
+/**
+ * Decodes and validates one frame. Entry payloads and hashes are views into
+ * `bytes` (no copy). Throws DecodeError, and nothing else, for any input.
+ */
+export function decodeFrame(bytes: Uint8Array): WireFrame {
+  try {
+    if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) {
+      throw new DecodeError('empty', 'empty frame')
+    }
+    if (bytes.byteLength > MAX_FRAME_BYTES) {
+      throw new DecodeError('too-large', `frame of ${bytes.byteLength} bytes`, {
+        size: bytes.byteLength,
+      })
+    }
+    const r = new ByteReader(bytes)
+    const version = r.u8('version')
+    if (version !== WIRE_VERSION)
+      throw new DecodeError('unknown-version', `wire version ${version}`)
+    const code = r.u8('kind')
+    const kind = KIND_BY_CODE.get(code)
+    if (kind === undefined) throw new DecodeError('unknown-kind', `frame kind ${code}`)
+    const frame = decodeBody(r, kind)
+    r.end()
+    return frame
+  } catch (error) {
+    if (error instanceof DecodeError) throw error
+    // Defence in depth: nothing else may escape a decoder fed by peers.
+    throw new DecodeError('inconsistent', 'frame could not be decoded', {
+      cause: error instanceof MeshlogError ? error.code : String(error),
+    })
+  }
+}

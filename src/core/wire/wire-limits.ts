@@ -1,0 +1,16 @@
+/**
+ * Hard limits a decoder enforces before allocating anything, so a hostile
+ * peer cannot make a replica allocate more than a frame's own size.
+ */
+import { SYNC_CHUNK_HARD_CEILING_BYTES } from '../replication/messages.js'
+
+/** Current frame format. A decoder refuses any other. */
+export const WIRE_VERSION = 1
+/** Largest frame accepted: the largest response chunk plus room for headers. */
+export const MAX_FRAME_BYTES = SYNC_CHUNK_HARD_CEILING_BYTES + (1 << 20)
+/** Largest single entry payload on the wire. */
+export const MAX_PAYLOAD_BYTES = 16 << 20
+/** Most entries in one frame. */
+export const MAX_ENTRIES_PER_FRAME = 1 << 20
+/** Most distinct authors in one frame's author table. */
+export const MAX_AUTHORS_PER_FRAME = 1 << 16
