@@ -55,7 +55,14 @@ const seq = fc.maxSafeNat().map((n) => n as Seq)
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })
 const channel = fc
   .string({ minLength: 1, maxLength: 200, unit: 'grapheme' })
-  .filter((s) => s.length <= 200 && !/[\u0000-\u001f\u007f]/.test(s))
+  .filter((s) => {
+    try {
+      channelId(s)
+      return true
+    } catch {
+      return false
+    }
+  })
   .map((s) => s as ChannelId)
 
 const smallFrames: fc.Arbitrary<WireFrame> = fc.oneof(
