@@ -35,7 +35,8 @@ export interface NetworkCounters {
   lost: number
   duplicated: number
   partitioned: number
-  toCrashedPeer: number
+  /** Frames whose sender or receiver was down when sent or when due. */
+  peerDown: number
   bytes: number
 }
 
@@ -57,7 +58,7 @@ export class SimNetwork {
     lost: 0,
     duplicated: 0,
     partitioned: 0,
-    toCrashedPeer: 0,
+    peerDown: 0,
     bytes: 0,
   }
 
@@ -110,7 +111,7 @@ export class SimNetwork {
     this.counters.sent += 1
     this.counters.bytes += bytes.byteLength
     if (this.#down.has(from)) {
-      this.counters.toCrashedPeer += 1
+      this.counters.peerDown += 1
       return
     }
     if (!this.canReach(from, to)) {
@@ -130,13 +131,17 @@ export class SimNetwork {
 
   #schedule(from: PeerId, to: PeerId, bytes: Uint8Array): void {
     let delay = this.#rng.int(this.#minLatency, this.#maxLatency)
-    if (this.#rng.nextFloat() < this.#faults.reorder) delay += this.#rng.int(0, this.#faults.reorderMs)
+    if (this.#rng.nextFloat() < this.#faults.reorder)
+      delay += this.#rng.int(0, this.#faults.reorderMs)
     this.#clock.setTimer(delay, () => {
       const handler = this.#handlers.get(to)
-      // Partitions and crashes that happen while a frame is in flight drop it too.
-      if (handler === undefined || this.#down.has(to) || this.#down.has(from) || !this.canReach(from, to)) {
-        this.counters.toCrashedPeer += handler === undefined || this.#down.has(to) ? 1 : 0
-        this.counters.partitioned += this.canReach(from, to) ? 0 : 1
+      // A crash or partition that happens while a frame is in flight drops it too.
+      if (handler === undefined || this.#down.has(to)) {
+        this.counters.peerDown += 1
+        return
+      }
+      if (!this.canReach(from, to)) {
+        this.counters.partitioned += 1
         return
       }
       this.counters.delivered += 1
