@@ -3,7 +3,7 @@
  * `TypedEventTarget<{ 'leader-changed': { leader: PeerId } }>`. One
  * CustomEvent name per fact.
  */
-export class TypedEventTarget<Events extends Record<string, unknown>> extends EventTarget {
+export class TypedEventTarget<Events extends object> extends EventTarget {
   emit<K extends keyof Events & string>(type: K, detail: Events[K]): boolean {
     return this.dispatchEvent(new CustomEvent(type, { detail }))
   }
