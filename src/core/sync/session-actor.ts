@@ -36,7 +36,7 @@ import type {
 import { type SyncSessionCounters, SyncSessionMetrics } from './session-metrics.js'
 import { type ReleaseSlot, SessionSlots } from './session-slots.js'
 import { ChannelBusyError, SessionFailedError } from './sync-errors.js'
-import { TaskGroup } from './task-group.js'
+import { type ShutdownReport, TaskGroup } from './task-group.js'
 
 /** seed 000: 256 queued jobs cover bursts well past the periodic-sync retry. */
 export const SYNC_SESSION_MAILBOX_CAPACITY = 256
@@ -121,7 +121,7 @@ export class SyncSessionActor<Inbound = unknown> {
   #inFlight = 0
   #noneInFlight: (() => void)[] = []
   #loopDone: Promise<void> | undefined
-  #stopDone: Promise<void> | undefined
+  #stopDone: Promise<ShutdownReport> | undefined
   #cancelSummary: (() => void) | undefined
 
   constructor(options: SyncSessionActorOptions<Inbound>) {
@@ -198,9 +198,10 @@ export class SyncSessionActor<Inbound = unknown> {
    * Refuses new jobs, fails queued ones (counted as actorClosed, initiators
    * get a ClosedError result), cancels sessions still waiting for a slot, lets
    * running sessions finish for up to `drainMs`, then aborts them. Every
-   * accepted initiator has delivered its result when this resolves.
+   * accepted initiator has delivered its result when this resolves, with
+   * the sessions that had to be aborted.
    */
-  stop(options: { readonly drainMs?: number } = {}): Promise<void> {
+  stop(options: { readonly drainMs?: number } = {}): Promise<ShutdownReport> {
     this.#stopDone ??= this.#stop(options.drainMs ?? DEFAULT_SESSION_DRAIN_MS)
     return this.#stopDone
   }
@@ -217,7 +218,7 @@ export class SyncSessionActor<Inbound = unknown> {
     }
   }
 
-  async #stop(drainMs: number): Promise<void> {
+  async #stop(drainMs: number): Promise<ShutdownReport> {
     this.#state = 'stopping'
     this.#mailbox.close()
     this.#stopping.abort(new AbortedError('the sync session actor is stopping'))
@@ -236,6 +237,7 @@ export class SyncSessionActor<Inbound = unknown> {
     this.#logSummary()
     this.#state = 'stopped'
     this.#logger.info('sync session actor stopped')
+    return report
   }
 
   async #loop(): Promise<void> {
