@@ -15,17 +15,18 @@
  *   for `drainMs`, then aborts them. The actor does not restart: the manager
  *   creates a new one per start.
  */
-import {
-  AbortedError,
-  ClosedError,
-  InvalidArgumentError,
-  MeshlogError,
-  TimeoutError,
-} from '../errors.js'
+import { AbortedError, ClosedError, MeshlogError, TimeoutError } from '../errors.js'
 import type { Clock } from '../time/clock.js'
-import { linkSignals, raceAbort } from './abort-signals.js'
 import { type Logger, silentLogger } from './logger.js'
 import { Mailbox } from './mailbox.js'
+import {
+  DEFAULT_SESSION_DRAIN_MS,
+  type SyncSessionActorOptions,
+  type SyncSessionActorSnapshot,
+  type SyncSessionActorState,
+  sessionActorLimits,
+} from './session-actor-options.js'
+import { type DeadlineSettlement, runUnderDeadline } from './session-deadline.js'
 import type {
   SessionJob,
   SessionOutcome,
@@ -33,47 +34,21 @@ import type {
   SubmitReceipt,
   SyncSessionResult,
 } from './session-job.js'
-import { type SyncSessionCounters, SyncSessionMetrics } from './session-metrics.js'
-import { type ReleaseSlot, SessionSlots } from './session-slots.js'
+import { SyncSessionMetrics } from './session-metrics.js'
+import { SessionSlots } from './session-slots.js'
 import { ChannelBusyError, SessionFailedError } from './sync-errors.js'
 import { type ShutdownReport, TaskGroup } from './task-group.js'
 
-/** seed 000: 256 queued jobs cover bursts well past the periodic-sync retry. */
-export const SYNC_SESSION_MAILBOX_CAPACITY = 256
-export const DEFAULT_MAX_CONCURRENT_SESSIONS = 30
-export const DEFAULT_SESSION_DEADLINE_MS = 30_000
-export const SESSION_SUMMARY_INTERVAL_MS = 60_000
-export const DEFAULT_SESSION_DRAIN_MS = 2_000
-
-export interface SyncSessionActorOptions<Inbound = unknown> {
-  readonly runner: SessionRunner<Inbound>
-  readonly clock: Clock
-  readonly logger?: Logger
-  /** Receives every initiator result; without it results are discarded. */
-  readonly onResult?: (result: SyncSessionResult) => void
-  readonly mailboxCapacity?: number
-  readonly maxConcurrent?: number
-  /** Jobs admitted to wait for a slot before the loop stops taking jobs (default: mailbox capacity). */
-  readonly maxWaitingForSlot?: number
-  readonly sessionDeadlineMs?: number
-  readonly summaryIntervalMs?: number
-  /** Counters to record into; pass one that outlives the actor to keep totals across restarts. */
-  readonly metrics?: SyncSessionMetrics
-}
-
-export type SyncSessionActorState = 'idle' | 'running' | 'stopping' | 'stopped'
-
-export interface SyncSessionActorSnapshot extends SyncSessionCounters {
-  readonly state: SyncSessionActorState
-  /** Dispatched sessions not yet settled: waiting for a slot or running. */
-  readonly inFlight: number
-  /** Channels with an initiator in flight. */
-  readonly inFlightChannels: number
-  readonly waitingForSlot: number
-  readonly running: number
-  /** Jobs in the mailbox, not yet dispatched. */
-  readonly queued: number
-}
+export {
+  DEFAULT_MAX_CONCURRENT_SESSIONS,
+  DEFAULT_SESSION_DEADLINE_MS,
+  DEFAULT_SESSION_DRAIN_MS,
+  SESSION_SUMMARY_INTERVAL_MS,
+  SYNC_SESSION_MAILBOX_CAPACITY,
+  type SyncSessionActorOptions,
+  type SyncSessionActorSnapshot,
+  type SyncSessionActorState,
+} from './session-actor-options.js'
 
 type Settlement =
   | { readonly status: 'ok'; readonly outcome: SessionOutcome }
@@ -83,16 +58,6 @@ type Settlement =
 interface Envelope<Inbound> {
   readonly id: number
   readonly job: SessionJob<Inbound>
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const chosen = value ?? fallback
-  if (!Number.isSafeInteger(chosen) || chosen < 1) {
-    throw new InvalidArgumentError(`${name} must be a positive integer`, {
-      details: { [name]: chosen },
-    })
-  }
-  return chosen
 }
 
 function jobFields(id: number, job: SessionJob<unknown>): Record<string, unknown> {
@@ -125,38 +90,18 @@ export class SyncSessionActor<Inbound = unknown> {
   #cancelSummary: (() => void) | undefined
 
   constructor(options: SyncSessionActorOptions<Inbound>) {
-    this.mailboxCapacity = positiveInteger(
-      'mailboxCapacity',
-      options.mailboxCapacity,
-      SYNC_SESSION_MAILBOX_CAPACITY,
-    )
-    this.maxConcurrent = positiveInteger(
-      'maxConcurrent',
-      options.maxConcurrent,
-      DEFAULT_MAX_CONCURRENT_SESSIONS,
-    )
-    this.sessionDeadlineMs = positiveInteger(
-      'sessionDeadlineMs',
-      options.sessionDeadlineMs,
-      DEFAULT_SESSION_DEADLINE_MS,
-    )
-    this.summaryIntervalMs = positiveInteger(
-      'summaryIntervalMs',
-      options.summaryIntervalMs,
-      SESSION_SUMMARY_INTERVAL_MS,
-    )
-    const maxWaiting = positiveInteger(
-      'maxWaitingForSlot',
-      options.maxWaitingForSlot,
-      this.mailboxCapacity,
-    )
+    const limits = sessionActorLimits(options)
+    this.mailboxCapacity = limits.mailboxCapacity
+    this.maxConcurrent = limits.maxConcurrent
+    this.sessionDeadlineMs = limits.sessionDeadlineMs
+    this.summaryIntervalMs = limits.summaryIntervalMs
     this.#runner = options.runner
     this.#clock = options.clock
     this.#logger = options.logger ?? silentLogger
     this.#onResult = options.onResult
     this.#metrics = options.metrics ?? new SyncSessionMetrics()
     this.#mailbox = new Mailbox(this.mailboxCapacity)
-    this.#slots = new SessionSlots(this.maxConcurrent, maxWaiting)
+    this.#slots = new SessionSlots(this.maxConcurrent, limits.maxWaitingForSlot)
     this.#sessions = new TaskGroup(options.clock, 'sync-sessions')
   }
 
@@ -302,39 +247,32 @@ export class SyncSessionActor<Inbound = unknown> {
 
   async #runSession(id: number, job: SessionJob<Inbound>, abort: AbortSignal): Promise<void> {
     const started = this.#clock.now()
-    const deadline = new AbortController()
-    // seed 000: one deadline covers waiting for a slot and running, so a
-    // saturated actor cannot park a job (and its manager) indefinitely
-    const cancelDeadline = this.#clock.setTimer(this.sessionDeadlineMs, () =>
-      deadline.abort(
-        new TimeoutError(`sync session exceeded its ${this.sessionDeadlineMs} ms deadline`, {
-          details: { ...jobFields(id, job), deadlineMs: this.sessionDeadlineMs },
-        }),
-      ),
-    )
-    const running = linkSignals(deadline.signal, abort)
-    // Stopping cancels sessions still waiting for a slot; running ones drain.
-    const waiting = linkSignals(running.signal, this.#stopping.signal)
-    let release: ReleaseSlot | undefined
-    let settlement: Settlement
+    let settled: DeadlineSettlement<SessionOutcome>
     try {
-      release = await this.#slots.acquire(waiting.signal)
-      waiting.dispose()
-      const outcome = await raceAbort(this.#runner.run(job, running.signal), running.signal)
-      settlement = { status: 'ok', outcome }
-    } catch (error) {
-      settlement = deadline.signal.aborted
-        ? { status: 'timeout', error: deadline.signal.reason as TimeoutError }
-        : { status: 'error', error: this.#asMeshlogError(error, id, job) }
+      settled = await runUnderDeadline({
+        clock: this.#clock,
+        slots: this.#slots,
+        deadlineMs: this.sessionDeadlineMs,
+        timeoutError: () =>
+          new TimeoutError(`sync session exceeded its ${this.sessionDeadlineMs} ms deadline`, {
+            details: { ...jobFields(id, job), deadlineMs: this.sessionDeadlineMs },
+          }),
+        abort,
+        // Stopping cancels sessions still waiting for a slot; running ones drain.
+        cancelWaiting: this.#stopping.signal,
+        work: (signal) => this.#runner.run(job, signal),
+      })
     } finally {
-      cancelDeadline()
-      waiting.dispose()
-      running.dispose()
-      release?.()
       if (job.kind === 'initiator') this.#busyChannels.delete(job.channel)
       this.#inFlight--
       if (this.#inFlight === 0) this.#notifyNoneInFlight()
     }
+    const settlement: Settlement =
+      settled.status === 'ok'
+        ? { status: 'ok', outcome: settled.value }
+        : settled.status === 'timeout'
+          ? settled
+          : { status: 'error', error: this.#asMeshlogError(settled.error, id, job) }
     const tookMs = this.#clock.now() - started
     this.#metrics.recordOutcome(settlement.status)
     this.#logSettlement(id, job, settlement, tookMs)
