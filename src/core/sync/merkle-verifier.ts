@@ -203,6 +203,7 @@ export class MerkleVerifier {
   ): EntryRejectionReason | undefined {
     const hasher = this.#index.hasher
     if (entry.channel !== channel) return 'wrong-channel'
+    if (!isHash(entry.prevHash)) return 'malformed'
     let contentHash: Uint8Array
     try {
       contentHash = computeEntryHash(hasher, entry)
@@ -211,7 +212,7 @@ export class MerkleVerifier {
     }
     if (!equals(contentHash, entry.hash)) return 'hash-mismatch'
     if (previous !== undefined) {
-      if (!isHash(entry.prevHash) || !equals(entry.prevHash, previous.hash)) return 'chain-broken'
+      if (!equals(entry.prevHash, previous.hash)) return 'chain-broken'
     } else if (entry.seq > tree.size) {
       return 'seq-gap'
     } else if (entry.seq === 0) {
