@@ -225,7 +225,10 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     }
     this.#schedule()
     if (!(await this.#loopEndsWithin(timeoutMs))) {
+      // A handler is stuck: stop waiting for it, and leave the channel idle
+      // anyway (the context refuses whatever the handler does later).
       this.#halted = true
+      this.coordinator.transitionTo('idle', 'channel-close').catch(() => undefined)
       this.#endLoop()
     }
   }

@@ -15,7 +15,11 @@ import { type ChainAnnouncer, ReplicationCoordinator } from './coordinator.js'
 import type { PeerInbound } from './inbound.js'
 import type { ReplicaRole, SyncResponse } from './messages.js'
 import { RecordingDispatcher } from './recording-dispatcher.js'
-import { type ReplicationRuntime, startReplicationRuntime } from './replication-runtime.js'
+import {
+  type ReplicationRuntime,
+  type ReplicationRuntimeOptions,
+  startReplicationRuntime,
+} from './replication-runtime.js'
 import {
   createRuntimeContext,
   type RuntimeContext,
@@ -92,11 +96,19 @@ export function contextFor(kit: Kit, wire: Wiring): RuntimeContext {
   return createRuntimeContext(wiring(kit, wire))
 }
 
+export type RuntimeExtras = Partial<
+  Pick<
+    ReplicationRuntimeOptions,
+    | 'inboxCapacity'
+    | 'priorityInboxCapacity'
+    | 'appendBacklog'
+    | 'tailNoticeMinIntervalMs'
+    | 'cancelTimeoutMs'
+  >
+>
+
 /** A started runtime over the kit. */
-export function runtimeFor(
-  kit: Kit,
-  wire: Wiring & { readonly tailNoticeMinIntervalMs?: number; readonly cancelTimeoutMs?: number },
-): ReplicationRuntime {
+export function runtimeFor(kit: Kit, wire: Wiring & RuntimeExtras): ReplicationRuntime {
   return startReplicationRuntime(wiring(kit, wire))
 }
 
