@@ -8,6 +8,7 @@
  * the context's store and dispatcher refuse every write and send, so a
  * handler that resumes late cannot act for a stopped runtime.
  */
+import { describeValue, InvalidArgumentError } from '../errors.js'
 import { TypedEventTarget } from '../events/typed-event-target.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
 import type { ChannelId, PeerId } from '../log/ids.js'
@@ -140,7 +141,16 @@ function guardStore(inner: LogStore, halted: () => boolean): LogStore {
   }
 }
 
+/** Longest heartbeat period accepted: a unit mix-up (s for ms) must not disable failover. */
+export const HEARTBEAT_MS_MAX = 300_000
+
 export function createRuntimeContext(options: RuntimeContextOptions): RuntimeContext {
+  const { heartbeatMs } = options
+  if (!Number.isFinite(heartbeatMs) || heartbeatMs <= 0 || heartbeatMs > HEARTBEAT_MS_MAX) {
+    throw new InvalidArgumentError(`heartbeatMs must be in (0, ${HEARTBEAT_MS_MAX}]`, {
+      details: { channel: options.channel, heartbeatMs: describeValue(heartbeatMs) },
+    })
+  }
   const isHalted = options.isHalted ?? (() => false)
   const now = options.clock.now()
   return {

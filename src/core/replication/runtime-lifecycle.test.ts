@@ -3,6 +3,7 @@
  * timer, cancel's abort and deadline paths, events and the metrics snapshot.
  */
 import { describe, expect, it } from 'vitest'
+import { InvalidArgumentError } from '../errors.js'
 import { loadEntryHasher } from '../log/entry-hasher.js'
 import type { PeerId } from '../log/ids.js'
 import { seededRng } from '../random/rng.js'
@@ -67,6 +68,15 @@ describe('start() and cancel() are idempotent and every path ends stopped', () =
     expect(runtime.isStopped).toBe(true)
     expect(kit.coordinator.role).toBe('idle')
     expect(kit.clock.pendingTimers()).toBe(0)
+  })
+
+  it('refuses a heartbeat period that would break the timer or failover', async () => {
+    const kit = await makeKit()
+    for (const heartbeatMs of [0, -1, Number.NaN, 3_600_000]) {
+      expect(() => runtimeFor(kit, { self: N10, replicaSet: [N10], heartbeatMs })).toThrow(
+        InvalidArgumentError,
+      )
+    }
   })
 
   it('starts once, whatever the number of calls', async () => {
