@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { PeerId } from '../log/ids.js'
 import { elect, electionTransition, type RttLookup } from './election.js'
@@ -55,5 +56,37 @@ describe('the election picks the lowest RTT among healthy members, then the smal
       signal: 'election-lost',
     })
     expect(electionTransition({ kind: 'no-eligible-replica' })).toBeUndefined()
+  })
+})
+
+describe('the election is deterministic over any view (property)', () => {
+  const seed = process.env.SEED === undefined ? undefined : Number(process.env.SEED)
+  const ids = ['node-a', 'node-b', 'node-c', 'node-d', 'node-e'] as PeerId[]
+
+  it('picks the minimal (rtt, id) healthy member, whatever the set order', () => {
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(ids, { minLength: 1 }),
+        fc.constantFrom(...ids),
+        fc.dictionary(fc.constantFrom(...ids), fc.integer({ min: 0, max: 20 })),
+        fc.uniqueArray(fc.constantFrom(...ids)),
+        (set, self, table, healthy) => {
+          const rtt: RttLookup = (peer) => table[peer]
+          const isHealthy = (peer: PeerId) => healthy.includes(peer)
+          const outcome = elect(set, self, rtt, isHealthy)
+          expect(elect([...set].reverse(), self, rtt, isHealthy)).toEqual(outcome)
+          const ranked = set
+            .filter(isHealthy)
+            .map((peer) => ({ peer, rtt: peer === self ? 0 : table[peer] }))
+            .filter((c): c is { peer: PeerId; rtt: number } => c.rtt !== undefined)
+            .sort((a, b) => a.rtt - b.rtt || (a.peer < b.peer ? -1 : 1))
+          const best = ranked[0]
+          if (best === undefined) expect(outcome).toEqual({ kind: 'no-eligible-replica' })
+          else if (best.peer === self) expect(outcome).toEqual({ kind: 'self-wins' })
+          else expect(outcome).toEqual({ kind: 'peer-wins', peer: best.peer })
+        },
+      ),
+      seed === undefined ? {} : { seed },
+    )
   })
 })

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { OutstandingRequests, REQUEST_TTL_MS } from './outstanding-requests.js'
 import { N20, N30 } from './replication-test-kit.js'
@@ -55,5 +56,40 @@ describe('the token set stays bounded', () => {
     expect(tokens.evicted).toBe(1)
     expect(tokens.take(N20, 2n, T0 + REQUEST_TTL_MS)).toBe(false)
     expect(tokens.take(N30, 5n, T0 + REQUEST_TTL_MS)).toBe(true)
+  })
+})
+
+describe('the token set never outgrows its cap (property)', () => {
+  it('holds at most the cap, and every live recorded token is taken at most once', () => {
+    const seed = process.env.SEED === undefined ? undefined : Number(process.env.SEED)
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(
+          fc.record({
+            leader: fc.constantFrom(N20, N30),
+            id: fc.bigInt({ min: 0n, max: 5n }),
+            dt: fc.integer({ min: 0, max: 20_000 }),
+            take: fc.boolean(),
+          }),
+          { maxLength: 60 },
+        ),
+        (cap, ops) => {
+          const tokens = new OutstandingRequests(cap)
+          let now = T0
+          for (const op of ops) {
+            now += op.dt
+            if (op.take) {
+              const first = tokens.take(op.leader, op.id, now)
+              if (first) expect(tokens.take(op.leader, op.id, now)).toBe(false)
+            } else {
+              tokens.record(op.leader, op.id, now)
+            }
+            expect(tokens.size).toBeLessThanOrEqual(cap)
+          }
+        },
+      ),
+      seed === undefined ? {} : { seed },
+    )
   })
 })
