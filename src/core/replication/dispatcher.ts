@@ -8,6 +8,9 @@
 import type { PeerId } from '../log/ids.js'
 import type { SyncHeartbeat, SyncNack, SyncRequest, SyncResponse } from './messages.js'
 
+/** The four replication frames, as send failures and recordings name them. */
+export type FrameKind = 'heartbeat' | 'sync-request' | 'sync-response' | 'sync-nack'
+
 export interface ReplicationDispatcher {
   sendHeartbeat(target: PeerId, message: SyncHeartbeat): Promise<void>
   sendSyncRequest(target: PeerId, message: SyncRequest): Promise<void>

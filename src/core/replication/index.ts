@@ -14,7 +14,7 @@ export {
   type RoleChange,
 } from './coordinator.js'
 export { type DiskPressurePolicy, handleDiskPressure } from './disk-pressure.js'
-export type { ReplicationDispatcher } from './dispatcher.js'
+export type { FrameKind, ReplicationDispatcher } from './dispatcher.js'
 export { type ElectionOutcome, elect, electionTransition, type RttLookup } from './election.js'
 export { HeartbeatTracker } from './heartbeat-tracker.js'
 export type { Inbound, PeerInbound } from './inbound.js'

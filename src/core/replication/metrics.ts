@@ -4,6 +4,7 @@
  * channel's coordinator; the runtime and the coordinator both write it.
  * `snapshot()` returns plain, cloneable data for the worker API.
  */
+import type { FrameKind } from './dispatcher.js'
 import type { NackReason } from './messages.js'
 import { TRANSITION_SIGNALS, type TransitionSignal } from './transition-rules.js'
 
@@ -40,13 +41,11 @@ export const COUNTER_NAMES = [
 ] as const
 export type CounterName = (typeof COUNTER_NAMES)[number]
 
-export type SendKind = 'heartbeat' | 'sync-request' | 'sync-response' | 'sync-nack'
-
 export interface ReplicationMetricsSnapshot extends Readonly<Record<CounterName, number>> {
   readonly transitionsBySignal: Readonly<Record<TransitionSignal, number>>
   readonly nacksSent: Readonly<Record<NackReason, number>>
   readonly nacksReceived: Readonly<Record<NackReason, number>>
-  readonly sendFailures: Readonly<Record<SendKind, number>>
+  readonly sendFailures: Readonly<Record<FrameKind, number>>
   /** Leader: staleness of the worst replica's last heartbeat, ms; null when unobserved. */
   readonly leaderLagMs: number | null
   /** Replica: staleness of the believed leader's last heartbeat, ms; null when unobserved. */
@@ -63,7 +62,7 @@ const NACK_KEYS: readonly NackReason[] = [
   'backpressure',
   'channel-closed',
 ]
-const SEND_KEYS: readonly SendKind[] = ['heartbeat', 'sync-request', 'sync-response', 'sync-nack']
+const SEND_KEYS: readonly FrameKind[] = ['heartbeat', 'sync-request', 'sync-response', 'sync-nack']
 
 export class ReplicationMetrics {
   readonly #counters = zeros(COUNTER_NAMES)
@@ -94,7 +93,7 @@ export class ReplicationMetrics {
     this.#nacksReceived[reason] += 1
   }
 
-  recordSendFailure(kind: SendKind): void {
+  recordSendFailure(kind: FrameKind): void {
     this.#sendFailures[kind] += 1
   }
 

@@ -4,10 +4,8 @@
  * transport that could not queue the frame) or to hang (never settle).
  */
 import type { PeerId } from '../log/ids.js'
-import type { ReplicationDispatcher } from './dispatcher.js'
+import type { FrameKind, ReplicationDispatcher } from './dispatcher.js'
 import type { SyncHeartbeat, SyncNack, SyncRequest, SyncResponse } from './messages.js'
-
-export type FrameKind = 'heartbeat' | 'sync-request' | 'sync-response' | 'sync-nack'
 
 export interface Sent<M> {
   readonly target: PeerId

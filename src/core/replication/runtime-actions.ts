@@ -6,6 +6,7 @@
  */
 import type { PeerId, Seq } from '../log/ids.js'
 import { handleDiskPressure } from './disk-pressure.js'
+import type { FrameKind } from './dispatcher.js'
 import type {
   NackReason,
   ReplicaRole,
@@ -21,7 +22,7 @@ import type { TransitionSignal } from './transition-rules.js'
 
 async function attempt(
   ctx: RuntimeContext,
-  kind: 'heartbeat' | 'sync-request' | 'sync-response' | 'sync-nack',
+  kind: FrameKind,
   send: () => Promise<void>,
 ): Promise<boolean> {
   try {
