@@ -29,6 +29,8 @@ export type NackReason = (typeof NACK_REASONS)[number]
 export const SYNC_CHUNK_MAX_DEFAULT_BYTES = 256 * 1024
 /** No response chunk is ever larger than this, whatever `chunkMax` asks (64 MiB). */
 export const SYNC_CHUNK_HARD_CEILING_BYTES = 64 * 1024 * 1024
+/** No response carries more entries than this, however small they are. */
+export const SYNC_CHUNK_MAX_ENTRIES = 4096
 /** Longest `SyncNack.detail`, in UTF-16 code units; longer details are cut. */
 export const SYNC_NACK_DETAIL_MAX_LENGTH = 256
 

@@ -1,0 +1,119 @@
+/**
+ * Per-channel replication counters and gauges (seed 001's channel metrics,
+ * plus counts for every path the port adds). One instance lives on the
+ * channel's coordinator; the runtime and the coordinator both write it.
+ * `snapshot()` returns plain, cloneable data for the worker API.
+ */
+import type { FrameKind } from './dispatcher.js'
+import type { NackReason } from './messages.js'
+import { TRANSITION_SIGNALS, type TransitionSignal } from './transition-rules.js'
+
+export const COUNTER_NAMES = [
+  /** Estimated bytes of every SyncResponse this peer shipped as leader. */
+  'syncBytesTotal',
+  'syncRequestsSentTotal',
+  'syncResponsesSentTotal',
+  'syncResponsesAppliedTotal',
+  'appliedEntriesTotal',
+  'appliedBytesTotal',
+  /** Local tail moved forward past missing seqs (GapBeforeChunk or NACK bad-range). */
+  'skipAheadTotal',
+  'divergenceSuspectedTotal',
+  /** The store refused an append for lack of space (the seed's AppendFailed). */
+  'underCapacityTotal',
+  'heartbeatsSentTotal',
+  /** Early heartbeats a leader sent because its tail advanced. */
+  'tailNoticesSentTotal',
+  /** SyncRequests not sent because the leader was in catch-up backoff. */
+  'catchupBackoffSkipsTotal',
+  'emptyResponseStrikesTotal',
+  'localAppendsTotal',
+  'localAppendedEntriesTotal',
+  /** Transitions entering or leaving the leader role. */
+  'leaderChangesTotal',
+  /** Transitions driven by missed heartbeats (replica → candidate). */
+  'electionThrashTotal',
+  'electionsRunTotal',
+  'invalidTransitionsTotal',
+  'announcementFailuresTotal',
+  /** A handler threw something unexpected (store failure, bug); the event was dropped. */
+  'handlerErrorsTotal',
+] as const
+export type CounterName = (typeof COUNTER_NAMES)[number]
+
+export interface ReplicationMetricsSnapshot extends Readonly<Record<CounterName, number>> {
+  readonly transitionsBySignal: Readonly<Record<TransitionSignal, number>>
+  readonly nacksSent: Readonly<Record<NackReason, number>>
+  readonly nacksReceived: Readonly<Record<NackReason, number>>
+  readonly sendFailures: Readonly<Record<FrameKind, number>>
+  /** Leader: staleness of the worst replica's last heartbeat, ms; null when unobserved. */
+  readonly leaderLagMs: number | null
+  /** Replica: staleness of the believed leader's last heartbeat, ms; null when unobserved. */
+  readonly replicaLagMs: number | null
+}
+
+function zeros<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>
+}
+
+const NACK_KEYS: readonly NackReason[] = [
+  'not-leader',
+  'bad-range',
+  'backpressure',
+  'channel-closed',
+]
+const SEND_KEYS: readonly FrameKind[] = ['heartbeat', 'sync-request', 'sync-response', 'sync-nack']
+
+export class ReplicationMetrics {
+  readonly #counters = zeros(COUNTER_NAMES)
+  readonly #transitions = zeros(TRANSITION_SIGNALS)
+  readonly #nacksSent = zeros(NACK_KEYS)
+  readonly #nacksReceived = zeros(NACK_KEYS)
+  readonly #sendFailures = zeros(SEND_KEYS)
+  #leaderLagMs: number | null = null
+  #replicaLagMs: number | null = null
+
+  add(name: CounterName, n = 1): void {
+    this.#counters[name] += n
+  }
+
+  get(name: CounterName): number {
+    return this.#counters[name]
+  }
+
+  recordTransition(signal: TransitionSignal): void {
+    this.#transitions[signal] += 1
+  }
+
+  recordNackSent(reason: NackReason): void {
+    this.#nacksSent[reason] += 1
+  }
+
+  recordNackReceived(reason: NackReason): void {
+    this.#nacksReceived[reason] += 1
+  }
+
+  recordSendFailure(kind: FrameKind): void {
+    this.#sendFailures[kind] += 1
+  }
+
+  recordLeaderLag(ms: number): void {
+    this.#leaderLagMs = ms
+  }
+
+  recordReplicaLag(ms: number): void {
+    this.#replicaLagMs = ms
+  }
+
+  snapshot(): ReplicationMetricsSnapshot {
+    return {
+      ...this.#counters,
+      transitionsBySignal: { ...this.#transitions },
+      nacksSent: { ...this.#nacksSent },
+      nacksReceived: { ...this.#nacksReceived },
+      sendFailures: { ...this.#sendFailures },
+      leaderLagMs: this.#leaderLagMs,
+      replicaLagMs: this.#replicaLagMs,
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * A replica asks this peer for entries. Only a leader serves; every chunk
+ * must fit the bandwidth budget for the request's class; the role is
+ * checked again after the (asynchronous) read.
+ */
+import type { PeerId } from '../log/ids.js'
+import type { SyncRequest } from './messages.js'
+import { estimateResponseBytes } from './response-size.js'
+import { sendNack, sendSyncResponse } from './runtime-actions.js'
+import type { RuntimeContext } from './runtime-context.js'
+import { handleSyncRequest } from './sync-request-handler.js'
+
+export async function onSyncRequest(
+  ctx: RuntimeContext,
+  from: PeerId,
+  request: SyncRequest,
+): Promise<void> {
+  // seed 001: a misrouted request must not be served from this channel.
+  if (request.channelId !== ctx.channel) {
+    ctx.drops.record('wrong-channel')
+    return
+  }
+  // A non-leader answers not-leader so the replica looks for the leader again.
+  if (ctx.coordinator.role !== 'leader') {
+    await sendNack(ctx, from, request, 'not-leader')
+    return
+  }
+  const outcome = await handleSyncRequest(ctx.store, ctx.channel, request)
+  if (outcome.kind === 'nack') {
+    await sendNack(
+      ctx,
+      from,
+      request,
+      outcome.reason,
+      outcome.leaderFirstRetainedSeq,
+      outcome.detail,
+    )
+    return
+  }
+  const bytes = estimateResponseBytes(outcome.response)
+  if (
+    !ctx.budget.tryConsume(bytes, request.bandwidthClass, ctx.clock.now(), ctx.backgroundFraction)
+  ) {
+    await sendNack(ctx, from, request, 'backpressure')
+    return
+  }
+  // seed 001: the role may have changed while we read; a peer that
+  // no longer leads must not ship a chunk. (The refund is ours: nothing
+  // was sent, so nothing should be charged.)
+  if (ctx.coordinator.role !== 'leader') {
+    ctx.budget.refund(bytes)
+    await sendNack(ctx, from, request, 'not-leader')
+    return
+  }
+  // Counted before the send: these bytes were read whatever the send does.
+  ctx.metrics.add('syncBytesTotal', bytes)
+  // seed 001: a send that fails synchronously refunds the budget, or a
+  // flaky link would drain it into permanent backpressure.
+  if (!(await sendSyncResponse(ctx, from, outcome.response))) ctx.budget.refund(bytes)
+}

@@ -1,0 +1,138 @@
+/**
+ * A chunk from the leader. It must answer a request still in flight, come
+ * from the leader this replica follows, and find us a replica; then it is
+ * verified and applied, and the outcome drives catch-up backoff, the
+ * disk-pressure policy or a skip-ahead.
+ */
+import type { PeerId, Seq } from '../log/ids.js'
+import type { SyncResponse } from './messages.js'
+import { pullNow, reactToDiskPressure } from './runtime-actions.js'
+import type { InboundDropReason, RuntimeContext } from './runtime-context.js'
+import { type ApplyError, type ApplyResult, applySyncResponse } from './sync-response-apply.js'
+
+const DROP_REASON: Partial<Record<ApplyError['kind'], InboundDropReason>> = {
+  'channel-mismatch': 'wrong-channel',
+  malformed: 'malformed-response',
+  'stale-chunk': 'stale-chunk',
+  'invalid-entries': 'invalid-entries',
+  'append-rejected': 'append-rejected',
+}
+
+export async function onSyncResponse(
+  ctx: RuntimeContext,
+  from: PeerId,
+  response: SyncResponse,
+): Promise<void> {
+  if (response.channelId !== ctx.channel) {
+    ctx.drops.record('wrong-channel')
+    return
+  }
+  // seed 001: take the token first, before any other gate, so an
+  // answer arriving while we are briefly not a replica still retires its
+  // token instead of squatting in the bounded set until the TTL.
+  if (!ctx.outstanding.take(from, response.requestId, ctx.clock.now())) {
+    ctx.drops.record('unknown-request')
+    return
+  }
+  // Only the followed leader may write into our log, not any member.
+  if (ctx.tracker.believedLeader !== from) {
+    ctx.drops.record('not-believed-leader')
+    return
+  }
+  if (ctx.coordinator.role !== 'replica') {
+    ctx.drops.record('wrong-role')
+    return
+  }
+  const before = ctx.store.state(ctx.channel).nextSeq
+  const result = await applySyncResponse(ctx.store, ctx.hasher, ctx.channel, response)
+  await react(ctx, from, response, before, result, true)
+}
+
+async function react(
+  ctx: RuntimeContext,
+  from: PeerId,
+  response: SyncResponse,
+  before: Seq,
+  result: ApplyResult,
+  maySkip: boolean,
+): Promise<void> {
+  if (result.ok) {
+    await onApplied(ctx, from, before, result.newTail, result.appliedEntries, result.appliedBytes)
+    return
+  }
+  const error = result.error
+  if (error.kind === 'append-failed') {
+    await reactToDiskPressure(ctx)
+  } else if (error.kind === 'gap-before-chunk' && maySkip) {
+    await skipAheadAndRetry(ctx, from, response, error)
+  } else {
+    ctx.drops.record(DROP_REASON[error.kind] ?? 'malformed-response')
+  }
+}
+
+async function onApplied(
+  ctx: RuntimeContext,
+  from: PeerId,
+  before: Seq,
+  newTail: Seq,
+  appliedEntries: number,
+  appliedBytes: number,
+): Promise<void> {
+  const { metrics } = ctx
+  ctx.coordinator.recordTailSeq(newTail)
+  metrics.add('syncResponsesAppliedTotal')
+  metrics.add('appliedEntriesTotal', appliedEntries)
+  metrics.add('appliedBytesTotal', appliedBytes)
+  if (newTail > before) {
+    ctx.backoff.recordProgress(from)
+    ctx.events.emit('catch-up-progress', { from, tailSeq: newTail, appliedEntries })
+    await pullNow(ctx, from)
+    return
+  }
+  // seed 001: an empty answer counts against the leader only when
+  // its heartbeat is fresh (within the miss window) and claims a tail
+  // ahead of ours; a stale heartbeat's tail is no evidence the leader has
+  // anything to send.
+  const now = ctx.clock.now()
+  const peer = ctx.tracker.peerState(from)
+  const lag = ctx.tracker.peerLag(from, now)
+  if (
+    peer !== undefined &&
+    lag !== undefined &&
+    lag < ctx.tracker.silenceWindowMs &&
+    peer.tailSeq > newTail
+  ) {
+    ctx.backoff.recordEmpty(from, now)
+    metrics.add('emptyResponseStrikesTotal')
+  }
+}
+
+/**
+ * The chunk starts past our tail: the leader no longer holds what we miss.
+ * Skip the local log forward to the chunk and apply it again; a jump that
+ * does not start at the leader's retention floor is reported as suspected
+ * divergence rather than a routine trim.
+ */
+async function skipAheadAndRetry(
+  ctx: RuntimeContext,
+  from: PeerId,
+  response: SyncResponse,
+  gap: Extract<ApplyError, { kind: 'gap-before-chunk' }>,
+): Promise<void> {
+  ctx.metrics.add('skipAheadTotal')
+  try {
+    await ctx.store.skipTo(ctx.channel, gap.firstSeq)
+  } catch {
+    // Left to the heartbeat cycle: the next request re-asks from our tail.
+    ctx.drops.record('skip-rejected')
+    return
+  }
+  const jump = { from, fromSeq: gap.localNext, toSeq: gap.firstSeq }
+  ctx.events.emit('skip-ahead', { ...jump, cause: 'gap-before-chunk' })
+  if (gap.divergenceSuspected) {
+    ctx.metrics.add('divergenceSuspectedTotal')
+    ctx.events.emit('divergence-suspected', jump)
+  }
+  const retry = await applySyncResponse(ctx.store, ctx.hasher, ctx.channel, response)
+  await react(ctx, from, response, gap.localNext, retry, false)
+}

@@ -1,0 +1,87 @@
+/**
+ * seed 001 (R-23): the replica's in-flight SyncRequests, keyed by
+ * `(leader, requestId)`. A SyncResponse or SyncNack is acted on only if it
+ * echoes a token still in here, so a stale answer (to a request already
+ * re-issued) or a forged one cannot reach the apply path.
+ *
+ * Tokens expire after REQUEST_TTL_MS. The set stays bounded: at the soft
+ * cap an insert first drops expired tokens and then, if still full, the
+ * oldest ones (counted in `evicted`).
+ */
+import type { PeerId } from '../log/ids.js'
+
+export const REQUEST_TTL_MS = 30_000
+export const REQUEST_REGISTRY_SOFT_CAP = 256
+
+interface Token {
+  readonly leader: PeerId
+  readonly requestId: bigint
+  readonly issuedAt: number
+}
+
+function keyOf(leader: PeerId, requestId: bigint): string {
+  return `${leader}\u0000${requestId}`
+}
+
+export class OutstandingRequests {
+  readonly #tokens = new Map<string, Token>()
+  readonly #cap: number
+  #evicted = 0
+
+  constructor(cap = REQUEST_REGISTRY_SOFT_CAP) {
+    this.#cap = Math.max(1, cap)
+  }
+
+  get size(): number {
+    return this.#tokens.size
+  }
+
+  /** Tokens dropped while still live because the set was full. */
+  get evicted(): number {
+    return this.#evicted
+  }
+
+  record(leader: PeerId, requestId: bigint, now: number): void {
+    if (this.#tokens.size >= this.#cap) {
+      for (const [key, token] of this.#tokens) {
+        if (now - token.issuedAt >= REQUEST_TTL_MS) this.#tokens.delete(key)
+      }
+      // Map order is insertion order: the first keys are the oldest.
+      for (const key of this.#tokens.keys()) {
+        if (this.#tokens.size < this.#cap) break
+        this.#tokens.delete(key)
+        this.#evicted += 1
+      }
+    }
+    const key = keyOf(leader, requestId)
+    this.#tokens.delete(key)
+    this.#tokens.set(key, { leader, requestId, issuedAt: now })
+  }
+
+  /**
+   * Removes the token and reports whether it was live: true means the
+   * answer matches a request in flight; false means stale, forged or expired.
+   */
+  take(leader: PeerId, requestId: bigint, now: number): boolean {
+    const key = keyOf(leader, requestId)
+    const token = this.#tokens.get(key)
+    if (token === undefined) return false
+    this.#tokens.delete(key)
+    return now - token.issuedAt < REQUEST_TTL_MS
+  }
+
+  /** True when a request to `leader` was issued less than `windowMs` ago. */
+  hasInFlight(leader: PeerId, now: number, windowMs: number): boolean {
+    for (const token of this.#tokens.values()) {
+      if (token.leader === leader && now - token.issuedAt < windowMs) return true
+    }
+    return false
+  }
+
+  /** Drops every token issued to `leader` (it is no longer the one followed). */
+  clearLeader(leader: PeerId): void {
+    for (const [key, token] of this.#tokens) {
+      if (token.leader === leader) this.#tokens.delete(key)
+    }
+  }
+}

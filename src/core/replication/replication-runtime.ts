@@ -1,0 +1,394 @@
+/**
+ * One replicated channel's runtime (seed 001): a two-lane inbox and a
+ * heartbeat timer feeding a single drain loop that handles one job at a
+ * time, so handlers never interleave. Jobs are served priority lane first,
+ * then the leader's local appends, then a due tick, then a due tail
+ * notice, then the low lane. The loop runs only while there is work: it is
+ * scheduled on a microtask when work arrives and on the injected clock for
+ * ticks; it never polls.
+ *
+ * Lifecycle: `start()` arms the timer; `cancel()` queues Shutdown on the
+ * priority lane, waits for the loop to move the coordinator to idle and
+ * end, and resolves. If the priority lane is full it aborts instead
+ * (queued events are dropped, the role still goes idle); if a handler is
+ * stuck past `cancelTimeoutMs` it gives up on it, and the context refuses
+ * any write or send the handler attempts later. Both are idempotent.
+ */
+import { TypedEventTarget } from '../events/typed-event-target.js'
+import type { ChannelId, PeerId } from '../log/ids.js'
+import { BoundedQueue } from '../queue/bounded-queue.js'
+import type { Cancel } from '../time/clock.js'
+import { ReplicationCoordinator } from './coordinator.js'
+import type { Inbound } from './inbound.js'
+import { type PushResult, ReplicationInbox } from './inbox.js'
+import { type AppendResult, appendAsLeader } from './leader-append.js'
+import type { ReplicaRole } from './messages.js'
+import { onInbound } from './on-inbound.js'
+import { onTick } from './on-tick.js'
+import { InboxFullError, NotLeaderError, RuntimeStoppedError } from './replication-errors.js'
+import { transition } from './runtime-actions.js'
+import {
+  createRuntimeContext,
+  type RuntimeContext,
+  type RuntimeContextOptions,
+} from './runtime-context.js'
+import type { ReplicationRuntimeEvents } from './runtime-events.js'
+import { type ReplicationRuntimeSnapshot, runtimeSnapshot } from './runtime-snapshot.js'
+import {
+  sendTailNotice,
+  TAIL_NOTICE_MIN_INTERVAL_MS_DEFAULT,
+  TailNoticeScheduler,
+} from './tail-notice.js'
+
+export const APPEND_BACKLOG_DEFAULT = 64
+export const CANCEL_TIMEOUT_MS_DEFAULT = 5_000
+
+export interface ReplicationRuntimeOptions
+  extends Omit<RuntimeContextOptions, 'coordinator' | 'events' | 'isHalted' | 'rttLookup'> {
+  /** The channel's coordinator; a fresh idle one by default. */
+  readonly coordinator?: ReplicationCoordinator
+  readonly rttLookup?: RuntimeContextOptions['rttLookup']
+  readonly inboxCapacity?: number
+  readonly priorityInboxCapacity?: number
+  /** Local appends waiting for the loop; more are refused. */
+  readonly appendBacklog?: number
+  readonly tailNoticeMinIntervalMs?: number
+  readonly cancelTimeoutMs?: number
+}
+
+interface AppendJob {
+  readonly payloads: readonly Uint8Array[]
+  readonly resolve: (result: AppendResult) => void
+  readonly reject: (error: unknown) => void
+}
+
+type Job =
+  | { readonly kind: 'event'; readonly event: Inbound }
+  | { readonly kind: 'append'; readonly job: AppendJob }
+  | { readonly kind: 'tick' }
+  | { readonly kind: 'notice' }
+
+type Phase = 'new' | 'running' | 'stopping' | 'stopped'
+
+export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvents> {
+  readonly channel: ChannelId
+  readonly self: PeerId
+  readonly coordinator: ReplicationCoordinator
+  readonly #ctx: RuntimeContext
+  readonly #inbox: ReplicationInbox
+  readonly #appends: BoundedQueue<AppendJob>
+  readonly #notices: TailNoticeScheduler
+  readonly #cancelTimeoutMs: number
+  readonly #offRoleChanged: () => void
+  readonly #loopEnded: Promise<void>
+  #endLoopSignal: () => void = () => undefined
+  #phase: Phase = 'new'
+  #cancelTick: Cancel | undefined
+  #nextTickAt = 0
+  #tickDue = false
+  #noticeDue = false
+  #draining = false
+  #abort = false
+  #halted = false
+  #graceful = false
+  #cancelling: Promise<void> | undefined
+  #followed: PeerId | undefined
+
+  constructor(options: ReplicationRuntimeOptions) {
+    super()
+    this.channel = options.channel
+    this.self = options.self
+    this.coordinator =
+      options.coordinator ??
+      new ReplicationCoordinator({ channel: options.channel, clock: options.clock })
+    this.#ctx = createRuntimeContext({
+      ...options,
+      rttLookup: options.rttLookup ?? (() => undefined),
+      coordinator: this.coordinator,
+      events: this,
+      isHalted: () => this.#halted,
+    })
+    this.#inbox = new ReplicationInbox(options.inboxCapacity, options.priorityInboxCapacity)
+    this.#appends = new BoundedQueue(options.appendBacklog ?? APPEND_BACKLOG_DEFAULT)
+    this.#cancelTimeoutMs = options.cancelTimeoutMs ?? CANCEL_TIMEOUT_MS_DEFAULT
+    this.#notices = new TailNoticeScheduler(
+      options.clock,
+      options.tailNoticeMinIntervalMs ??
+        Math.min(TAIL_NOTICE_MIN_INTERVAL_MS_DEFAULT, options.heartbeatMs),
+      () => {
+        this.#noticeDue = true
+        this.#schedule()
+      },
+    )
+    this.#loopEnded = new Promise((resolve) => {
+      this.#endLoopSignal = resolve
+    })
+    this.#offRoleChanged = this.coordinator.on('role-changed', (event) => {
+      // A fresh replica starts its leaderless window, so a set with no
+      // leader at all still elects one.
+      if (event.detail.to === 'replica') this.#ctx.tracker.markLeaderless(this.#ctx.clock.now())
+      this.emit('role-changed', event.detail)
+    })
+  }
+
+  get role(): ReplicaRole {
+    return this.coordinator.role
+  }
+
+  /** The peer this runtime follows as leader, if any. */
+  get believedLeader(): PeerId | undefined {
+    return this.#ctx.tracker.believedLeader
+  }
+
+  /** True once the loop has ended (or been given up on) and will do nothing more. */
+  get isStopped(): boolean {
+    return this.#phase === 'stopped'
+  }
+
+  start(): void {
+    if (this.#phase !== 'new') return
+    this.#phase = 'running'
+    const now = this.#ctx.clock.now()
+    if (this.coordinator.role === 'replica') this.#ctx.tracker.markLeaderless(now)
+    this.#armTick(now + this.#ctx.heartbeatMs)
+    this.#schedule()
+  }
+
+  /**
+   * Queues an inbound event without waiting: 'queued', or 'full' / 'closed'
+   * (counted; the caller still holds the event).
+   */
+  tryDispatch(event: Inbound): PushResult {
+    const result = this.#inbox.tryPush(event)
+    if (result === 'queued') this.#schedule()
+    else this.#ctx.drops.record(result === 'full' ? 'inbox-full' : 'stopped')
+    return result
+  }
+
+  /** Like `tryDispatch`, as a promise that rejects when the event was not queued. */
+  dispatch(event: Inbound): Promise<void> {
+    const result = this.tryDispatch(event)
+    if (result === 'queued') return Promise.resolve()
+    return Promise.reject(
+      result === 'full'
+        ? new InboxFullError('the runtime inbox is full', { details: { channel: this.channel } })
+        : new RuntimeStoppedError('the runtime was cancelled', {
+            details: { channel: this.channel },
+          }),
+    )
+  }
+
+  /** Leader only: seals `payloads` onto the tail and appends them; see leader-append. */
+  append(payloads: readonly Uint8Array[]): Promise<AppendResult> {
+    const details = { channel: this.channel }
+    if (this.#phase === 'stopping' || this.#phase === 'stopped') {
+      return Promise.reject(new RuntimeStoppedError('the runtime was cancelled', { details }))
+    }
+    if (this.coordinator.role !== 'leader') {
+      return Promise.reject(
+        new NotLeaderError('only the leader appends to the channel', { details }),
+      )
+    }
+    return new Promise((resolve, reject) => {
+      if (!this.#appends.tryPush({ payloads: [...payloads], resolve, reject })) {
+        reject(new InboxFullError('too many appends are waiting', { details }))
+        return
+      }
+      this.#schedule()
+    })
+  }
+
+  cancel(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    this.#cancelling ??= this.#cancel(options.timeoutMs ?? this.#cancelTimeoutMs)
+    return this.#cancelling
+  }
+
+  metrics(): ReplicationRuntimeSnapshot {
+    return runtimeSnapshot(this.#ctx, {
+      lowLane: this.#inbox.lowSize,
+      priorityLane: this.#inbox.prioritySize,
+      appendBacklog: this.#appends.size,
+    })
+  }
+
+  async #cancel(timeoutMs: number): Promise<void> {
+    if (this.#phase === 'stopped') return
+    this.#phase = 'stopping'
+    this.#stopTimers()
+    this.#rejectAppends()
+    const queued = this.#inbox.tryPush({ kind: 'shutdown' }) === 'queued'
+    this.#inbox.close()
+    if (!queued) {
+      // seed 001: the priority lane is itself full; do not wait behind it.
+      this.#abort = true
+      this.coordinator.transitionTo('idle', 'channel-close').catch(() => undefined)
+    }
+    this.#schedule()
+    if (!(await this.#loopEndsWithin(timeoutMs))) {
+      // A handler is stuck: stop waiting for it, and leave the channel idle
+      // anyway (the context refuses whatever the handler does later).
+      this.#halted = true
+      this.coordinator.transitionTo('idle', 'channel-close').catch(() => undefined)
+      this.#endLoop()
+    }
+  }
+
+  #loopEndsWithin(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const cancelTimer = this.#ctx.clock.setTimer(timeoutMs, () => resolve(false))
+      void this.#loopEnded.then(() => {
+        cancelTimer()
+        resolve(true)
+      })
+    })
+  }
+
+  #armTick(at: number): void {
+    this.#nextTickAt = at
+    this.#cancelTick = this.#ctx.clock.setTimer(at - this.#ctx.clock.now(), () => this.#onTimer())
+  }
+
+  #onTimer(): void {
+    if (this.#phase !== 'running') return
+    // A tick still waiting absorbs this one: missed ticks are skipped, not queued.
+    this.#tickDue = true
+    const period = this.#ctx.heartbeatMs
+    const late = this.#ctx.clock.now() - this.#nextTickAt
+    this.#armTick(this.#nextTickAt + (Math.floor(late / period) + 1) * period)
+    this.#schedule()
+  }
+
+  #stopTimers(): void {
+    this.#cancelTick?.()
+    this.#cancelTick = undefined
+    this.#notices.close()
+  }
+
+  #schedule(): void {
+    if (this.#draining || this.#phase === 'new' || this.#phase === 'stopped') return
+    this.#draining = true
+    queueMicrotask(() => void this.#drain())
+  }
+
+  async #drain(): Promise<void> {
+    let ended = false
+    try {
+      while (!this.#halted && !ended) {
+        if (this.#abort) {
+          ended = true
+          break
+        }
+        const job = this.#nextJob()
+        if (job === undefined) break
+        ended = await this.#run(job)
+        this.#graceful ||= ended
+      }
+    } finally {
+      this.#draining = false
+    }
+    if (ended) this.#endLoop()
+    else if (this.#hasWork()) this.#schedule()
+  }
+
+  #nextJob(): Job | undefined {
+    const urgent = this.#inbox.shiftPriority()
+    if (urgent !== undefined) return { kind: 'event', event: urgent }
+    const append = this.#appends.shift()
+    if (append !== undefined) return { kind: 'append', job: append }
+    if (this.#tickDue) {
+      this.#tickDue = false
+      return { kind: 'tick' }
+    }
+    if (this.#noticeDue) {
+      this.#noticeDue = false
+      return { kind: 'notice' }
+    }
+    const event = this.#inbox.shiftLow()
+    return event === undefined ? undefined : { kind: 'event', event }
+  }
+
+  #hasWork(): boolean {
+    return (
+      this.#abort ||
+      this.#tickDue ||
+      this.#noticeDue ||
+      this.#appends.size > 0 ||
+      this.#inbox.prioritySize + this.#inbox.lowSize > 0
+    )
+  }
+
+  /** Runs one job; true when it was Shutdown and the loop must end. */
+  async #run(job: Job): Promise<boolean> {
+    const ctx = this.#ctx
+    try {
+      switch (job.kind) {
+        case 'event':
+          if (job.event.kind === 'shutdown') {
+            await transition(ctx, 'idle', 'channel-close')
+            return true
+          }
+          await onInbound(ctx, job.event)
+          return false
+        case 'append':
+          await this.#runAppend(job.job)
+          return false
+        case 'tick':
+          await onTick(ctx)
+          return false
+        case 'notice':
+          await sendTailNotice(ctx)
+          return false
+      }
+    } catch {
+      ctx.metrics.add('handlerErrorsTotal')
+      return false
+    } finally {
+      this.#noteFollowedLeader()
+    }
+  }
+
+  async #runAppend(job: AppendJob): Promise<void> {
+    try {
+      job.resolve(await appendAsLeader(this.#ctx, job.payloads))
+      this.#notices.notify()
+    } catch (error) {
+      job.reject(error)
+    }
+  }
+
+  #noteFollowedLeader(): void {
+    const leader = this.#ctx.tracker.believedLeader
+    if (leader === this.#followed) return
+    this.#followed = leader
+    this.emit('leader-changed', { leader })
+  }
+
+  #rejectAppends(): void {
+    for (const job of this.#appends.drain()) {
+      job.reject(
+        new RuntimeStoppedError('the runtime was cancelled', {
+          details: { channel: this.channel },
+        }),
+      )
+    }
+  }
+
+  #endLoop(): void {
+    if (this.#phase === 'stopped') return
+    this.#phase = 'stopped'
+    this.#stopTimers()
+    this.#inbox.close()
+    this.#ctx.drops.record('cancelled', this.#inbox.drain().length)
+    this.#rejectAppends()
+    this.#offRoleChanged()
+    this.#endLoopSignal()
+    this.emit('stopped', { graceful: this.#graceful })
+  }
+}
+
+/** Builds and starts a runtime: the seed's `spawn_replication_runtime`. */
+export function startReplicationRuntime(options: ReplicationRuntimeOptions): ReplicationRuntime {
+  const runtime = new ReplicationRuntime(options)
+  runtime.start()
+  return runtime
+}

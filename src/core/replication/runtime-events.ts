@@ -1,0 +1,38 @@
+/** The facts a replication runtime announces, one CustomEvent name each. */
+import type { ChannelId, PeerId, Seq } from '../log/ids.js'
+import type { RoleChange } from './coordinator.js'
+import type { DiskPressureOutcome, DiskPressurePolicy } from './disk-pressure.js'
+
+export interface ReplicationRuntimeEvents extends Record<string, unknown> {
+  /** The coordinator's role changed (whoever drove it). */
+  'role-changed': RoleChange
+  /** The peer this replica follows as leader changed (undefined: none). */
+  'leader-changed': { readonly leader: PeerId | undefined }
+  /** A chunk from the leader moved our tail forward. */
+  'catch-up-progress': {
+    readonly from: PeerId
+    readonly tailSeq: Seq
+    readonly appliedEntries: number
+  }
+  /** Our tail jumped forward over seqs we will never hold. */
+  'skip-ahead': {
+    readonly from: PeerId
+    readonly fromSeq: Seq
+    readonly toSeq: Seq
+    readonly cause: 'gap-before-chunk' | 'bad-range'
+  }
+  /**
+   * The jump did not start at the leader's retention floor: the logs may
+   * have diverged (split brain), not merely been trimmed.
+   */
+  'divergence-suspected': { readonly from: PeerId; readonly fromSeq: Seq; readonly toSeq: Seq }
+  /** The store ran out of space; the policy was applied. */
+  'disk-pressure': {
+    readonly policy: DiskPressurePolicy
+    readonly action: DiskPressureOutcome['action']
+  }
+  /** This leader appended local entries. */
+  'entries-appended': { readonly channel: ChannelId; readonly firstSeq: Seq; readonly nextSeq: Seq }
+  /** The runtime's loop has ended; `graceful` is false when cancel aborted it. */
+  stopped: { readonly graceful: boolean }
+}

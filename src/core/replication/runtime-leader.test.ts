@@ -1,0 +1,255 @@
+/**
+ * Leader-side rules beyond the seed's own tests: serving and the budget,
+ * the role re-check after the read, dual leaders, elections, local appends
+ * and tail notices.
+ */
+import { describe, expect, it } from 'vitest'
+import { GENESIS_HASH } from '../log/entry.js'
+import { verifyEntries } from '../log/entry-chain.js'
+import type { Seq } from '../log/ids.js'
+import { StorageFullError } from '../log/log-errors.js'
+import { MemoryLogStore } from '../log/memory-log-store.js'
+import { BandwidthBudget } from './bandwidth-budget.js'
+import type { ReplicationCoordinator } from './coordinator.js'
+import { onInbound } from './on-inbound.js'
+import { onTick } from './on-tick.js'
+import { InboxFullError, NotLeaderError } from './replication-errors.js'
+import {
+  CHANNEL,
+  contextFor,
+  heartbeatFrom,
+  type Kit,
+  makeKit,
+  N10,
+  N20,
+  N30,
+  promote,
+  runtimeFor,
+  settle,
+  writerFor,
+} from './replication-test-kit.js'
+import { estimateResponseBytes } from './response-size.js'
+
+const request = (sinceSeq: number, requestId = 1n) => ({
+  kind: 'sync-request' as const,
+  from: N20,
+  message: {
+    channelId: CHANNEL,
+    sinceSeq: sinceSeq as Seq,
+    chunkMax: 0,
+    requestId,
+    bandwidthClass: 'foreground' as const,
+  },
+})
+
+async function leaderWithLog(entries = 5): Promise<Kit> {
+  const kit = await makeKit({ tail: 0 })
+  await promote(kit.coordinator, 'leader')
+  if (entries > 0) await kit.store.append(CHANNEL, writerFor(kit, N10).next(entries))
+  return kit
+}
+
+const budgetOf = (kit: Kit) =>
+  new BandwidthBudget({ fraction: 1, peakBytesPerSecond: 100_000, now: kit.clock.now() })
+
+/** A store whose reads demote the leader before they return (a role flip mid-serve). */
+class DemotingStore extends MemoryLogStore {
+  coordinator: ReplicationCoordinator | undefined
+  override async read(...args: Parameters<MemoryLogStore['read']>) {
+    const entries = await super.read(...args)
+    await this.coordinator?.transitionTo('idle', 'graceful-relinquish')
+    return entries
+  }
+}
+
+describe('serving a chunk spends the budget and counts sync bytes', () => {
+  it('counts the bytes shipped and refunds the budget when the send fails', async () => {
+    const kit = await leaderWithLog()
+    const budget = budgetOf(kit)
+    const ctx = contextFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100, budget })
+    await onInbound(ctx, request(0))
+    const [sent] = kit.dispatcher.syncResponses
+    if (sent === undefined) throw new Error('no response sent')
+    const bytes = estimateResponseBytes(sent.message)
+    expect(sent.message.entries).toHaveLength(5)
+    expect(kit.coordinator.metrics.get('syncBytesTotal')).toBe(bytes)
+    expect(budget.availableBytes()).toBe(100_000 - bytes)
+
+    kit.dispatcher.failing.add('sync-response')
+    await onInbound(ctx, request(0, 2n))
+    expect(kit.coordinator.metrics.get('syncBytesTotal')).toBe(2 * bytes)
+    expect(budget.availableBytes()).toBe(100_000 - bytes)
+    expect(kit.coordinator.metrics.snapshot().sendFailures['sync-response']).toBe(1)
+  })
+
+  it('NACKs a request below its floor with bad-range and the floor', async () => {
+    const kit = await leaderWithLog(10)
+    await kit.store.setRetention(CHANNEL, { maxEntries: 3 })
+    await kit.store.sweepRetention(CHANNEL)
+    const ctx = contextFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100 })
+    await onInbound(ctx, request(2))
+    expect(kit.dispatcher.syncNacks.map((n) => n.message)).toMatchObject([
+      { reason: 'bad-range', leaderFirstRetainedSeq: 7, sinceSeq: 2, requestId: 1n },
+    ])
+  })
+})
+
+describe('a leader demoted while reading does not ship the chunk (R-1)', () => {
+  it('NACKs not-leader after the read and leaves the budget whole', async () => {
+    const kit = await leaderWithLog()
+    const store = new DemotingStore({ backing: kit.store.backing })
+    await store.open()
+    store.coordinator = kit.coordinator
+    const budget = budgetOf(kit)
+    const ctx = contextFor(kit, {
+      self: N10,
+      replicaSet: [N10, N20],
+      heartbeatMs: 100,
+      store,
+      budget,
+    })
+    await onInbound(ctx, request(0))
+    expect(kit.coordinator.role).toBe('idle')
+    expect(kit.dispatcher.syncResponses).toHaveLength(0)
+    expect(kit.dispatcher.syncNacks.map((n) => n.message.reason)).toEqual(['not-leader'])
+    expect(budget.availableBytes()).toBe(100_000)
+  })
+})
+
+describe('dual leaders converge on one', () => {
+  it('the loser follows the winner and pulls from it', async () => {
+    const kit = await makeKit() // tail 42
+    await promote(kit.coordinator, 'leader')
+    const ctx = contextFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100 })
+    await onInbound(ctx, heartbeatFrom(N20, 'leader', 10))
+    expect(kit.coordinator.role).toBe('leader') // 42 > 10: we win
+    await onInbound(ctx, heartbeatFrom(N20, 'leader', 99))
+    expect(kit.coordinator.role).toBe('replica')
+    expect(ctx.tracker.believedLeader).toBe(N20)
+    await onTick(ctx)
+    expect(kit.dispatcher.syncRequests.map((r) => [r.target, r.message.sinceSeq])).toEqual([
+      [N20, 42],
+    ])
+  })
+})
+
+describe('a candidate elects by RTT over itself and the healthy peers', () => {
+  it('follows a healthy peer that ties self on RTT with a smaller id', async () => {
+    const kit = await makeKit()
+    await promote(kit.coordinator, 'replica')
+    const ctx = contextFor(kit, {
+      self: N30,
+      replicaSet: [N10, N20, N30],
+      heartbeatMs: 100,
+      rttLookup: (peer) => (peer === N20 ? 0 : 5),
+    })
+    const t0 = kit.clock.now()
+    ctx.tracker.recordHeartbeat(N10, 'leader', 42 as Seq, t0)
+    ctx.tracker.recordHeartbeat(N20, 'replica', 42 as Seq, t0 + 250)
+    kit.clock.advance(300)
+    await onTick(ctx)
+    expect(kit.coordinator.role).toBe('replica')
+    expect(kit.coordinator.metrics.snapshot().transitionsBySignal['election-lost']).toBe(1)
+    expect(ctx.tracker.believedLeader).toBeUndefined()
+  })
+
+  it('stays candidate while nobody is eligible and retries on later ticks', async () => {
+    const kit = await makeKit()
+    await promote(kit.coordinator, 'candidate')
+    const ctx = contextFor(kit, { self: N10, replicaSet: [N20, N30], heartbeatMs: 100 })
+    await onTick(ctx)
+    expect(kit.coordinator.role).toBe('candidate')
+    ctx.tracker.recordHeartbeat(N20, 'replica', 42 as Seq, kit.clock.now())
+    await onTick(ctx)
+    expect(kit.coordinator.role).toBe('replica')
+    expect(kit.coordinator.metrics.get('electionsRunTotal')).toBe(2)
+  })
+})
+
+describe('only the leader appends, sealing entries onto its tail', () => {
+  it('refuses an append on a non-leader', async () => {
+    const kit = await makeKit()
+    await promote(kit.coordinator, 'replica')
+    const runtime = runtimeFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100 })
+    await expect(runtime.append([new Uint8Array([1])])).rejects.toBeInstanceOf(NotLeaderError)
+    await runtime.cancel()
+  })
+
+  it('appends a verifiable, chained batch authored by the leader', async () => {
+    const kit = await leaderWithLog(0)
+    const runtime = runtimeFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100 })
+    const appended: number[] = []
+    runtime.on('entries-appended', (event) => appended.push(event.detail.nextSeq))
+    const payloads = [1, 2, 3].map((n) => new Uint8Array([n]))
+    expect(await runtime.append(payloads)).toEqual({ firstSeq: 0, nextSeq: 3 })
+    expect(await runtime.append([new Uint8Array([4])])).toEqual({ firstSeq: 3, nextSeq: 4 })
+    const entries = await kit.store.read(CHANNEL, 0 as Seq)
+    expect(() =>
+      verifyEntries(kit.hasher, entries, { nextSeq: 0 as Seq, lastHash: GENESIS_HASH }),
+    ).not.toThrow()
+    expect(entries.map((e) => [e.author, e.authorSeq, e.payload[0]])).toEqual([
+      [N10, 0, 1],
+      [N10, 1, 2],
+      [N10, 2, 3],
+      [N10, 3, 4],
+    ])
+    expect(appended).toEqual([3, 4])
+    await runtime.cancel()
+  })
+
+  it('rejects with StorageFullError and applies the disk-pressure policy', async () => {
+    const kit = await leaderWithLog(0)
+    kit.store.setQuotaBytes(0)
+    const runtime = runtimeFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100 })
+    await expect(runtime.append([new Uint8Array([1])])).rejects.toBeInstanceOf(StorageFullError)
+    expect(kit.coordinator.role).toBe('idle')
+    await runtime.cancel()
+  })
+
+  it('bounds the appends waiting for the loop', async () => {
+    const kit = await leaderWithLog(0)
+    const runtime = runtimeFor(kit, {
+      self: N10,
+      replicaSet: [N10, N20],
+      heartbeatMs: 100,
+      appendBacklog: 1,
+    })
+    const first = runtime.append([new Uint8Array([1])])
+    await expect(runtime.append([new Uint8Array([2])])).rejects.toBeInstanceOf(InboxFullError)
+    await expect(first).resolves.toEqual({ firstSeq: 0, nextSeq: 1 })
+    await runtime.cancel()
+  })
+})
+
+describe('a leader notifies replicas when its tail advances (beyond the seed)', () => {
+  it('sends a notice at once, then at most one per interval with the latest tail', async () => {
+    const kit = await leaderWithLog(0)
+    const runtime = runtimeFor(kit, {
+      self: N10,
+      replicaSet: [N10, N20, N30],
+      heartbeatMs: 1_000,
+      tailNoticeMinIntervalMs: 50,
+    })
+    const tails = () => kit.dispatcher.heartbeats.map((h) => [h.target, h.message.tailSeq])
+    await runtime.append([new Uint8Array([1])])
+    await settle(kit)
+    expect(tails()).toEqual([
+      [N20, 1],
+      [N30, 1],
+    ])
+    for (let i = 0; i < 3; i++) {
+      await runtime.append([new Uint8Array([i])])
+      await kit.clock.advanceAsync(10)
+    }
+    expect(tails()).toHaveLength(2)
+    await kit.clock.advanceAsync(20)
+    expect(tails().slice(2)).toEqual([
+      [N20, 4],
+      [N30, 4],
+    ])
+    await kit.clock.advanceAsync(500)
+    expect(tails()).toHaveLength(4)
+    expect(kit.coordinator.metrics.get('tailNoticesSentTotal')).toBe(2)
+    await runtime.cancel()
+  })
+})

@@ -1,0 +1,98 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import type { Entry } from '../log/entry.js'
+import { channelId, type Seq } from '../log/ids.js'
+import { MemoryLogStore } from '../log/memory-log-store.js'
+import { testLogWriter } from '../log/test-entries.js'
+import { CHANNEL, type Kit, makeKit, N20, responseOf, writerFor } from './replication-test-kit.js'
+import { applySyncResponse } from './sync-response-apply.js'
+
+let kit: Kit
+let leaderLog: Entry[]
+
+beforeEach(async () => {
+  kit = await makeKit({ tail: 0 })
+  leaderLog = writerFor(kit, N20).next(10)
+})
+
+const apply = (entries: readonly Entry[], firstSeq: number, floor = 0, store = kit.store) =>
+  applySyncResponse(store, kit.hasher, CHANNEL, responseOf(entries, 1n, firstSeq, floor))
+
+describe('a chunk is verified before it is appended', () => {
+  it('appends a chunk that chains onto the local tail', async () => {
+    const result = await apply(leaderLog.slice(0, 4), 0)
+    expect(result).toEqual({ ok: true, newTail: 4, appliedEntries: 4, appliedBytes: 64 })
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(4)
+  })
+
+  it('rejects a forged entry and leaves the log untouched', async () => {
+    const forged = leaderLog.slice(0, 3).map((e) => ({ ...e }))
+    forged[2] = { ...(forged[2] as Entry), payload: new Uint8Array([1, 2, 3]) }
+    const result = await apply(forged, 0)
+    expect(result.ok === false && result.error.kind).toBe('invalid-entries')
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(0)
+  })
+
+  it('rejects a chunk that does not chain onto our last entry', async () => {
+    await kit.store.append(CHANNEL, leaderLog.slice(0, 3))
+    const other = testLogWriter(kit.hasher, CHANNEL, N20, {
+      nextSeq: 3 as Seq,
+      lastHash: new Uint8Array(32).fill(7),
+    }).next(2)
+    const result = await apply(other, 3)
+    expect(result.ok === false && result.error.kind).toBe('invalid-entries')
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(3)
+  })
+
+  it('rejects entries of another channel or with holes as malformed', async () => {
+    const foreign = testLogWriter(kit.hasher, channelId('elsewhere'), N20, {
+      nextSeq: 0 as Seq,
+      lastHash: new Uint8Array(32),
+    }).next(1)
+    expect((await apply(foreign, 0)).ok).toBe(false)
+    const holed = [leaderLog[0], leaderLog[2]] as Entry[]
+    const result = await apply(holed, 0)
+    expect(result.ok === false && result.error.kind).toBe('malformed')
+  })
+})
+
+describe('a chunk is placed against the local tail', () => {
+  it('drops the part we already hold and appends the rest', async () => {
+    await kit.store.append(CHANNEL, leaderLog.slice(0, 3))
+    const result = await apply(leaderLog.slice(1, 6), 1)
+    expect(result).toMatchObject({ ok: true, newTail: 6, appliedEntries: 3 })
+  })
+
+  it('calls a chunk we fully hold stale', async () => {
+    await kit.store.append(CHANNEL, leaderLog.slice(0, 5))
+    const result = await apply(leaderLog.slice(1, 3), 1)
+    expect(result.ok === false && result.error.kind).toBe('stale-chunk')
+  })
+
+  it('reports a gap, suspecting divergence unless it starts at the leader floor', async () => {
+    const trimmed = await apply(leaderLog.slice(6), 6, 6)
+    expect(trimmed).toEqual({
+      ok: false,
+      error: { kind: 'gap-before-chunk', firstSeq: 6, localNext: 0, divergenceSuspected: false },
+    })
+    const odd = await apply(leaderLog.slice(6), 6, 2)
+    expect(
+      odd.ok === false && odd.error.kind === 'gap-before-chunk' && odd.error.divergenceSuspected,
+    ).toBe(true)
+  })
+
+  it('accepts an empty chunk at our tail but not one that starts past it', async () => {
+    expect(await apply([], 0)).toEqual({ ok: true, newTail: 0, appliedEntries: 0, appliedBytes: 0 })
+    const result = await apply([], 5)
+    expect(result.ok === false && result.error.kind).toBe('malformed')
+  })
+})
+
+describe('a full store surfaces as append-failed', () => {
+  it('maps StorageFullError to the disk-pressure outcome', async () => {
+    const store = new MemoryLogStore({ quotaBytes: 20 })
+    await store.open()
+    const result = await apply(leaderLog.slice(0, 3), 0, 0, store)
+    expect(result.ok === false && result.error.kind).toBe('append-failed')
+    expect(store.state(CHANNEL).nextSeq).toBe(0)
+  })
+})
