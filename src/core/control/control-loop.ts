@@ -229,6 +229,17 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
     })
   }
 
+  /**
+   * A closing tab has little time left: pull the next tick in so the
+   * hand-offs go out now. Still one reconcile per tick; the cadence resumes
+   * one interval after it.
+   */
+  #expediteTick(): void {
+    this.#cancelTick?.()
+    this.#cancelTick = undefined
+    this.#tickDue = true
+  }
+
   #scheduleStep(): void {
     if (this.#phase !== 'running' || this.#busy || this.#cancelStep !== undefined) return
     this.#cancelStep = this.#clock.setTimer(0, () => {
@@ -281,7 +292,7 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
   }
 
   #drain(budget: number): Promise<void> | undefined {
-    for (let left = budget; left > 0 && this.#phase === 'running'; left--) {
+    for (let left = budget; left > 0 && this.#phase === 'running' && !this.#tickDue; left--) {
       const event = this.#inbox.shift()
       if (event === undefined) return undefined
       if (event.type === 'shutdown') {
@@ -334,6 +345,8 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
         default: {
           const rejection = foldEvent(this.#state, event as FactEvent, this.config, this.#now())
           if (rejection !== undefined) this.#counters.droppedEvents.record(rejection)
+          else if (event.type === 'drain-requested' && event.reason === 'tab-closing')
+            this.#expediteTick()
           return undefined
         }
       }

@@ -147,3 +147,9 @@ export function channelView(snapshot: ControlSnapshot, channel: string): Channel
 export function inventoryPeers(snapshot: ControlSnapshot): string[] {
   return snapshot.peers.filter((p) => p.inventory !== undefined).map((p) => p.peer)
 }
+
+/** Narrows away undefined, failing the test when it is not there. */
+export function defined<T>(value: T | undefined, what = 'value'): T {
+  if (value === undefined) throw new Error(`expected ${what} to be defined`)
+  return value
+}
