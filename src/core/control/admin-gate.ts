@@ -55,6 +55,8 @@ export interface AdminGateDeps {
   readonly failures: FailureLog
   readonly verifier: AdminVerifier | undefined
   readonly syncAborter: SyncAborter | undefined
+  /** False once the loop is exiting: a verdict that arrives later is not applied. */
+  readonly accepting: () => boolean
 }
 
 const MAX_SIGNER_LENGTH = 128
@@ -122,8 +124,11 @@ export class AdminGate {
     }
     const command = checked.pass
     const verdict = this.#verify(commit)
-    if (verdict instanceof Promise)
-      return verdict.then((outcome) => this.#conclude(command, outcome, meta))
+    if (verdict instanceof Promise) {
+      return verdict.then((outcome) => {
+        if (this.#deps.accepting()) this.#conclude(command, outcome, meta)
+      })
+    }
     this.#conclude(command, verdict, meta)
   }
 

@@ -342,6 +342,7 @@ describe('seed 002: mesh control loop', () => {
     const exit = await loop.exited
     expect(exit.reconcileCount).toBe(0)
     expect(loop.snapshot().channels).toEqual([])
+    expect(loop.snapshot().counters.droppedEvents).toMatchObject({ discarded_at_exit: 1 })
     await expect(handle.publish(opened('two'))).rejects.toBeInstanceOf(LoopClosedError)
   })
 

@@ -140,6 +140,7 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
       failures: this.#failures,
       verifier: options.adminVerifier,
       syncAborter: options.syncAborter,
+      accepting: () => this.#phase === 'running',
     })
     this.#tickDeps = {
       state: this.#state,
@@ -415,6 +416,8 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
     await Promise.all([this.#audit.chain.settled(deadline), this.#logs.chain.settled(deadline)])
     this.#cancelStopDeadline?.()
     this.#snapshots.cancel()
+    // A last picture, so status() after exit shows the final counters (reconcileCount unchanged).
+    this.#snapshots.replace(this.#buildSnapshot())
     this.actions.end()
     this.#phase = 'exited'
     const exit: ControlLoopExit = { reason: this.#exitReason, reconcileCount: this.#reconcileCount }

@@ -41,6 +41,11 @@ export class SnapshotPublisher {
       this.#cancelTrailing = this.#clock.setTimer(this.#minIntervalMs - since, () => this.#fire())
   }
 
+  /** Swaps in `snapshot` without an event (the loop's final picture at exit). */
+  replace(snapshot: ControlSnapshot): void {
+    this.#current = snapshot
+  }
+
   /** Drops a pending trailing emit. */
   cancel(): void {
     this.#cancelTrailing?.()
