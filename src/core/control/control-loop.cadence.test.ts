@@ -3,7 +3,7 @@ import { channelId, peerId } from '../log/ids.js'
 import type { Clock } from '../time/clock.js'
 import { ManualClock } from '../time/manual-clock.js'
 import type { AdminVerdict } from './admin-verifier.js'
-import type { LogRecord } from './control-snapshot.js'
+import type { LogRecord } from './event-records.js'
 import { BufferingSink, FakeAdminKeys, makeTestLoop, SELF } from './test-control-kit.js'
 
 /** A ManualClock that notes how many log lines were applied whenever the loop yields. */

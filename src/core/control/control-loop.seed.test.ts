@@ -12,7 +12,7 @@ import { canonicalJsonBytes } from './canonical-json.js'
 import { LoopClosedError, QueueFullError } from './control-errors.js'
 import type { ControlEvent } from './control-events.js'
 import { ControlLoop } from './control-loop.js'
-import type { LogRecord } from './control-snapshot.js'
+import type { LogRecord } from './event-records.js'
 import { ProbeRegistry } from './probes.js'
 import {
   BufferingSink,

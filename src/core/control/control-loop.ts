@@ -19,8 +19,7 @@
 import { TypedEventTarget } from '../events/typed-event-target.js'
 import type { Cancel, Clock } from '../time/clock.js'
 import { ActionQueue } from './action-queue.js'
-import { type AdminAuditRecord, AdminGate } from './admin-gate.js'
-import { ChainedRecordRing } from './chained-record-ring.js'
+import { AdminGate } from './admin-gate.js'
 import type { PendingAction } from './control-actions.js'
 import { type ControlConfig, EVENTS_PER_TICK, resolveControlConfig } from './control-config.js'
 import { LoopClosedError } from './control-errors.js'
@@ -34,13 +33,11 @@ import type {
   ControlLoopOptions,
   SnapshotReader,
 } from './control-loop-options.js'
-import { buildSnapshot, type ControlSnapshot, type LogRecord } from './control-snapshot.js'
+import { ControlRecords } from './control-records.js'
+import { buildSnapshot, type ControlSnapshot } from './control-snapshot.js'
 import { type ControlState, createControlState } from './control-state.js'
 import { EventInbox } from './event-inbox.js'
-import { failureSource, toLogRecord } from './event-records.js'
-import { FailureLog } from './failure-log.js'
-import { type FactEvent, foldEvent } from './fold-event.js'
-import { type ChainSink, HashChainWriter } from './hash-chain.js'
+import { foldEvent } from './fold-event.js'
 import { LoopCounters } from './loop-counters.js'
 import { ProbeRegistry } from './probes.js'
 import { RecentRing } from './recent-ring.js'
@@ -68,9 +65,7 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
   readonly #state: ControlState
   readonly #inbox: EventInbox
   readonly #gate: AdminGate
-  readonly #audit: ChainedRecordRing<AdminAuditRecord>
-  readonly #logs: ChainedRecordRing<LogRecord>
-  readonly #failures: FailureLog
+  readonly #records: ControlRecords
   readonly #recent: RecentRing<PendingAction>
   readonly #counters = new LoopCounters()
   readonly #snapshots: SnapshotPublisher
@@ -110,34 +105,24 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
       clock: this.#clock,
       onEvent: () => this.#scheduleStep(),
     })
-    const chain = <R>(domain: string, sink: ChainSink<R> | undefined, genesis?: Uint8Array) =>
-      new HashChainWriter<R>({
-        domain,
-        hasher: options.hasher,
-        clock: this.#clock,
-        logger: this.#logger,
-        backlogCapacity: this.config.chainBacklogCapacity,
-        appendTimeoutMs: this.config.chainAppendTimeoutMs,
-        sink,
-        ...(genesis === undefined ? {} : { genesis }),
-      })
-    this.#audit = new ChainedRecordRing(
-      this.config.auditRingCapacity,
-      chain('meshlog/admin-audit/v1', options.auditSink, options.auditGenesis),
-    )
-    this.#logs = new ChainedRecordRing(
-      this.config.logRingCapacity,
-      chain('meshlog/log/v1', options.logSink),
-    )
-    this.#failures = new FailureLog(this.config.failureRingCapacity)
+    this.#records = new ControlRecords({
+      thisPeer: options.thisPeer,
+      config: this.config,
+      clock: this.#clock,
+      logger: this.#logger,
+      hasher: options.hasher,
+      auditSink: options.auditSink,
+      auditGenesis: options.auditGenesis,
+      logSink: options.logSink,
+    })
     this.#recent = new RecentRing(this.config.actionQueueCapacity)
     this.#gate = new AdminGate({
       state: this.#state,
       config: this.config,
       clock: this.#clock,
       logger: this.#logger,
-      audit: this.#audit,
-      failures: this.#failures,
+      audit: this.#records.audit,
+      failures: this.#records.failures,
       verifier: options.adminVerifier,
       syncAborter: options.syncAborter,
       accepting: () => this.#phase === 'running',
@@ -151,7 +136,7 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
       actions: this.actions,
       recentlyEmitted: this.#recent,
       counters: this.#counters,
-      chains: [this.#audit.chain, this.#logs.chain],
+      records: this.#records,
       nextActionId: () => this.#nextActionId++,
     }
     this.#snapshots = new SnapshotPublisher(
@@ -326,25 +311,15 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
         case 'signed-admin-commit':
           return this.#gate.submitSigned(event.commit)?.catch(failed)
         case 'log-line':
-          this.#logs.append((seq) =>
-            toLogRecord(
-              event,
-              seq,
-              this.#state.thisPeer,
-              this.#clock.wallNow(),
-              this.config.maxMessageLength,
-            ),
-          )
+          this.#records.recordLogLine(event)
           return undefined
         case 'action-failed':
-          this.#failures.record(
-            failureSource(event, this.config.maxMessageLength),
-            String(event.reason).slice(0, this.config.maxMessageLength),
-            this.#clock.wallNow(),
-          )
+          this.#records.recordActionFailure(event)
+          return undefined
+        case 'shutdown':
           return undefined
         default: {
-          const rejection = foldEvent(this.#state, event as FactEvent, this.config, this.#now())
+          const rejection = foldEvent(this.#state, event, this.config, this.#now())
           if (rejection !== undefined) this.#counters.droppedEvents.record(rejection)
           else if (event.type === 'drain-requested' && event.reason === 'tab-closing')
             this.#expediteTick()
@@ -378,9 +353,9 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
       reconcileCount: this.#reconcileCount,
       lastTickWallMs: this.#lastTickWallMs,
       recentlyEmitted: this.#recent.toArray(),
-      recentFailures: this.#failures.entries(),
-      adminAudit: this.#audit.entries(),
-      logRing: this.#logs.entries(),
+      recentFailures: this.#records.failures.entries(),
+      adminAudit: this.#records.audit.entries(),
+      logRing: this.#records.logs.entries(),
       counters: {
         droppedActions: this.actions.drops.snapshot(),
         droppedEvents: counters.droppedEvents.snapshot(),
@@ -388,8 +363,8 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
         rejectedProbeSamples: counters.rejectedProbeSamples,
         recoveryFailures: counters.recoveryFailures,
         admin: { ...this.#gate.counts },
-        auditChain: this.#audit.chain.counters(),
-        logChain: this.#logs.chain.counters(),
+        auditChain: this.#records.audit.chain.counters(),
+        logChain: this.#records.logs.chain.counters(),
         probes: this.probes.counts(),
       },
     })
@@ -412,8 +387,7 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
   async #finishExit(): Promise<void> {
     if (this.#phase !== 'exiting' || this.#finishing) return
     this.#finishing = true
-    const deadline = this.config.stopDeadlineMs
-    await Promise.all([this.#audit.chain.settled(deadline), this.#logs.chain.settled(deadline)])
+    await this.#records.settled(this.config.stopDeadlineMs)
     this.#cancelStopDeadline?.()
     this.#snapshots.cancel()
     // A last picture, so status() after exit shows the final counters (reconcileCount unchanged).

@@ -8,22 +8,14 @@ import type { ChannelId, PeerId } from '../log/ids.js'
 import type { AdminAuditRecord } from './admin-gate.js'
 import type { Chained } from './chained-record-ring.js'
 import type { ControlAction, ControlActionKind, PendingAction } from './control-actions.js'
-import type { LogLevel, PeerHealth, RuntimeRole } from './control-events.js'
+import type { PeerHealth, RuntimeRole } from './control-events.js'
 import type { ControlState, MaintenanceState } from './control-state.js'
 import { sortedKeys } from './control-state.js'
+import type { LogRecord } from './event-records.js'
 import type { FailureRecord } from './failure-log.js'
 import { isFrozen } from './freeze-gate.js'
 import type { HashChainCounters } from './hash-chain.js'
 import type { PeerInventory, ProbeCounts } from './probes.js'
-
-export interface LogRecord {
-  readonly seq: number
-  readonly tsMs: number
-  readonly level: LogLevel
-  readonly message: string
-  readonly peer: PeerId
-  readonly channel?: ChannelId
-}
 
 export interface PeerView {
   readonly peer: PeerId

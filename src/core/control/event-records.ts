@@ -2,9 +2,17 @@
  * Turning `log-line` and `action-failed` events into ring records: bounded
  * strings, a known level, a stable source label.
  */
-import { MAX_CHANNEL_ID_LENGTH, type PeerId } from '../log/ids.js'
+import { type ChannelId, MAX_CHANNEL_ID_LENGTH, type PeerId } from '../log/ids.js'
 import type { ControlEvent, LogLevel } from './control-events.js'
-import type { LogRecord } from './control-snapshot.js'
+
+export interface LogRecord {
+  readonly seq: number
+  readonly tsMs: number
+  readonly level: LogLevel
+  readonly message: string
+  readonly peer: PeerId
+  readonly channel?: ChannelId
+}
 
 const LEVELS: readonly unknown[] = ['debug', 'info', 'warn', 'error']
 

@@ -114,7 +114,12 @@ export function pollProbes(
         continue
       }
       seen.add(s.peer)
-      state.inventory.set(s.peer, s.inventory)
+      // Our own copy: a probe that later mutates its object must not change folded state.
+      const { logBytes, ...totals } = s.inventory
+      state.inventory.set(
+        s.peer,
+        logBytes === undefined ? totals : { ...totals, logBytes: { ...logBytes } },
+      )
       const { storageUsageBytes: usage, storageQuotaBytes: quota } = s.inventory
       if (s.peer === state.thisPeer && usage !== undefined && quota !== undefined && quota > 0) {
         state.storage = { usageBytes: usage, quotaBytes: quota }

@@ -27,7 +27,7 @@ export interface TickPassDeps {
   readonly actions: ActionQueue
   readonly recentlyEmitted: RecentRing<PendingAction>
   readonly counters: LoopCounters
-  readonly chains: readonly { flush(): void }[]
+  readonly records: { flushChains(): void }
   readonly nextActionId: () => number
 }
 
@@ -82,7 +82,7 @@ export function runTickPass(deps: TickPassDeps, now: number): void {
     for (const kind of polled.failed) deps.counters.probeFailures.record(kind)
     deps.counters.rejectedProbeSamples += polled.rejectedSamples
     recover(deps, now)
-    for (const chain of deps.chains) chain.flush()
+    deps.records.flushChains()
     queueActions(deps, now)
   } catch (error) {
     // A bug in one pass must not stop the ticks; it is logged loudly instead.
