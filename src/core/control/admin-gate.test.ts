@@ -137,6 +137,16 @@ describe('admin commits: signed, verified, audited, then folded', () => {
     expect(t.loop.running).toBe(true)
   })
 
+  it('only an explicit ok accepts: a malformed verdict rejects', async () => {
+    const t = makeTestLoop({ adminVerifier: { verify: () => ({ ok: 'yes' }) as never } })
+    const snapshot = await afterTick(t, signed(t, create))
+    expect(snapshot.adminAudit[0]?.outcome).toMatchObject({
+      status: 'rejected',
+      kind: 'verifier-error',
+    })
+    expect(snapshot.channels).toEqual([])
+  })
+
   it('unsigned local commands are rejected unless the loop trusts local admin', async () => {
     const strict = makeTestLoop()
     const strictSnapshot = await afterTick(strict, { type: 'admin-command', command: create })

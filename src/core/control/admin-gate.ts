@@ -167,8 +167,15 @@ export class AdminGate {
   #verify(commit: SignedAdminCommit): AdminOutcome | Promise<AdminOutcome> {
     const { verifier, clock, config } = this.#deps
     if (verifier === undefined) return rejected('no-verifier', 'no admin verifier is installed')
-    const toOutcome = (verdict: AdminVerdict): AdminOutcome =>
-      verdict.ok ? { status: 'accepted' } : rejected(verdict.kind, verdict.message)
+    // Only an explicit { ok: true } accepts; the verifier's words are bounded before they are audited.
+    const toOutcome = (verdict: AdminVerdict): AdminOutcome => {
+      if (verdict?.ok === true) return { status: 'accepted' }
+      const said = verdict as { kind?: unknown; message?: unknown } | undefined
+      return rejected(
+        String(said?.kind ?? 'verifier-error').slice(0, 64),
+        String(said?.message ?? 'malformed verdict').slice(0, config.maxMessageLength),
+      )
+    }
     const failed = (error: unknown) => rejected('verifier-error', String(error))
     let answer: AdminVerdict | Promise<AdminVerdict>
     try {

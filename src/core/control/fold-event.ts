@@ -179,9 +179,11 @@ export function foldEvent(
       return undefined
     }
     case 'runtime-stopped':
+      // A restarted runtime starts as a full replica; pressure withdraws it again if still needed.
       state.runtimes.delete(event.channel)
       state.handoffs.delete(event.channel)
       state.lastSyncAt.delete(event.channel)
+      state.withdrawn.delete(event.channel)
       return undefined
     case 'role-changed': {
       if (!roomFor(state.runtimes, event.channel, config.maxChannels)) return 'channel_cap'

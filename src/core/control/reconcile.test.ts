@@ -202,6 +202,17 @@ describe('reconcile: storage pressure', () => {
     expect(state.withdrawn.size).toBe(0)
   })
 
+  it('forgets a withdrawal when its runtime stops', () => {
+    const state = stateWith(
+      { type: 'channel-opened', channel: ch('x') },
+      { type: 'runtime-started', channel: ch('x') },
+      { type: 'storage-estimate', usageBytes: 99, quotaBytes: 100 },
+    )
+    expect(kinds(tick(state, 0))).toContain('withdraw')
+    foldEvent(state, { type: 'runtime-stopped', channel: ch('x') }, config, 1)
+    expect(state.withdrawn.size).toBe(0)
+  })
+
   it('does not sync or dial for a withdrawn channel', () => {
     const state = stateWith(
       { type: 'channel-opened', channel: ch('x'), replicaSet: [SELF, A] },
