@@ -65,6 +65,25 @@ describe('determinism: the same seed replays the same run', () => {
     expect(second.snapshot, `seed ${seed}`).toBe(first.snapshot)
   })
 
+  it('steps synchronously under ManualClock.advance when every injected interface answers synchronously', () => {
+    const clock = new ManualClock()
+    const { loop, keys } = makeTestLoop({ clock })
+    const handle = loop.acquireHandle()
+    loop.start()
+    handle.tryPublish({ type: 'channel-opened', channel: channelId('x') })
+    handle.tryPublish({
+      type: 'signed-admin-commit',
+      commit: keys.sign({ type: 'drain-peer', peer: B }, clock.wallNow()),
+    })
+    clock.advance(10)
+    const snapshot = loop.snapshot()
+    expect(snapshot.reconcileCount).toBe(1)
+    expect(snapshot.recentlyEmitted.map((e) => e.kind)).toEqual(['start-runtime'])
+    expect(snapshot.adminAudit.map((r) => r.outcome.status)).toEqual(['accepted'])
+    clock.advance(30)
+    expect(loop.snapshot().reconcileCount).toBe(4)
+  })
+
   it('a different seed gives a different run', async () => {
     const a = await scriptedRun(1)
     const b = await scriptedRun(2)
