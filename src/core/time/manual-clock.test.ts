@@ -68,3 +68,12 @@ describe('seededRng', () => {
     expect(a.nextU64() < 2n ** 64n).toBe(true)
   })
 })
+
+describe('ManualClock nested advance', () => {
+  it('never moves time back when a timer advances the clock itself', () => {
+    const clock = new ManualClock()
+    clock.setTimer(10, () => clock.advance(75))
+    clock.advance(80)
+    expect(clock.now()).toBe(85)
+  })
+})

@@ -72,7 +72,8 @@ export class ManualClock implements Clock {
       this.#now = timer.due
       timer.fn()
     }
-    this.#now = target
+    // A timer may itself have advanced the clock past `target`; time never goes back.
+    this.#now = Math.max(this.#now, target)
   }
 
   /**
@@ -87,7 +88,7 @@ export class ManualClock implements Clock {
       timer.fn()
       await macrotask()
     }
-    this.#now = target
+    this.#now = Math.max(this.#now, target)
   }
 
   #takeDue(limit: number): Timer | undefined {
