@@ -1,0 +1,300 @@
+/**
+ * One peer: its log store, one replication runtime per open channel, and the
+ * frames between them and the network. The worker runs one PeerNode over
+ * IndexedDB and the frame port; the simulator runs one per simulated peer
+ * over MemoryLogStore and SimNetwork — the same composition in both.
+ *
+ * Inbound frames are decoded here (a malformed frame is counted by failure
+ * and changes nothing) and routed to their channel's runtime without
+ * waiting. Outbound frames are encoded and handed to the FrameSink.
+ */
+import { ClosedError, InvalidArgumentError } from '../errors.js'
+import { TypedEventTarget } from '../events/typed-event-target.js'
+import type { Entry } from '../log/entry.js'
+import type { EntryHasher } from '../log/entry-hasher.js'
+import type { ChannelId, PeerId, Seq } from '../log/ids.js'
+import type { LogStore, ReadOptions } from '../log/log-store.js'
+import { DropCounter } from '../queue/drop-counter.js'
+import type { Rng } from '../random/rng.js'
+import { ReplicationCoordinator } from '../replication/coordinator.js'
+import type { DiskPressurePolicy } from '../replication/disk-pressure.js'
+import type { RttLookup } from '../replication/election.js'
+import type { Inbound } from '../replication/inbound.js'
+import { ReplicationInboundRouter } from '../replication/inbound-router.js'
+import type { AppendResult } from '../replication/leader-append.js'
+import type { BandwidthClass, ReplicaRole } from '../replication/messages.js'
+import { ReplicationRuntime } from '../replication/replication-runtime.js'
+import type { ReplicationRuntimeSnapshot } from '../replication/runtime-snapshot.js'
+import type { Clock } from '../time/clock.js'
+import { DECODE_FAILURES, DecodeError } from '../wire/decode-error.js'
+import { decodeFrame } from '../wire/frame-codec.js'
+import { frameDispatcher } from './frame-dispatcher.js'
+import type { FrameSink } from './frame-sink.js'
+
+export const HEARTBEAT_MS_DEFAULT = 500
+
+export interface ChannelOptions {
+  /** Every peer replicating the channel, this one included. */
+  readonly replicaSet: readonly PeerId[]
+  readonly heartbeatMs?: number
+  readonly diskPressurePolicy?: DiskPressurePolicy
+  readonly chunkMax?: number
+  readonly bandwidthClass?: BandwidthClass
+}
+
+export interface PeerNodeOptions {
+  readonly self: PeerId
+  readonly store: LogStore
+  readonly hasher: EntryHasher
+  readonly clock: Clock
+  readonly rng: Rng
+  readonly sink: FrameSink
+  readonly heartbeatMs?: number
+  readonly rttLookup?: RttLookup
+}
+
+export interface ChannelStatus {
+  readonly channel: ChannelId
+  readonly role: ReplicaRole
+  readonly leader: PeerId | undefined
+  readonly replicaSet: readonly PeerId[]
+  readonly firstSeq: Seq
+  readonly nextSeq: Seq
+  readonly payloadBytes: number
+  readonly metrics: ReplicationRuntimeSnapshot
+}
+
+export interface PeerNodeStatus {
+  readonly self: PeerId
+  readonly channels: readonly ChannelStatus[]
+  readonly routeDrops: Readonly<Record<string, number>>
+  readonly decodeRejects: Readonly<Record<string, number>>
+}
+
+export interface PeerNodeEvents {
+  'channel-opened': { readonly channel: ChannelId; readonly replicaSet: readonly PeerId[] }
+  'channel-closed': { readonly channel: ChannelId }
+  'role-changed': {
+    readonly channel: ChannelId
+    readonly from: ReplicaRole
+    readonly to: ReplicaRole
+  }
+  'leader-changed': { readonly channel: ChannelId; readonly leader: PeerId | undefined }
+  'catch-up-progress': {
+    readonly channel: ChannelId
+    readonly from: PeerId
+    readonly tailSeq: Seq
+    readonly appliedEntries: number
+  }
+  /** Entries [fromSeq, toSeq) are now in the channel's local log. */
+  'log-advanced': { readonly channel: ChannelId; readonly fromSeq: Seq; readonly toSeq: Seq }
+  /** The local log lost its tail or jumped (skip-ahead, truncation); readers should re-read. */
+  'log-reset': { readonly channel: ChannelId; readonly firstSeq: Seq; readonly nextSeq: Seq }
+  'divergence-suspected': {
+    readonly channel: ChannelId
+    readonly from: PeerId
+    readonly fromSeq: Seq
+    readonly toSeq: Seq
+  }
+  'disk-pressure': { readonly channel: ChannelId; readonly action: string }
+}
+
+interface OpenChannel {
+  readonly runtime: ReplicationRuntime
+  readonly options: ChannelOptions
+  readonly detach: () => void
+  /** The tail last announced through log-advanced/log-reset. */
+  announcedTail: number
+}
+
+function sameSet(a: readonly PeerId[], b: readonly PeerId[]): boolean {
+  return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n')
+}
+
+export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
+  readonly self: PeerId
+  readonly store: LogStore
+  readonly router = new ReplicationInboundRouter()
+  readonly decodeRejects = new DropCounter(DECODE_FAILURES)
+  readonly #options: PeerNodeOptions
+  readonly #channels = new Map<ChannelId, OpenChannel>()
+  readonly #dispatcher
+  #stopped = false
+
+  constructor(options: PeerNodeOptions) {
+    super()
+    this.self = options.self
+    this.store = options.store
+    this.#options = options
+    this.#dispatcher = frameDispatcher(options.sink)
+  }
+
+  get channels(): readonly ChannelId[] {
+    return [...this.#channels.keys()]
+  }
+
+  runtime(channel: ChannelId): ReplicationRuntime | undefined {
+    return this.#channels.get(channel)?.runtime
+  }
+
+  /**
+   * Starts replicating `channel` as a replica (a leader is elected among the
+   * replica set). Opening an open channel with the same replica set does
+   * nothing; with another set, the runtime restarts with the new one.
+   */
+  async open(channel: ChannelId, options: ChannelOptions): Promise<void> {
+    if (this.#stopped) throw new ClosedError('the peer node has stopped')
+    if (!options.replicaSet.includes(this.self)) {
+      throw new InvalidArgumentError('the replica set must include this peer', {
+        details: { channel, self: this.self, replicaSet: options.replicaSet.length },
+      })
+    }
+    const current = this.#channels.get(channel)
+    if (current !== undefined) {
+      if (sameSet(current.options.replicaSet, options.replicaSet)) return
+      await this.close(channel)
+    }
+    const { clock, rng, hasher, store } = this.#options
+    const coordinator = new ReplicationCoordinator({ channel, clock })
+    await coordinator.transitionTo('replica', 'capability-selected')
+    const runtime = new ReplicationRuntime({
+      channel,
+      self: this.self,
+      replicaSet: options.replicaSet,
+      heartbeatMs: options.heartbeatMs ?? this.#options.heartbeatMs ?? HEARTBEAT_MS_DEFAULT,
+      clock,
+      rng,
+      hasher,
+      store,
+      dispatcher: this.#dispatcher,
+      coordinator,
+      ...(this.#options.rttLookup === undefined ? {} : { rttLookup: this.#options.rttLookup }),
+      ...(options.diskPressurePolicy === undefined
+        ? {}
+        : { diskPressurePolicy: options.diskPressurePolicy }),
+      ...(options.chunkMax === undefined ? {} : { chunkMax: options.chunkMax }),
+      ...(options.bandwidthClass === undefined ? {} : { bandwidthClass: options.bandwidthClass }),
+    })
+    const open: OpenChannel = {
+      runtime,
+      options,
+      detach: () => undefined,
+      announcedTail: store.state(channel).nextSeq,
+    }
+    const unregister = this.router.register(channel, runtime)
+    const offs = [
+      runtime.on('role-changed', (e) =>
+        this.emit('role-changed', { channel, from: e.detail.from, to: e.detail.to }),
+      ),
+      runtime.on('leader-changed', (e) =>
+        this.emit('leader-changed', { channel, leader: e.detail.leader }),
+      ),
+      runtime.on('catch-up-progress', (e) => {
+        this.emit('catch-up-progress', { channel, ...e.detail })
+        this.#announce(channel)
+      }),
+      runtime.on('entries-appended', () => this.#announce(channel)),
+      runtime.on('skip-ahead', () => this.#announce(channel)),
+      runtime.on('divergence-suspected', (e) =>
+        this.emit('divergence-suspected', { channel, ...e.detail }),
+      ),
+      runtime.on('disk-pressure', (e) => {
+        this.emit('disk-pressure', { channel, action: e.detail.action })
+        this.#announce(channel)
+      }),
+    ]
+    this.#channels.set(channel, {
+      ...open,
+      detach: () => {
+        unregister()
+        for (const off of offs) off()
+      },
+    })
+    runtime.start()
+    this.emit('channel-opened', { channel, replicaSet: options.replicaSet })
+  }
+
+  /** Stops replicating `channel` (its log stays in the store). */
+  async close(channel: ChannelId): Promise<void> {
+    const open = this.#channels.get(channel)
+    if (open === undefined) return
+    this.#channels.delete(channel)
+    await open.runtime.cancel()
+    open.detach()
+    this.emit('channel-closed', { channel })
+  }
+
+  /** Appends as the channel's leader; rejects with NotLeaderError elsewhere. */
+  append(channel: ChannelId, payloads: readonly Uint8Array[]): Promise<AppendResult> {
+    const open = this.#channels.get(channel)
+    if (open === undefined) {
+      return Promise.reject(
+        new InvalidArgumentError(`channel ${channel} is not open`, { details: { channel } }),
+      )
+    }
+    return open.runtime.append(payloads)
+  }
+
+  read(channel: ChannelId, from: Seq, to?: Seq, options?: ReadOptions): Promise<Entry[]> {
+    return this.store.read(channel, from, to, options)
+  }
+
+  /**
+   * A frame from `from` (authenticated by the transport). Returns whether it
+   * reached a runtime; malformed frames are counted and change nothing.
+   */
+  receive(from: PeerId, bytes: Uint8Array): boolean {
+    let inbound: Inbound
+    try {
+      const frame = decodeFrame(bytes)
+      inbound = { ...frame, from } as Inbound
+    } catch (error) {
+      this.decodeRejects.record(error instanceof DecodeError ? error.failure : 'inconsistent')
+      return false
+    }
+    return this.router.tryRoute(
+      (inbound as { message: { channelId: ChannelId } }).message.channelId,
+      inbound,
+    )
+  }
+
+  status(): PeerNodeStatus {
+    const channels = [...this.#channels].map(([channel, open]): ChannelStatus => {
+      const state = this.store.state(channel)
+      return {
+        channel,
+        role: open.runtime.role,
+        leader: open.runtime.role === 'leader' ? this.self : open.runtime.believedLeader,
+        replicaSet: open.options.replicaSet,
+        firstSeq: state.firstSeq,
+        nextSeq: state.nextSeq,
+        payloadBytes: state.payloadBytes,
+        metrics: open.runtime.metrics(),
+      }
+    })
+    return {
+      self: this.self,
+      channels,
+      routeDrops: this.router.drops.snapshot(),
+      decodeRejects: this.decodeRejects.snapshot(),
+    }
+  }
+
+  /** Stops every runtime. Idempotent. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    await Promise.all(this.channels.map((channel) => this.close(channel)))
+  }
+
+  #announce(channel: ChannelId): void {
+    const open = this.#channels.get(channel)
+    if (open === undefined) return
+    const { firstSeq, nextSeq } = this.store.state(channel)
+    if (nextSeq > open.announcedTail && firstSeq <= open.announcedTail) {
+      this.emit('log-advanced', { channel, fromSeq: open.announcedTail as Seq, toSeq: nextSeq })
+    } else if (nextSeq !== open.announcedTail) {
+      this.emit('log-reset', { channel, firstSeq, nextSeq })
+    }
+    open.announcedTail = nextSeq
+  }
+}
