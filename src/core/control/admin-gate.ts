@@ -5,6 +5,7 @@
  * review can replay what the peer saw. Rejected commands change nothing else.
  */
 import type { ChannelId, PeerId } from '../log/ids.js'
+import type { Logger } from '../logger.js'
 import type { Clock } from '../time/clock.js'
 import {
   type AdminCommand,
@@ -17,7 +18,6 @@ import {
 import type { AdminVerdict, AdminVerifier } from './admin-verifier.js'
 import type { ChainedRecordRing } from './chained-record-ring.js'
 import type { ControlConfig } from './control-config.js'
-import type { ControlLogger } from './control-logger.js'
 import type { ControlState } from './control-state.js'
 import type { FailureLog } from './failure-log.js'
 import { adminNeedsChannelSlot, applyAdminCommand } from './fold-admin.js'
@@ -50,7 +50,7 @@ export interface AdminGateDeps {
   readonly state: ControlState
   readonly config: ControlConfig
   readonly clock: Clock
-  readonly logger: ControlLogger
+  readonly logger: Logger
   readonly audit: ChainedRecordRing<AdminAuditRecord>
   readonly failures: FailureLog
   readonly verifier: AdminVerifier | undefined

@@ -3,13 +3,14 @@
  * runtimes, storage, executor failures), local intent (channels opened,
  * tab closing) and admin commands. Sources publish them through a handle.
  */
+
 import type { ChannelId, PeerId } from '../log/ids.js'
+import type { LogLevel } from '../logger.js'
 import type { AdminCommand, SignedAdminCommit } from './admin-commands.js'
 import type { PendingAction } from './control-actions.js'
 
 export type RuntimeRole = 'idle' | 'candidate' | 'replica' | 'leader'
 export type PeerHealth = 'healthy' | 'degraded' | 'unreachable'
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
 export type ControlEvent =
   /** Exit now; events queued behind it are not applied. */

@@ -3,7 +3,7 @@ import { channelId, peerId } from '../log/ids.js'
 import type { Clock } from '../time/clock.js'
 import { ManualClock } from '../time/manual-clock.js'
 import type { AdminVerdict } from './admin-verifier.js'
-import type { LogRecord } from './event-records.js'
+import type { LogRingRecord } from './event-records.js'
 import { BufferingSink, FakeAdminKeys, makeTestLoop, SELF } from './test-control-kit.js'
 
 /** A ManualClock that notes how many log lines were applied whenever the loop yields. */
@@ -21,7 +21,7 @@ function yieldWatchingClock(inner: ManualClock, applied: () => number, yields: n
 describe('cadence: tick first, then at most 32 events, and late ticks delay', () => {
   it('serves a due tick before queued events, then drains at most 32 events per step', async () => {
     const manual = new ManualClock()
-    const sink = new BufferingSink<LogRecord>()
+    const sink = new BufferingSink<LogRingRecord>()
     const yields: number[] = []
     const keys = new FakeAdminKeys()
     // The verifier answers at t=15: the loop is busy on that commit when the t=10 tick falls due.

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { HASH_BYTES } from '../log/entry.js'
 import { type ChannelId, channelId, type PeerId, peerId } from '../log/ids.js'
+import { MemoryLogger } from '../logger.js'
 import { seededRng } from '../random/rng.js'
 import { ManualClock } from '../time/manual-clock.js'
 import type { AdminAuditRecord, SyncAborter } from './admin-gate.js'
@@ -12,11 +13,10 @@ import { canonicalJsonBytes } from './canonical-json.js'
 import { LoopClosedError, QueueFullError } from './control-errors.js'
 import type { ControlEvent } from './control-events.js'
 import { ControlLoop } from './control-loop.js'
-import type { LogRecord } from './event-records.js'
+import type { LogRingRecord } from './event-records.js'
 import { ProbeRegistry } from './probes.js'
 import {
   BufferingSink,
-  CapturingLogger,
   channelView,
   hasher,
   inventoryPeers,
@@ -78,7 +78,7 @@ describe('seed 002: mesh control loop', () => {
   })
 
   it('panicking_probe_does_not_kill_the_loop', async () => {
-    const logger = new CapturingLogger()
+    const logger = new MemoryLogger()
     const { loop, clock } = makeTestLoop({ logger })
     loop.probes.addLocalityProbe({
       rttSamples() {
@@ -93,7 +93,7 @@ describe('seed 002: mesh control loop', () => {
     const exit = await loop.exited
     expect(exit.reconcileCount).toBe(6)
     expect(loop.snapshot().counters.probeFailures).toMatchObject({ locality: 6 })
-    expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(6)
+    expect(logger.records.filter((l) => l.level === 'error')).toHaveLength(6)
   })
 
   it('inventory_gc_drops_peers_no_probe_samples_anymore', async () => {
@@ -382,7 +382,7 @@ describe('seed 002: mesh control loop', () => {
   })
 
   it('log_chain_appender_receives_every_published_log_line', async () => {
-    const sink = new BufferingSink<LogRecord>()
+    const sink = new BufferingSink<LogRingRecord>()
     const { loop, clock } = makeTestLoop({ logSink: sink })
     const handle = loop.acquireHandle()
     loop.start()

@@ -17,6 +17,7 @@
  */
 
 import { TypedEventTarget } from '../events/typed-event-target.js'
+import { type Logger, silentLogger } from '../logger.js'
 import type { Cancel, Clock } from '../time/clock.js'
 import { ActionQueue } from './action-queue.js'
 import { AdminGate } from './admin-gate.js'
@@ -25,7 +26,6 @@ import { type ControlConfig, EVENTS_PER_TICK, resolveControlConfig } from './con
 import { LoopClosedError } from './control-errors.js'
 import type { ControlEvent } from './control-events.js'
 import { ControlHandle } from './control-handle.js'
-import { type ControlLogger, silentLogger } from './control-logger.js'
 import type {
   ControlLoopEvents,
   ControlLoopExit,
@@ -61,7 +61,7 @@ export class ControlLoop extends TypedEventTarget<ControlLoopEvents> {
   readonly exited: Promise<ControlLoopExit>
 
   readonly #clock: Clock
-  readonly #logger: ControlLogger
+  readonly #logger: Logger
   readonly #state: ControlState
   readonly #inbox: EventInbox
   readonly #gate: AdminGate

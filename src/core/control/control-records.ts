@@ -5,13 +5,13 @@
  */
 import type { EntryHasher } from '../log/entry-hasher.js'
 import type { PeerId } from '../log/ids.js'
+import type { Logger } from '../logger.js'
 import type { Clock } from '../time/clock.js'
 import type { AdminAuditRecord } from './admin-gate.js'
 import { ChainedRecordRing } from './chained-record-ring.js'
 import type { ControlConfig } from './control-config.js'
 import type { ControlEvent } from './control-events.js'
-import type { ControlLogger } from './control-logger.js'
-import type { LogRecord } from './event-records.js'
+import type { LogRingRecord } from './event-records.js'
 import { failureSource, toLogRecord } from './event-records.js'
 import { FailureLog } from './failure-log.js'
 import { type ChainSink, HashChainWriter } from './hash-chain.js'
@@ -20,16 +20,16 @@ export interface ControlRecordsOptions {
   readonly thisPeer: PeerId
   readonly config: ControlConfig
   readonly clock: Clock
-  readonly logger: ControlLogger
+  readonly logger: Logger
   readonly hasher: EntryHasher
   readonly auditSink?: ChainSink<AdminAuditRecord> | undefined
   readonly auditGenesis?: Uint8Array | undefined
-  readonly logSink?: ChainSink<LogRecord> | undefined
+  readonly logSink?: ChainSink<LogRingRecord> | undefined
 }
 
 export class ControlRecords {
   readonly audit: ChainedRecordRing<AdminAuditRecord>
-  readonly logs: ChainedRecordRing<LogRecord>
+  readonly logs: ChainedRecordRing<LogRingRecord>
   readonly failures: FailureLog
   readonly #options: ControlRecordsOptions
 

@@ -11,7 +11,7 @@ import type { ControlAction, ControlActionKind, PendingAction } from './control-
 import type { PeerHealth, RuntimeRole } from './control-events.js'
 import type { ControlState, MaintenanceState } from './control-state.js'
 import { sortedKeys } from './control-state.js'
-import type { LogRecord } from './event-records.js'
+import type { LogRingRecord } from './event-records.js'
 import type { FailureRecord } from './failure-log.js'
 import { isFrozen } from './freeze-gate.js'
 import type { HashChainCounters } from './hash-chain.js'
@@ -92,7 +92,7 @@ export interface ControlSnapshot {
   readonly recentlyEmitted: readonly EmittedAction[]
   readonly recentFailures: readonly FailureRecord[]
   readonly adminAudit: readonly Chained<AdminAuditRecord>[]
-  readonly logRing: readonly Chained<LogRecord>[]
+  readonly logRing: readonly Chained<LogRingRecord>[]
   readonly counters: ControlCounters
 }
 
@@ -104,7 +104,7 @@ export interface SnapshotInput {
   readonly recentlyEmitted: readonly PendingAction[]
   readonly recentFailures: readonly FailureRecord[]
   readonly adminAudit: readonly Chained<AdminAuditRecord>[]
-  readonly logRing: readonly Chained<LogRecord>[]
+  readonly logRing: readonly Chained<LogRingRecord>[]
   readonly counters: ControlCounters
 }
 

@@ -3,9 +3,10 @@
  * strings, a known level, a stable source label.
  */
 import { type ChannelId, MAX_CHANNEL_ID_LENGTH, type PeerId } from '../log/ids.js'
-import type { ControlEvent, LogLevel } from './control-events.js'
+import type { LogLevel } from '../logger.js'
+import type { ControlEvent } from './control-events.js'
 
-export interface LogRecord {
+export interface LogRingRecord {
   readonly seq: number
   readonly tsMs: number
   readonly level: LogLevel
@@ -22,7 +23,7 @@ export function toLogRecord(
   peer: PeerId,
   tsMs: number,
   maxLength: number,
-): LogRecord {
+): LogRingRecord {
   return {
     seq,
     tsMs,

@@ -1,10 +1,10 @@
 import { equals } from 'uint8arrays/equals'
 import { describe, expect, it } from 'vitest'
 import { HASH_BYTES } from '../log/entry.js'
+import { silentLogger } from '../logger.js'
 import { ManualClock } from '../time/manual-clock.js'
 import type { AdminAuditRecord } from './admin-gate.js'
 import { canonicalJsonBytes } from './canonical-json.js'
-import { silentLogger } from './control-logger.js'
 import { type ChainLink, type ChainSink, type ChainStatus, HashChainWriter } from './hash-chain.js'
 import { BufferingSink, hasher, makeTestLoop } from './test-control-kit.js'
 

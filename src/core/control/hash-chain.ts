@@ -12,9 +12,9 @@
 import { toString as toHex } from 'uint8arrays/to-string'
 import { HASH_BYTES } from '../log/entry.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
+import type { Logger } from '../logger.js'
 import type { Clock } from '../time/clock.js'
 import { canonicalJsonBytes } from './canonical-json.js'
-import type { ControlLogger } from './control-logger.js'
 
 export interface ChainLink<R> {
   /** 1, 2, 3, … per chain. */
@@ -38,7 +38,7 @@ export interface HashChainOptions<R> {
   readonly domain: string
   readonly hasher: EntryHasher
   readonly clock: Clock
-  readonly logger: ControlLogger
+  readonly logger: Logger
   readonly backlogCapacity: number
   readonly appendTimeoutMs: number
   readonly sink?: ChainSink<R> | undefined

@@ -1,4 +1,5 @@
 /** The mesh control loop (seed 002): the worker's supervisor, one per peer. */
+
 export { type ActionDropReason, ActionQueue } from './action-queue.js'
 export {
   type AdminCommand,
@@ -28,12 +29,10 @@ export { LoopClosedError, QueueFullError } from './control-errors.js'
 export type {
   ControlEvent,
   ControlEventType,
-  LogLevel,
   PeerHealth,
   RuntimeRole,
 } from './control-events.js'
 export { ControlHandle } from './control-handle.js'
-export { type ControlLogger, type LogFields, silentLogger } from './control-logger.js'
 export { ControlLoop } from './control-loop.js'
 export type {
   ControlLoopEvents,
@@ -50,7 +49,7 @@ export type {
   PeerView,
 } from './control-snapshot.js'
 export type { MaintenanceState } from './control-state.js'
-export type { LogRecord } from './event-records.js'
+export type { LogRingRecord } from './event-records.js'
 export type { FailureRecord } from './failure-log.js'
 export type { ChainLink, ChainSink, HashChainCounters } from './hash-chain.js'
 export {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { peerId } from '../log/ids.js'
+import { MemoryLogger } from '../logger.js'
 import { resolveControlConfig } from './control-config.js'
 import { createControlState } from './control-state.js'
 import { pollProbes } from './poll-probes.js'
 import { type InventorySample, ProbeRegistry, type RttSample } from './probes.js'
-import { CapturingLogger, SELF } from './test-control-kit.js'
+import { SELF } from './test-control-kit.js'
 
 const config = resolveControlConfig({ maxPeers: 3 })
 const A = peerId('a')
@@ -21,13 +22,13 @@ describe('probes: polled each tick, each call isolated', () => {
     registry.addLocalityProbe({ rttSamples: () => Promise.resolve([]) as unknown as RttSample[] })
     registry.addLocalityProbe({ rttSamples: () => [{ peer: A, rttMs: 12 }] })
     const state = createControlState(SELF)
-    const logger = new CapturingLogger()
+    const logger = new MemoryLogger()
     expect(pollProbes(registry, state, config, logger)).toEqual({
       failed: ['locality', 'locality'],
       rejectedSamples: 0,
     })
     expect(state.rtt.get(A)).toBe(12)
-    expect(logger.lines.map((l) => l.level)).toEqual(['error', 'error'])
+    expect(logger.records.map((l) => l.level)).toEqual(['error', 'error'])
   })
 
   it('skips and counts malformed samples and samples past the peer cap', () => {
@@ -44,7 +45,7 @@ describe('probes: polled each tick, each call isolated', () => {
     })
     registry.addHealthProbe({ healthSamples: () => [{ peer: A, health: 'fine' as never }] })
     const state = createControlState(SELF)
-    expect(pollProbes(registry, state, config, new CapturingLogger()).rejectedSamples).toBe(4)
+    expect(pollProbes(registry, state, config, new MemoryLogger()).rejectedSamples).toBe(4)
     expect([...state.rtt.keys()]).toEqual(['b', 'c', 'd'])
     expect(state.health.size).toBe(0)
   })
@@ -57,7 +58,7 @@ describe('probes: polled each tick, each call isolated', () => {
     registry.addInventoryProbe({ inventorySamples: () => sample(100) })
     registry.addInventoryProbe({ inventorySamples: () => sample(900) })
     const state = createControlState(SELF)
-    pollProbes(registry, state, config, new CapturingLogger())
+    pollProbes(registry, state, config, new MemoryLogger())
     expect(state.inventory.get(SELF)?.storageUsageBytes).toBe(900)
     expect(state.storage).toEqual({ usageBytes: 900, quotaBytes: 1_000 })
   })
@@ -70,8 +71,8 @@ describe('probes: polled each tick, each call isolated', () => {
     })
     const first = createControlState(SELF)
     const second = createControlState(SELF)
-    pollProbes(registry, first, config, new CapturingLogger())
-    pollProbes(registry, second, config, new CapturingLogger())
+    pollProbes(registry, first, config, new MemoryLogger())
+    pollProbes(registry, second, config, new MemoryLogger())
     expect([...first.rtt, ...first.inventory]).toEqual([...second.rtt, ...second.inventory])
   })
 })

@@ -5,8 +5,8 @@
  * skipped; the loop goes on.
  */
 import { peerId } from '../log/ids.js'
+import type { Logger } from '../logger.js'
 import type { ControlConfig } from './control-config.js'
-import type { ControlLogger } from './control-logger.js'
 import type { ControlState } from './control-state.js'
 import type { InventorySample, PeerInventory, ProbeRegistry } from './probes.js'
 
@@ -48,7 +48,7 @@ function isInventory(value: unknown): value is PeerInventory {
 function sample<T>(
   kind: ProbeKind,
   read: () => readonly T[],
-  logger: ControlLogger,
+  logger: Logger,
 ): readonly T[] | undefined {
   try {
     const samples = read()
@@ -64,7 +64,7 @@ export function pollProbes(
   registry: ProbeRegistry,
   state: ControlState,
   config: ControlConfig,
-  logger: ControlLogger,
+  logger: Logger,
 ): ProbePollOutcome {
   const probes = registry.current()
   const failed: ProbeKind[] = []

@@ -6,8 +6,8 @@
  * from outside and isolated like probes; their output per tick is bounded.
  */
 import type { ChannelId, PeerId } from '../log/ids.js'
+import type { Logger } from '../logger.js'
 import type { ControlEvent, PeerHealth } from './control-events.js'
-import type { ControlLogger } from './control-logger.js'
 import type { RuntimeState } from './control-state.js'
 
 /** Facts a handler may report. */
@@ -60,7 +60,7 @@ export class RecoveryRegistry {
   }
 
   /** Runs every handler in registration order; a throwing handler is skipped and counted. */
-  runAll(view: RecoveryView, limit: number, logger: ControlLogger): RecoveryOutcome {
+  runAll(view: RecoveryView, limit: number, logger: Logger): RecoveryOutcome {
     const events: RecoveryEvent[] = []
     let failedHandlers = 0
     let dropped = 0

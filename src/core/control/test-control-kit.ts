@@ -16,7 +16,6 @@ import {
 } from './admin-commands.js'
 import type { AdminVerdict, AdminVerifier, AdminVerifyRequest } from './admin-verifier.js'
 import type { ControlConfig } from './control-config.js'
-import type { ControlLogger, LogFields } from './control-logger.js'
 import { ControlLoop } from './control-loop.js'
 import type { ControlLoopOptions } from './control-loop-options.js'
 import type { ChannelView, ControlSnapshot, PeerView } from './control-snapshot.js'
@@ -76,19 +75,6 @@ export class BufferingSink<R> implements ChainSink<R> {
       throw new Error('test-injected sink failure')
     }
     this.links.push(link)
-  }
-}
-
-export class CapturingLogger implements ControlLogger {
-  readonly lines: { level: string; message: string; fields?: LogFields }[] = []
-  debug(message: string, fields?: LogFields): void {
-    this.lines.push({ level: 'debug', message, ...(fields === undefined ? {} : { fields }) })
-  }
-  warn(message: string, fields?: LogFields): void {
-    this.lines.push({ level: 'warn', message, ...(fields === undefined ? {} : { fields }) })
-  }
-  error(message: string, fields?: LogFields): void {
-    this.lines.push({ level: 'error', message, ...(fields === undefined ? {} : { fields }) })
   }
 }
 

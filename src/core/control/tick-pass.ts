@@ -3,10 +3,11 @@
  * recovery handlers, retry pending chain appends, reconcile, and offer the
  * actions to the queue. Everything is stamped with the tick's time.
  */
+
+import type { Logger } from '../logger.js'
 import type { ActionQueue } from './action-queue.js'
 import type { PendingAction } from './control-actions.js'
 import type { ControlConfig } from './control-config.js'
-import type { ControlLogger } from './control-logger.js'
 import { deepFreeze } from './control-snapshot.js'
 import type { ControlState } from './control-state.js'
 import { foldEvent } from './fold-event.js'
@@ -21,7 +22,7 @@ import type { RecoveryRegistry } from './recovery-registry.js'
 export interface TickPassDeps {
   readonly state: ControlState
   readonly config: ControlConfig
-  readonly logger: ControlLogger
+  readonly logger: Logger
   readonly probes: ProbeRegistry
   readonly recovery: RecoveryRegistry
   readonly actions: ActionQueue

@@ -2,14 +2,8 @@
  * Sync sessions (seed 000), the sync manager (seed 003) and the channel
  * Merkle tree they verify with.
  */
+
 export { ChannelMerkleIndex, type ChannelMerkleIndexOptions } from './channel-merkle-index.js'
-export {
-  type LogFields,
-  type Logger,
-  type LogRecord,
-  MemoryLogger,
-  silentLogger,
-} from './logger.js'
 export {
   emptyRoot,
   hashLeaf,

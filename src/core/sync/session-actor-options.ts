@@ -3,8 +3,8 @@
  * shape of its metrics snapshot.
  */
 import { InvalidArgumentError } from '../errors.js'
+import type { Logger } from '../logger.js'
 import type { Clock } from '../time/clock.js'
-import type { Logger } from './logger.js'
 import type { SessionRunner, SyncSessionResult } from './session-job.js'
 import type { SyncSessionCounters, SyncSessionMetrics } from './session-metrics.js'
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AbortedError, ClosedError } from '../errors.js'
+import { MemoryLogger } from '../logger.js'
 import { ManualClock } from '../time/manual-clock.js'
-import { MemoryLogger } from './logger.js'
 import { ScriptedRunner } from './scripted-session-runner.js'
 import {
   A,

@@ -4,8 +4,8 @@
  */
 import { expect } from 'vitest'
 import { type ChannelId, channelId, type PeerId, peerId } from '../log/ids.js'
+import { MemoryLogger } from '../logger.js'
 import { ManualClock } from '../time/manual-clock.js'
-import { MemoryLogger } from './logger.js'
 import { ScriptedRunner, type ScriptedRunnerOptions } from './scripted-session-runner.js'
 import { SyncSessionActor, type SyncSessionActorOptions } from './session-actor.js'
 import type { SessionJob, SyncSessionResult } from './session-job.js'

@@ -16,8 +16,8 @@
  *   creates a new one per start.
  */
 import { AbortedError, ClosedError, MeshlogError, TimeoutError } from '../errors.js'
+import { type Logger, silentLogger } from '../logger.js'
 import type { Clock } from '../time/clock.js'
-import { type Logger, silentLogger } from './logger.js'
 import { Mailbox } from './mailbox.js'
 import {
   DEFAULT_SESSION_DRAIN_MS,

@@ -7,9 +7,9 @@
  */
 import { ClosedError } from '../errors.js'
 import type { ChannelId, PeerId } from '../log/ids.js'
+import type { Logger } from '../logger.js'
 import type { DropCounter } from '../queue/drop-counter.js'
 import type { Clock } from '../time/clock.js'
-import type { Logger } from './logger.js'
 import { type CommandDropReason, PeerCommandLoop } from './peer-commands.js'
 import { PeerSyncStates, type PruneCounts } from './peer-sync-states.js'
 import {

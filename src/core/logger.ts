@@ -5,12 +5,13 @@
  */
 export type LogFields = Readonly<Record<string, unknown>>
 
-export type LogLevel = 'debug' | 'info' | 'warn'
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
 export interface Logger {
   debug(message: string, fields?: LogFields): void
   info(message: string, fields?: LogFields): void
   warn(message: string, fields?: LogFields): void
+  error(message: string, fields?: LogFields): void
 }
 
 /** Discards everything. */
@@ -18,6 +19,7 @@ export const silentLogger: Logger = {
   debug() {},
   info() {},
   warn() {},
+  error() {},
 }
 
 export interface LogRecord {
@@ -45,6 +47,10 @@ export class MemoryLogger implements Logger {
 
   warn(message: string, fields: LogFields = {}): void {
     this.#push({ level: 'warn', message, fields })
+  }
+
+  error(message: string, fields: LogFields = {}): void {
+    this.#push({ level: 'error', message, fields })
   }
 
   /** Records whose message is exactly `message`. */
