@@ -13,7 +13,7 @@
 import { ClosedError } from '../errors.js'
 import type { PeerId } from '../log/ids.js'
 import type { DropCounter } from '../queue/drop-counter.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../queue/mailbox.js'
 import { MailboxFullError } from './sync-errors.js'
 
 export const PEER_COMMAND_MAILBOX_CAPACITY = 64

@@ -17,8 +17,8 @@
  */
 import { AbortedError, ClosedError, MeshlogError, TimeoutError } from '../errors.js'
 import { type Logger, silentLogger } from '../logger.js'
+import { Mailbox } from '../queue/mailbox.js'
 import type { Clock } from '../time/clock.js'
-import { Mailbox } from './mailbox.js'
 import {
   DEFAULT_SESSION_DRAIN_MS,
   type SyncSessionActorOptions,

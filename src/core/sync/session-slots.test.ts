@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from '../errors.js'
-import { Mailbox } from './mailbox.js'
+import { Mailbox } from '../queue/mailbox.js'
 import { SessionSlots } from './session-slots.js'
 
 describe('session slots are a FIFO semaphore with abortable waits', () => {

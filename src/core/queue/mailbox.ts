@@ -6,7 +6,7 @@
  * busy wait: the consumer sleeps on a promise that only a send or a close
  * resolves.
  */
-import { BoundedQueue } from '../queue/bounded-queue.js'
+import { BoundedQueue } from './bounded-queue.js'
 
 export type SendOutcome = 'queued' | 'full' | 'closed'
 
@@ -36,6 +36,11 @@ export class Mailbox<T> {
     if (!this.#queue.tryPush(item)) return 'full'
     this.#notify()
     return 'queued'
+  }
+
+  /** The oldest item if one is queued, without waiting. */
+  tryReceive(): T | undefined {
+    return this.#queue.shift()
   }
 
   /** The oldest item; `undefined` once closed and drained. One consumer only. */
