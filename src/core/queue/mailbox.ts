@@ -38,11 +38,6 @@ export class Mailbox<T> {
     return 'queued'
   }
 
-  /** The oldest item if one is queued, without waiting. */
-  tryReceive(): T | undefined {
-    return this.#queue.shift()
-  }
-
   /** The oldest item; `undefined` once closed and drained. One consumer only. */
   async receive(): Promise<T | undefined> {
     for (;;) {
