@@ -14,6 +14,19 @@ export default defineConfig({
         },
       },
       {
+        // Pre-bundled up front: found mid-run (e.g. first imported by the
+        // worker), Vite re-optimizes and reloads the page under the tests.
+        optimizeDeps: {
+          include: [
+            'comlink',
+            'idb',
+            'hash-wasm',
+            '@noble/hashes/blake3.js',
+            'uint8arrays/equals',
+            'uint8arrays/to-string',
+            'fast-check',
+          ],
+        },
         test: {
           name: 'browser',
           setupFiles: ['test/browser-setup.ts'],
