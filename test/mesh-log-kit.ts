@@ -89,3 +89,45 @@ export async function deleteNamespace(namespace: string, slots: number): Promise
 
 export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
 export const text = (payload: Uint8Array): string => new TextDecoder().decode(payload)
+
+/**
+ * Waits until exactly one of `logs` leads `channel` and every other one
+ * follows it as a replica; resolves with the leader. Re-checks on every
+ * role or leader change instead of polling.
+ */
+export async function untilOneLeader(
+  logs: readonly MeshLog[],
+  channel: string,
+  timeoutMs = 20_000,
+): Promise<MeshLog> {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    const changed = Promise.race(
+      logs.flatMap((log) => [
+        nextEvent(log, 'role-changed', (e) => e.channel === channel, timeoutMs),
+        nextEvent(log, 'leader-changed', (e) => e.channel === channel, timeoutMs),
+      ]),
+    )
+    changed.catch(() => undefined)
+    const statuses = await Promise.all(
+      logs.map(async (log) => (await log.status()).channels.find((c) => c.channel === channel)),
+    )
+    const leaders = statuses.filter((s) => s?.role === 'leader')
+    const leader = logs.find((log) => log.peerId === leaders[0]?.leader)
+    if (
+      leaders.length === 1 &&
+      leader !== undefined &&
+      statuses.every(
+        (s) => s?.role === 'leader' || (s?.role === 'replica' && s.leader === leader.peerId),
+      )
+    ) {
+      return leader
+    }
+    if (performance.now() > deadline) {
+      throw new Error(
+        `no single leader on ${channel}: ${JSON.stringify(statuses.map((s) => [s?.role, s?.leader]))}`,
+      )
+    }
+    await changed
+  }
+}
