@@ -1,6 +1,7 @@
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
 import { chromiumLaunchOptions, firefoxLaunchOptions } from './scripts/browsers.mjs'
+import { acquireExclusive, releaseExclusive } from './test/exclusive-commands.js'
 
 export default defineConfig({
   test: {
@@ -37,6 +38,7 @@ export default defineConfig({
             enabled: true,
             headless: true,
             screenshotFailures: false,
+            commands: { acquireExclusive, releaseExclusive },
             instances: [
               {
                 browser: 'chromium',

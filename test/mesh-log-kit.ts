@@ -4,6 +4,7 @@
  * events rather than sleeping, and cleaning up the databases afterwards.
  */
 import { deleteDB } from 'idb'
+import { commands } from 'vitest/browser'
 import type { MeshLog } from '../src/client/mesh-log.js'
 import type { MeshLogEvents } from '../src/client/mesh-log-events.js'
 import type { ReplicaRole } from '../src/core/replication/messages.js'
@@ -129,5 +130,26 @@ export async function untilOneLeader(
       )
     }
     await changed
+  }
+}
+
+declare module 'vitest/browser' {
+  interface BrowserCommands {
+    acquireExclusive: (name: string) => Promise<void>
+    releaseExclusive: (name: string) => Promise<void>
+  }
+}
+
+/**
+ * Runs `body` while no other browser instance runs a body under the same
+ * name (test/exclusive-commands.ts): for measurements that CPU contention
+ * from the other browser would distort.
+ */
+export async function exclusively<T>(name: string, body: () => Promise<T>): Promise<T> {
+  await commands.acquireExclusive(name)
+  try {
+    return await body()
+  } finally {
+    await commands.releaseExclusive(name)
   }
 }

@@ -18,8 +18,10 @@ import type { Clock } from '../core/time/clock.js'
 import { packEntries } from '../rpc/entry-batch.js'
 import type { Delivery, PageCallback } from '../rpc/worker-api.js'
 
-export const DELIVERY_CHUNK_ENTRIES_DEFAULT = 1024
-export const DELIVERY_CHUNK_BYTES_DEFAULT = 1 << 20
+// Small enough that taking one delivery (structured-clone decoding on the
+// page's main thread) stays far below a 50 ms long task.
+export const DELIVERY_CHUNK_ENTRIES_DEFAULT = 256
+export const DELIVERY_CHUNK_BYTES_DEFAULT = 256 << 10
 export const DELIVERY_TIMEOUT_MS_DEFAULT = 30_000
 /** Reads that fail in a row (a racing sweep, a storage hiccup) before the subscription ends. */
 const READ_FAILURES_MAX = 3
