@@ -1,29 +1,20 @@
 /** The events a MeshLog emits and the status it reports. */
 import type { Entry } from '../core/log/entry.js'
-import type { ChannelId, PeerId, Seq } from '../core/log/ids.js'
-import type { ReplicaRole } from '../core/replication/messages.js'
+import type { ChannelId, PeerId } from '../core/log/ids.js'
 import type { LinkKind } from '../core/transport/link.js'
-import type { WorkerStatus } from '../rpc/worker-api.js'
-import type { CallCounters, WatchdogStatus } from './worker-supervisor.js'
+import type { ForwardedEvents, WorkerStatus } from '../rpc/worker-api.js'
+import type { CallCounters } from './pending-calls.js'
+import type { WatchdogStatus } from './worker-supervisor.js'
 
-export interface MeshLogEvents {
+/**
+ * From the worker, per channel: `role-changed` {from, to}, `leader-changed`
+ * {leader} (undefined: none known), `catch-up-progress` {from, tailSeq,
+ * appliedEntries}, `log-reset` {firstSeq, nextSeq} (the local log skipped
+ * ahead or lost its tail: re-read what you show). And from the client:
+ */
+export interface MeshLogEvents extends ForwardedEvents {
   /** New entries of an open channel, in order, in batches (see `open`'s `entryEvents`). */
   entry: { readonly channel: ChannelId; readonly entries: readonly Entry[] }
-  'role-changed': {
-    readonly channel: ChannelId
-    readonly from: ReplicaRole
-    readonly to: ReplicaRole
-  }
-  /** The leader this peer follows changed (undefined: none known). */
-  'leader-changed': { readonly channel: ChannelId; readonly leader: PeerId | undefined }
-  'catch-up-progress': {
-    readonly channel: ChannelId
-    readonly from: PeerId
-    readonly tailSeq: Seq
-    readonly appliedEntries: number
-  }
-  /** The local log skipped ahead or lost its tail; re-read what you show. */
-  'log-reset': { readonly channel: ChannelId; readonly firstSeq: Seq; readonly nextSeq: Seq }
   /** The worker died or hung; pending calls rejected with WorkerCrashedError. */
   'worker-crashed': { readonly reason: string; readonly generation: number }
   /** A new worker runs, channels and subscriptions restored from IndexedDB. */
@@ -37,8 +28,9 @@ export interface MeshLogEvents {
 }
 
 export interface ClientCounters extends CallCounters {
+  /** Live subscriptions, the `entry` feeds of open channels included. */
   readonly subscriptions: number
-  /** Errors thrown by `subscribe` handlers and `entry` listeners (logged, then ignored). */
+  /** Errors thrown by `subscribe` handlers (logged with console.error, then ignored). */
   readonly handlerErrors: number
 }
 

@@ -9,6 +9,7 @@ import type { DiskPressurePolicy } from '../core/replication/disk-pressure.js'
 import { BANDWIDTH_CLASSES, type BandwidthClass } from '../core/replication/messages.js'
 import type { WorkerChannelOptions } from '../rpc/worker-api.js'
 import { type CallOptions, checkTimeoutMs } from './call-deadline.js'
+import type { LogReset } from './client-subscription.js'
 import type { WatchdogOptions } from './worker-supervisor.js'
 
 export interface TabLinkOptions {
@@ -246,3 +247,22 @@ export function resolveOpenOptions(options: OpenChannelOptions): WorkerChannelOp
     ...(policy === undefined ? {} : { diskPressurePolicy: policy }),
   }
 }
+
+export interface ReadRangeOptions extends CallOptions {
+  /** First seq to read (default: the first retained). */
+  readonly from?: number
+  /** Stop before this seq (default: the tail when the read starts). */
+  readonly to?: number
+  /** Entries fetched from the worker per round trip (1 to 4096). */
+  readonly chunkEntries?: number
+}
+
+export interface SubscribeOptions extends CallOptions {
+  /** First seq to deliver; `'tail'` (the default) delivers only entries that arrive from now on. */
+  readonly from?: number | 'tail'
+  /** Called when the local log jumps (skip-ahead, truncation) before delivery resumes. */
+  readonly onReset?: (reset: LogReset) => void
+}
+
+/** Ends a subscription on both sides. Idempotent. */
+export type Unsubscribe = () => Promise<void>

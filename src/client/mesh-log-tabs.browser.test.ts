@@ -9,6 +9,7 @@ import {
   untilOneLeader,
   untilTail,
 } from '../../test/mesh-log-kit.js'
+import { memoryLinkPair } from '../core/transport/memory-link.js'
 import { MeshLog } from './mesh-log.js'
 
 const cleanups: (() => Promise<void>)[] = []
@@ -55,14 +56,50 @@ describe(`two tabs of one origin in ${server.browser}`, () => {
     )
 
     const status = await replica.status()
-    expect(status.pageLinks).toEqual([{ peer: leader.peerId, kind: 'broadcast-channel' }])
+    // The workers link to each other directly: tab frames never cross the page's main thread.
     expect(status.links).toEqual([{ peer: leader.peerId, kind: 'broadcast-channel' }])
+    expect(status.pageLinks).toEqual([])
     expect(status.channels[0]).toMatchObject({
       role: 'replica',
       leader: leader.peerId,
       nextSeq: 300,
     })
     expect(status.channels[0]?.metrics.appliedEntriesTotal).toBe(300)
+  })
+
+  it('peers linked through attachLink replicate through the page’s frame port (the libp2p seam)', async () => {
+    const namespace = freshNamespace('attach')
+    const a = await MeshLog.create({ namespace, tabLinks: false, heartbeatMs: 50 })
+    const b = await MeshLog.create({ namespace, tabLinks: false, heartbeatMs: 50 })
+    cleanups.push(async () => {
+      await Promise.all([a.close(), b.close()])
+      await deleteNamespace(namespace, 2)
+    })
+    // A small buffer per link direction, so the pump must respect backpressure.
+    const [atA, atB] = memoryLinkPair(a.peerId, b.peerId, 4)
+    a.attachLink(atA)
+    b.attachLink(atB)
+    const replicaSet = [a.peerId, b.peerId]
+    await Promise.all([a.open('wire', { replicaSet }), b.open('wire', { replicaSet })])
+    const leader = await untilOneLeader([a, b], 'wire')
+    const replica = leader === a ? b : a
+    for (let batch = 0; batch < 5; batch++) {
+      await leader.appendMany(
+        'wire',
+        Array.from({ length: 400 }, (_, i) => new Uint8Array(200).fill((batch * 400 + i) % 251)),
+      )
+    }
+    await untilTail(replica, 'wire', 2000)
+    const [x, y] = await Promise.all([readAll(leader, 'wire'), readAll(replica, 'wire')])
+    expect(y.map((e) => e.hash)).toEqual(x.map((e) => e.hash))
+    const status = await replica.status()
+    expect(status.pageLinks).toEqual([{ peer: leader.peerId, kind: 'memory' }])
+    expect(status.links).toEqual([{ peer: leader.peerId, kind: 'memory' }])
+
+    // Closing the link tells the worker; the replica notices its leader is gone.
+    atA.close()
+    await expect.poll(async () => (await replica.status()).links).toEqual([])
+    expect((await leader.status()).pageLinks).toEqual([])
   })
 
   it('a tab that closes releases its slot for the next one, which is the same peer', async () => {

@@ -1,9 +1,10 @@
 /**
  * The page-side API. A MeshLog is one peer of the mesh: it holds a tab slot
  * (a Web Lock, so a reload comes back as the same peer with the same
- * IndexedDB database), runs the replication worker under a watchdog, owns
- * the page's links (other tabs over BroadcastChannel, libp2p streams,
- * test links) and pumps their frames to the worker through the frame port.
+ * IndexedDB database), runs the replication worker under a watchdog, and
+ * owns the links that must live on the page (libp2p streams, test links),
+ * pumping their frames to the worker through the frame port. Other tabs of
+ * the origin are linked by the worker itself, over BroadcastChannel.
  * Decoding, hashing and IndexedDB all happen in the worker; the page only
  * copies bytes.
  */
@@ -13,10 +14,9 @@ import { TypedEventTarget } from '../core/events/typed-event-target.js'
 import type { Entry } from '../core/log/entry.js'
 import { type ChannelId, channelId, type PeerId } from '../core/log/ids.js'
 import type { Link } from '../core/transport/link.js'
-import { MAX_PAYLOAD_BYTES } from '../core/wire/wire-limits.js'
 import { installMeshlogErrorTransfer } from '../rpc/error-registry.js'
 import { PageFramePort } from '../rpc/page-frame-port.js'
-import { packPayloads, payloadTransfers } from '../rpc/payload-batch.js'
+import { payloadTransfers } from '../rpc/payload-batch.js'
 import type {
   AppendedRange,
   StoredChannel,
@@ -24,48 +24,29 @@ import type {
   WorkerChannelOptions,
   WorkerEvent,
 } from '../rpc/worker-api.js'
+import { packAppend } from './append-batch.js'
 import { type CallOptions, withDeadline } from './call-deadline.js'
-import { ClientSubscription, type EntriesHandler, type LogReset } from './client-subscription.js'
+import type { ClientSubscription, EntriesHandler } from './client-subscription.js'
 import type { MeshLogEvents, MeshLogStatus } from './mesh-log-events.js'
 import {
   type MeshLogOptions,
   type OpenChannelOptions,
+  type ReadRangeOptions,
   type ResolvedMeshLogOptions,
   resolveMeshLogOptions,
   resolveOpenOptions,
+  type SubscribeOptions,
   slotNames,
+  type Unsubscribe,
 } from './mesh-log-options.js'
-import { acquirePeerSlot, isSlotHeldHere, type PeerSlot } from './peer-slot.js'
-import { rememberedSlots, rememberSlot } from './slot-memory.js'
-import { TabLinks } from './tab-links.js'
+import type { PeerSlot } from './peer-slot.js'
+import { acquireTabSlot } from './slot-memory.js'
+import { SubscriptionBook } from './subscription-book.js'
 import { WorkerSupervisor } from './worker-supervisor.js'
 
-/** Most payloads in one `appendMany`. */
-export const APPEND_MAX_ENTRIES = 4096
-/** Most payload bytes in one `appendMany`. */
-export const APPEND_MAX_BYTES = 16 << 20
 /** Entries per chunk `read` fetches unless told otherwise (at most 4096). */
 export const READ_CHUNK_ENTRIES_DEFAULT = 1024
 const READ_CHUNK_BYTES = 4 << 20
-
-export interface ReadRangeOptions extends CallOptions {
-  /** First seq to read (default: the first retained). */
-  readonly from?: number
-  /** Stop before this seq (default: the tail when the read starts). */
-  readonly to?: number
-  /** Entries fetched from the worker per round trip (1 to 4096). */
-  readonly chunkEntries?: number
-}
-
-export interface SubscribeOptions extends CallOptions {
-  /** First seq to deliver; `'tail'` (the default) delivers only entries that arrive from now on. */
-  readonly from?: number | 'tail'
-  /** Called when the local log jumps (skip-ahead, truncation) before delivery resumes. */
-  readonly onReset?: (reset: LogReset) => void
-}
-
-/** Ends a subscription on both sides. Idempotent. */
-export type Unsubscribe = () => Promise<void>
 
 interface OpenChannel {
   readonly options: WorkerChannelOptions
@@ -93,9 +74,8 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   readonly #framePort = new PageFramePort()
   readonly #supervisor: WorkerSupervisor
   readonly #channels = new Map<ChannelId, OpenChannel>()
-  readonly #subscriptions = new Set<ClientSubscription>()
+  readonly #subscriptions: SubscriptionBook
   #self: PeerId | undefined
-  #tabs: TabLinks | undefined
   #handlerErrors = 0
   #closing: Promise<void> | undefined
 
@@ -132,17 +112,13 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     let slot = options.slot
     if (slot === undefined) {
       const { lockPrefix, sessionKey } = slotNames(options.namespace, 0)
-      const preferred = rememberedSlots(sessionKey).find(
-        (n) => !isSlotHeldHere(`${lockPrefix}${n}`),
-      )
-      lock = await acquirePeerSlot({
-        prefix: lockPrefix,
+      lock = await acquireTabSlot({
+        lockPrefix,
+        sessionKey,
         max: options.maxSlots,
-        preferredWaitMs: options.slotWaitMs,
-        ...(preferred === undefined ? {} : { preferred }),
+        waitMs: options.slotWaitMs,
       })
       slot = lock.index
-      rememberSlot(sessionKey, slot)
     }
     const log = new MeshLog(options, slot, lock)
     try {
@@ -169,12 +145,19 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
         slotName: names.slotName,
         ...(options.peerId === undefined ? {} : { peerId: options.peerId }),
         ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+        ...(options.tabLinks === undefined
+          ? {}
+          : { tabLinks: { ...options.tabLinks, channelName: names.tabChannelName } }),
       },
       framePort: this.#framePort,
       callTimeoutMs: options.callTimeoutMs,
       watchdog: options.watchdog,
       onEvent: (event) => this.#onWorkerEvent(event),
       restore: (api) => this.#restore(api),
+    })
+    this.#subscriptions = new SubscriptionBook(this.#supervisor, (error) => {
+      this.#handlerErrors += 1
+      console.error('meshlog: a subscription handler threw', error)
     })
     this.#supervisor.on('crashed', (e) => this.emit('worker-crashed', e.detail))
     this.#supervisor.on('restarted', (e) => this.emit('worker-restarted', e.detail))
@@ -196,15 +179,6 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   async #start(): Promise<void> {
     const hello = await this.#supervisor.start({ timeoutMs: this.#options.createTimeoutMs })
     this.#self = hello.self
-    const tabOptions = this.#options.tabLinks
-    if (tabOptions === undefined) return
-    this.#tabs = new TabLinks({
-      self: hello.self,
-      channelName: slotNames(this.namespace, this.slot).tabChannelName,
-      ...tabOptions,
-    })
-    this.#tabs.on('link-up', (e) => this.#framePort.attachLink(e.detail.link))
-    this.#tabs.start()
   }
 
   /**
@@ -261,23 +235,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     options: CallOptions = {},
   ): Promise<AppendedRange> {
     const id = channelId(channel)
-    if (!Array.isArray(payloads) || payloads.length > APPEND_MAX_ENTRIES) {
-      throw new InvalidArgumentError(`appendMany takes an array of at most ${APPEND_MAX_ENTRIES}`, {
-        details: { channel: id, payloads: describeValue(payloads) },
-      })
-    }
-    const oversized = payloads.findIndex((p) => p?.byteLength > MAX_PAYLOAD_BYTES)
-    if (oversized >= 0) {
-      throw new InvalidArgumentError(`a payload may hold at most ${MAX_PAYLOAD_BYTES} bytes`, {
-        details: { channel: id, index: oversized },
-      })
-    }
-    const batch = packPayloads(payloads)
-    if (batch.bytes.byteLength > APPEND_MAX_BYTES) {
-      throw new InvalidArgumentError(`one append may carry at most ${APPEND_MAX_BYTES} bytes`, {
-        details: { channel: id, bytes: batch.bytes.byteLength },
-      })
-    }
+    const batch = packAppend(id, payloads)
     return this.#supervisor.call(
       'append',
       (api) => api.append(id, transfer(batch, payloadTransfers(batch))),
@@ -339,10 +297,16 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
         details: { channel: id, from: describeValue(from) },
       })
     }
-    const subscription = await this.#subscribe(id, from, onEntries, options.onReset, options)
+    const subscription = await this.#subscriptions.add(
+      id,
+      from,
+      onEntries,
+      options.onReset,
+      options,
+    )
     let ended: Promise<void> | undefined
     return () => {
-      ended ??= this.#unsubscribe(subscription, options)
+      ended ??= this.#subscriptions.remove(subscription, options)
       return ended
     }
   }
@@ -389,57 +353,14 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   }
 
   async #close(): Promise<void> {
-    this.#tabs?.stop()
-    for (const subscription of this.#subscriptions) subscription.active = false
-    this.#subscriptions.clear()
+    this.#subscriptions.endAll()
     await this.#supervisor.close()
     for (const link of this.#framePort.links.values()) link.close()
     this.#lock?.release()
   }
 
-  async #subscribe(
-    channel: ChannelId,
-    from: number | 'tail',
-    onEntries: EntriesHandler,
-    onReset: ((reset: LogReset) => void) | undefined,
-    options: CallOptions,
-  ): Promise<ClientSubscription> {
-    const subscription = new ClientSubscription(channel, from, onEntries, onReset, (error) => {
-      this.#handlerErrors += 1
-      console.error('meshlog: a subscription handler threw', error)
-    })
-    this.#subscriptions.add(subscription)
-    try {
-      const started = await this.#supervisor.call(
-        'subscribe',
-        (api) => api.subscribe(channel, from, subscription.callback),
-        options,
-      )
-      subscription.accepted(started.id, started.from)
-      return subscription
-    } catch (error) {
-      subscription.active = false
-      this.#subscriptions.delete(subscription)
-      throw error
-    }
-  }
-
-  async #unsubscribe(subscription: ClientSubscription, options: CallOptions): Promise<void> {
-    subscription.active = false
-    if (!this.#subscriptions.delete(subscription)) return
-    const id = subscription.workerId
-    if (id === undefined) return
-    // A dead worker took the subscription with it; a closed client has none left.
-    await this.#supervisor
-      .call('unsubscribe', (api) => api.unsubscribe(id), options)
-      .catch((error: unknown) => {
-        if (!(error instanceof ClosedError) && (error as Error)?.name !== 'WorkerCrashedError')
-          throw error
-      })
-  }
-
   async #startFeed(channel: ChannelId, from: number, options: CallOptions): Promise<void> {
-    const feed = await this.#subscribe(
+    const feed = await this.#subscriptions.add(
       channel,
       from,
       (entries) => {
@@ -449,7 +370,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
       options,
     )
     const open = this.#channels.get(channel)
-    if (open === undefined) await this.#unsubscribe(feed, options)
+    if (open === undefined) await this.#subscriptions.remove(feed, options)
     else open.feed = feed
   }
 
@@ -458,46 +379,17 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     const feed = open?.feed
     if (open === undefined || feed === undefined) return
     open.feed = undefined
-    await this.#unsubscribe(feed, options)
+    await this.#subscriptions.remove(feed, options)
   }
 
   /** Puts a restarted worker back where the old one was. */
   async #restore(api: Remote<WorkerApi>): Promise<void> {
     for (const [channel, open] of this.#channels) await api.open(channel, open.options)
-    for (const subscription of this.#subscriptions) {
-      if (!subscription.started || !subscription.active) continue
-      const started = await api.subscribe(
-        subscription.channel,
-        subscription.resumeFrom,
-        subscription.callback,
-      )
-      subscription.accepted(started.id, started.from)
-    }
+    await this.#subscriptions.restore(api)
   }
 
   #onWorkerEvent(event: WorkerEvent): void {
-    switch (event.type) {
-      case 'role-changed':
-        this.emit('role-changed', { channel: event.channel, from: event.from, to: event.to })
-        break
-      case 'leader-changed':
-        this.emit('leader-changed', { channel: event.channel, leader: event.leader ?? undefined })
-        break
-      case 'catch-up-progress':
-        this.emit('catch-up-progress', {
-          channel: event.channel,
-          from: event.from,
-          tailSeq: event.tailSeq,
-          appliedEntries: event.appliedEntries,
-        })
-        break
-      case 'log-reset':
-        this.emit('log-reset', {
-          channel: event.channel,
-          firstSeq: event.firstSeq,
-          nextSeq: event.nextSeq,
-        })
-        break
-    }
+    // TypeScript cannot pair a union's `type` with its `detail`; WorkerEvent does.
+    this.emit(event.type, event.detail as never)
   }
 }

@@ -3,6 +3,7 @@
  * tab (and only this tab), so the reloaded page asks for its old slot first
  * and stays the same peer with the same database.
  */
+import { acquirePeerSlot, isSlotHeldHere, type PeerSlot } from './peer-slot.js'
 
 function storage(): Storage | undefined {
   try {
@@ -32,4 +33,26 @@ export function rememberSlot(key: string, slot: number): void {
   } catch {
     // Quota or disabled storage: the tab just may not get its slot back.
   }
+}
+
+/**
+ * Takes a slot for this tab: the one it held before a reload if it comes
+ * free within `waitMs`, else the first free one. Remembers what it took.
+ */
+export async function acquireTabSlot(options: {
+  readonly lockPrefix: string
+  readonly sessionKey: string
+  readonly max: number
+  readonly waitMs: number
+}): Promise<PeerSlot> {
+  const { lockPrefix, sessionKey } = options
+  const preferred = rememberedSlots(sessionKey).find((n) => !isSlotHeldHere(`${lockPrefix}${n}`))
+  const slot = await acquirePeerSlot({
+    prefix: lockPrefix,
+    max: options.max,
+    preferredWaitMs: options.waitMs,
+    ...(preferred === undefined ? {} : { preferred }),
+  })
+  rememberSlot(sessionKey, slot.index)
+  return slot
 }

@@ -21,6 +21,7 @@ import type { PageFramePort } from '../rpc/page-frame-port.js'
 import type { WorkerApi, WorkerEvent, WorkerHello, WorkerInit } from '../rpc/worker-api.js'
 import { type CallOptions, checkTimeoutMs, withDeadline } from './call-deadline.js'
 import { WorkerCrashedError } from './client-errors.js'
+import { type CallCounters, PendingCalls } from './pending-calls.js'
 
 export interface WatchdogOptions {
   readonly pingIntervalMs: number
@@ -64,14 +65,6 @@ export interface WatchdogStatus {
   readonly messageErrors: number
 }
 
-export interface CallCounters {
-  readonly pending: number
-  readonly calls: number
-  readonly timedOut: number
-  readonly aborted: number
-  readonly crashed: number
-}
-
 interface Incarnation {
   readonly generation: number
   readonly worker: Worker
@@ -79,12 +72,6 @@ interface Incarnation {
   readonly eventPort: MessagePort
   /** Aborted once this incarnation is declared dead. */
   readonly died: AbortController
-}
-
-interface PendingCall {
-  /** The incarnation the call was sent to; undefined while it waits for one. */
-  generation: number | undefined
-  readonly reject: (error: unknown) => void
 }
 
 const RESTART_BACKOFF_CAP_MS = 10_000
@@ -116,15 +103,11 @@ export class WorkerSupervisor extends TypedEventTarget<WorkerSupervisorEvents> {
   #current: Incarnation | undefined
   #generation = 0
   #ready = deferred()
-  readonly #pending = new Set<PendingCall>()
+  readonly #calls: PendingCalls
   #pingTimer: Cancel | undefined
   #closing: Promise<void> | undefined
   #lastCrashReason: string | null = null
   readonly #counts = {
-    calls: 0,
-    timedOut: 0,
-    aborted: 0,
-    crashed: 0,
     pingsSent: 0,
     pingTimeouts: 0,
     workerErrors: 0,
@@ -138,6 +121,7 @@ export class WorkerSupervisor extends TypedEventTarget<WorkerSupervisorEvents> {
     this.#options = options
     this.#init = options.init
     this.#clock = options.clock ?? systemClock
+    this.#calls = new PendingCalls(this.#clock)
   }
 
   get state(): SupervisorState {
@@ -180,35 +164,23 @@ export class WorkerSupervisor extends TypedEventTarget<WorkerSupervisorEvents> {
     } catch (error) {
       return Promise.reject(error)
     }
-    this.#counts.calls += 1
-    let entry: PendingCall | undefined
-    const work = new Promise<T>((resolve, reject) => {
-      const call: PendingCall = { generation: undefined, reject }
-      entry = call
-      this.#pending.add(call)
-      const send = (): void => {
-        if (!this.#pending.has(call)) return
-        const current = this.#current
-        if (this.#state !== 'ready' || current === undefined) {
-          this.#ready.promise.then(send, reject)
-          return
+    return this.#calls.track<T>(
+      label,
+      { timeoutMs, signal: options.signal },
+      (call, resolve, reject) => {
+        const send = (): void => {
+          if (!this.#calls.has(call)) return
+          const current = this.#current
+          if (this.#state !== 'ready' || current === undefined) {
+            this.#ready.promise.then(send, reject)
+            return
+          }
+          call.generation = current.generation
+          run(current.api).then(resolve, reject)
         }
-        call.generation = current.generation
-        run(current.api).then(resolve, reject)
-      }
-      send()
-    })
-    return withDeadline(label, work, { timeoutMs, signal: options.signal }, this.#clock)
-      .catch((error: unknown) => {
-        const name = (error as { name?: unknown } | null)?.name
-        if (name === 'TimeoutError') this.#counts.timedOut += 1
-        else if (name === 'AbortedError') this.#counts.aborted += 1
-        else if (error instanceof WorkerCrashedError) this.#counts.crashed += 1
-        throw error
-      })
-      .finally(() => {
-        if (entry !== undefined) this.#pending.delete(entry)
-      })
+        send()
+      },
+    )
   }
 
   /** Test hook: kills the worker without telling anyone; the watchdog must notice. */
@@ -230,13 +202,7 @@ export class WorkerSupervisor extends TypedEventTarget<WorkerSupervisorEvents> {
         workerErrors: c.workerErrors,
         messageErrors: c.messageErrors,
       },
-      calls: {
-        pending: this.#pending.size,
-        calls: c.calls,
-        timedOut: c.timedOut,
-        aborted: c.aborted,
-        crashed: c.crashed,
-      },
+      calls: this.#calls.counters(),
     }
   }
 
@@ -253,7 +219,7 @@ export class WorkerSupervisor extends TypedEventTarget<WorkerSupervisorEvents> {
     this.#pingTimer?.()
     const error = new ClosedError('the client was closed')
     this.#ready.reject(error)
-    this.#rejectPending(() => true, error)
+    this.#calls.reject(() => true, error)
     if (current === undefined) return
     if (wasReady) {
       await withDeadline('stopping the worker', current.api.stop(), {
@@ -342,7 +308,7 @@ export class WorkerSupervisor extends TypedEventTarget<WorkerSupervisorEvents> {
     incarnation.died.abort(error)
     this.#lastCrashReason = reason
     this.#teardown(incarnation)
-    this.#rejectPending((call) => call.generation === generation, error)
+    this.#calls.reject((call) => call.generation === generation, error)
     if (this.#state !== 'ready') return // a start or restart attempt is failing; it handles this
     this.#state = 'restarting'
     this.#ready = deferred()
@@ -393,7 +359,7 @@ export class WorkerSupervisor extends TypedEventTarget<WorkerSupervisorEvents> {
     this.#pingTimer?.()
     const error = this.#failedError('restarting the worker')
     this.#ready.reject(error)
-    this.#rejectPending(() => true, error)
+    this.#calls.reject(() => true, error)
     this.emit('failed', { reason, attempts })
   }
 
@@ -401,14 +367,6 @@ export class WorkerSupervisor extends TypedEventTarget<WorkerSupervisorEvents> {
     return new WorkerCrashedError(`${label}: the replication worker could not be restarted`, {
       details: { reason: this.#lastCrashReason, generation: this.#generation },
     })
-  }
-
-  #rejectPending(which: (call: PendingCall) => boolean, error: unknown): void {
-    for (const call of [...this.#pending]) {
-      if (!which(call)) continue
-      this.#pending.delete(call)
-      call.reject(error)
-    }
   }
 
   #teardown(incarnation: Incarnation): void {

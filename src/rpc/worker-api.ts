@@ -12,9 +12,9 @@
 import type { releaseProxy } from 'comlink'
 import type { Entry } from '../core/log/entry.js'
 import type { ChannelId, PeerId, Seq } from '../core/log/ids.js'
-import type { ChannelStatus } from '../core/node/peer-node.js'
+import type { ChannelStatus, PeerNodeEvents } from '../core/node/peer-node.js'
 import type { DiskPressurePolicy } from '../core/replication/disk-pressure.js'
-import type { BandwidthClass, ReplicaRole } from '../core/replication/messages.js'
+import type { BandwidthClass } from '../core/replication/messages.js'
 import type { LinkKind } from '../core/transport/link.js'
 import type { IdbLogStoreMetrics } from '../storage/idb-log-store.js'
 import type { PayloadBatch } from './payload-batch.js'
@@ -30,6 +30,12 @@ export interface WorkerInit {
   /** Use this peer id instead of the one remembered for the slot (not stored). */
   readonly peerId?: string
   readonly heartbeatMs?: number
+  /** Link same-origin tabs (worker to worker, over BroadcastChannel); absent: do not. */
+  readonly tabLinks?: {
+    readonly channelName: string
+    readonly heartbeatMs?: number
+    readonly timeoutMs?: number
+  }
 }
 
 export interface WorkerHello {
@@ -45,28 +51,21 @@ export interface WorkerChannelOptions {
   readonly diskPressurePolicy?: DiskPressurePolicy
 }
 
-/** Facts the worker reports to the page as they happen. */
-export type WorkerEvent =
-  | {
-      readonly type: 'role-changed'
-      readonly channel: ChannelId
-      readonly from: ReplicaRole
-      readonly to: ReplicaRole
-    }
-  | { readonly type: 'leader-changed'; readonly channel: ChannelId; readonly leader: PeerId | null }
-  | {
-      readonly type: 'catch-up-progress'
-      readonly channel: ChannelId
-      readonly from: PeerId
-      readonly tailSeq: Seq
-      readonly appliedEntries: number
-    }
-  | {
-      readonly type: 'log-reset'
-      readonly channel: ChannelId
-      readonly firstSeq: Seq
-      readonly nextSeq: Seq
-    }
+/** The node's events the worker forwards to the page, as they happen. */
+export type ForwardedEvents = Pick<
+  PeerNodeEvents,
+  'role-changed' | 'leader-changed' | 'catch-up-progress' | 'log-reset'
+>
+export const FORWARDED_EVENTS = [
+  'role-changed',
+  'leader-changed',
+  'catch-up-progress',
+  'log-reset',
+] as const satisfies readonly (keyof ForwardedEvents)[]
+
+export type WorkerEvent = {
+  [K in keyof ForwardedEvents]: { readonly type: K; readonly detail: ForwardedEvents[K] }
+}[keyof ForwardedEvents]
 
 /** One subscription's next step: entries in order, or a jump of the local log. */
 export type Delivery =

@@ -7,7 +7,7 @@
 import { transfer } from 'comlink'
 import { ClosedError, InvalidArgumentError } from '../core/errors.js'
 import { loadEntryHasher } from '../core/log/entry-hasher.js'
-import { type ChannelId, channelId, peerId, type Seq, seq } from '../core/log/ids.js'
+import { type ChannelId, channelId, type PeerId, peerId, type Seq, seq } from '../core/log/ids.js'
 import { type ChannelOptions, PeerNode } from '../core/node/peer-node.js'
 import { cryptoRng } from '../core/random/rng.js'
 import { type Clock, systemClock } from '../core/time/clock.js'
@@ -27,10 +27,12 @@ import type {
   WorkerInit,
   WorkerStatus,
 } from '../rpc/worker-api.js'
+import { FORWARDED_EVENTS } from '../rpc/worker-api.js'
 import { WorkerFramePort } from '../rpc/worker-frame-port.js'
 import { IdbLogStore } from '../storage/idb-log-store.js'
 import { slotPeerId } from './slot-identity.js'
 import { SubscriptionPump } from './subscription-pump.js'
+import { TabTransport } from './tab-transport.js'
 
 /** Most entries and payload bytes one read call returns. */
 export const READ_MAX_ENTRIES = 4096
@@ -43,6 +45,7 @@ interface Running {
   readonly store: IdbLogStore
   readonly framePort: WorkerFramePort
   readonly eventPort: MessagePort
+  readonly tabs: TabTransport | undefined
 }
 
 function checkLimit(name: string, value: unknown, max: number): number {
@@ -106,29 +109,32 @@ export class WorkerHost implements WorkerApi {
     const store = new IdbLogStore({ databaseName: init.databaseName, hasher })
     await store.open()
     const port = new WorkerFramePort(framePort)
-    const node = new PeerNode({
+    let node: PeerNode | undefined
+    const receive = (peer: PeerId, frame: Uint8Array) => node?.receive(peer, frame)
+    const tabs =
+      init.tabLinks === undefined
+        ? undefined
+        : new TabTransport({ ...init.tabLinks, self, clock: this.#clock }, receive)
+    node = new PeerNode({
       self,
       store,
       hasher,
       clock: this.#clock,
       rng: cryptoRng(),
-      sink: port,
+      sink: tabs === undefined ? port : tabs.sinkBefore(port),
       ...(init.heartbeatMs === undefined ? {} : { heartbeatMs: init.heartbeatMs }),
     })
-    port.on('frame', (e) => node.receive(e.detail.peer, e.detail.frame))
-    const post = (event: WorkerEvent) => eventPort.postMessage(event)
-    node.on('role-changed', (e) => post({ type: 'role-changed', ...e.detail }))
-    node.on('leader-changed', (e) =>
-      post({ type: 'leader-changed', channel: e.detail.channel, leader: e.detail.leader ?? null }),
-    )
-    node.on('catch-up-progress', (e) => post({ type: 'catch-up-progress', ...e.detail }))
+    port.on('frame', (e) => receive(e.detail.peer, e.detail.frame))
+    for (const type of FORWARDED_EVENTS) {
+      node.on(type, (e) => eventPort.postMessage({ type, detail: e.detail } as WorkerEvent))
+    }
     node.on('log-advanced', (e) => this.#pokePumps(e.detail.channel))
     node.on('log-reset', (e) => {
-      post({ type: 'log-reset', ...e.detail })
       for (const pump of this.#pumps.values())
         if (pump.channel === e.detail.channel) pump.reset(e.detail.nextSeq)
     })
-    this.#running = { node, store, framePort: port, eventPort }
+    this.#running = { node, store, framePort: port, eventPort, tabs }
+    tabs?.start()
     return { self }
   }
 
@@ -215,11 +221,17 @@ export class WorkerHost implements WorkerApi {
   }
 
   async status(): Promise<WorkerStatus> {
-    const { node, store, framePort } = this.#ready()
+    const { node, store, framePort, tabs } = this.#ready()
     return {
       ...node.status(),
       framePortRefusals: framePort.refusals.snapshot(),
-      links: [...framePort.links].map(([peer, kind]) => ({ peer, kind })),
+      links: [
+        ...[...(tabs?.links.values() ?? [])].map((link) => ({
+          peer: link.remotePeer,
+          kind: link.kind,
+        })),
+        ...[...framePort.links].map(([peer, kind]) => ({ peer, kind })),
+      ],
       subscriptions: {
         active: this.#pumps.size,
         deliveries: this.#deliveries,
@@ -243,6 +255,7 @@ export class WorkerHost implements WorkerApi {
     for (const pump of [...this.#pumps.values()]) pump.close()
     const running = this.#running
     if (running === undefined) return
+    running.tabs?.stop()
     await running.node.stop()
     running.framePort.close()
     running.eventPort.close()
