@@ -7,9 +7,12 @@ import {
   nextEvent,
   readAll,
   text,
+  untilOneLeader,
   untilRole,
+  untilTail,
 } from '../../test/mesh-log-kit.js'
 import type { Entry } from '../core/log/entry.js'
+import { memoryLinkPair } from '../core/transport/memory-link.js'
 import { WorkerCrashedError } from './client-errors.js'
 import { MeshLog } from './mesh-log.js'
 import type { MeshLogOptions } from './mesh-log-options.js'
@@ -116,6 +119,39 @@ describe(`the worker watchdog in ${server.browser}`, () => {
     expect(status.watchdog.pingTimeouts).toBe(1)
     expect(status.client.crashed).toBe(4)
     expect(status.channels.map((c) => c.channel)).toEqual(['c'])
+  })
+
+  it('links attached on the page are handed to the restarted worker, and replication resumes', async () => {
+    const namespace = freshNamespace('relink')
+    const options = { namespace, tabLinks: false, heartbeatMs: 50, watchdog: FAST_WATCHDOG }
+    const a = await MeshLog.create(options)
+    const b = await MeshLog.create(options)
+    cleanups.push(async () => {
+      await Promise.all([a.close(), b.close()])
+      await deleteNamespace(namespace, 2)
+    })
+    const [atA, atB] = memoryLinkPair(a.peerId, b.peerId)
+    a.attachLink(atA)
+    b.attachLink(atB)
+    const replicaSet = [a.peerId, b.peerId]
+    await Promise.all([a.open('r', { replicaSet }), b.open('r', { replicaSet })])
+    const leader = await untilOneLeader([a, b], 'r')
+    const replica = leader === a ? b : a
+    await leader.appendMany('r', ['1', '2', '3'].map(bytes))
+    await untilTail(replica, 'r', 3)
+
+    const restarted = nextEvent(replica, 'worker-restarted')
+    replica.testing.terminateWorker()
+    await restarted
+    expect((await replica.status()).links).toEqual([{ peer: leader.peerId, kind: 'memory' }])
+    // The restarted replica's log came back from IndexedDB; new entries follow it.
+    expect((await replica.stored('r')).nextSeq).toBe(3)
+    const current = await untilOneLeader([a, b], 'r')
+    await current.appendMany('r', ['4', '5'].map(bytes))
+    await untilTail(current === a ? b : a, 'r', 5)
+    const [x, y] = await Promise.all([readAll(a, 'r'), readAll(b, 'r')])
+    expect(x.map((e) => text(e.payload))).toEqual(['1', '2', '3', '4', '5'])
+    expect(y.map((e) => e.hash)).toEqual(x.map((e) => e.hash))
   })
 
   it('an uncaught error in the worker restarts it at once', async () => {
