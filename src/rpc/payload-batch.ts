@@ -45,16 +45,18 @@ export function unpackPayloads(batch: PayloadBatch): Uint8Array[] {
       details: { value: describeValue(batch) },
     })
   }
+  let total = 0
+  for (const length of batch.lengths) total += length
+  if (total !== batch.bytes.byteLength) {
+    throw new InvalidArgumentError('payload lengths do not add up to the batch size', {
+      details: { lengths: total, bytes: batch.bytes.byteLength },
+    })
+  }
   const out: Uint8Array[] = []
   let offset = 0
   for (const length of batch.lengths) {
     out.push(new Uint8Array(batch.bytes, offset, length))
     offset += length
-  }
-  if (offset !== batch.bytes.byteLength) {
-    throw new InvalidArgumentError('payload lengths do not add up to the batch size', {
-      details: { lengths: offset, bytes: batch.bytes.byteLength },
-    })
   }
   return out
 }
