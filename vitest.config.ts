@@ -1,7 +1,12 @@
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
 import { chromiumLaunchOptions, firefoxLaunchOptions } from './scripts/browsers.mjs'
-import { acquireExclusive, releaseExclusive } from './test/exclusive-commands.js'
+import {
+  acquireExclusive,
+  acquireShared,
+  releaseExclusive,
+  releaseShared,
+} from './test/exclusive-commands.js'
 
 export default defineConfig({
   test: {
@@ -38,7 +43,7 @@ export default defineConfig({
             enabled: true,
             headless: true,
             screenshotFailures: false,
-            commands: { acquireExclusive, releaseExclusive },
+            commands: { acquireShared, releaseShared, acquireExclusive, releaseExclusive },
             instances: [
               {
                 browser: 'chromium',

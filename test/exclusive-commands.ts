@@ -1,61 +1,97 @@
 /**
  * Vitest browser commands (they run in Node, shared by every browser
- * instance) giving tests a named mutex across browsers. Chromium and Firefox
- * run in parallel; a test measuring main-thread time on a small machine
- * holds `cpu` so the other browser's heavy test does not run at the same
- * moment and preempt it. A holder that never releases loses the lock after
+ * instance) giving tests a readers-writer lock across browsers. Chromium and
+ * Firefox run in parallel; every browser test holds the `cpu` lock shared
+ * (test/browser-setup.ts), and a test measuring main-thread time takes it
+ * exclusively, so no other test of the suite runs while it measures. A
+ * waiting writer holds back new readers. A hold is dropped after
  * `HOLD_MAX_MS`; a waiter gives up after `WAIT_MAX_MS`.
  */
-import type { BrowserCommand } from 'vitest/node'
+import type { BrowserCommand, BrowserCommandContext } from 'vitest/node'
 
-const HOLD_MAX_MS = 180_000
-const WAIT_MAX_MS = 240_000
+const HOLD_MAX_MS = 300_000
+const WAIT_MAX_MS = 300_000
 
-interface Mutex {
-  holder: string | undefined
-  expiry: ReturnType<typeof setTimeout> | undefined
+interface Lock {
+  readonly readers: Map<string, ReturnType<typeof setTimeout>>
+  writer: { holder: string; expiry: ReturnType<typeof setTimeout> } | undefined
+  writersWaiting: number
   readonly waiters: (() => void)[]
 }
 
-const mutexes = new Map<string, Mutex>()
+const locks = new Map<string, Lock>()
 
-function mutex(name: string): Mutex {
-  let found = mutexes.get(name)
+function lock(name: string): Lock {
+  let found = locks.get(name)
   if (found === undefined) {
-    found = { holder: undefined, expiry: undefined, waiters: [] }
-    mutexes.set(name, found)
+    found = { readers: new Map(), writer: undefined, writersWaiting: 0, waiters: [] }
+    locks.set(name, found)
   }
   return found
 }
 
-function release(name: string, holder: string): void {
-  const m = mutex(name)
-  if (m.holder !== holder) return
-  clearTimeout(m.expiry)
-  m.holder = undefined
-  m.waiters.shift()?.()
+const holderOf = (context: BrowserCommandContext) => `${context.sessionId}:${context.testPath}`
+
+function wakeAll(l: Lock): void {
+  for (const wake of l.waiters.splice(0)) wake()
+}
+
+async function waitUntil(l: Lock, name: string, ready: () => boolean): Promise<void> {
+  const deadline = Date.now() + WAIT_MAX_MS
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`waited ${WAIT_MAX_MS} ms for the ${name} lock`)
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000)
+      l.waiters.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+}
+
+export const acquireShared: BrowserCommand<[name: string]> = async (context, name) => {
+  const l = lock(name)
+  const holder = holderOf(context)
+  await waitUntil(l, name, () => l.writer === undefined && l.writersWaiting === 0)
+  l.readers.set(
+    holder,
+    setTimeout(() => {
+      l.readers.delete(holder)
+      wakeAll(l)
+    }, HOLD_MAX_MS),
+  )
+}
+
+export const releaseShared: BrowserCommand<[name: string]> = (context, name) => {
+  const l = lock(name)
+  const holder = holderOf(context)
+  clearTimeout(l.readers.get(holder))
+  if (l.readers.delete(holder)) wakeAll(l)
 }
 
 export const acquireExclusive: BrowserCommand<[name: string]> = async (context, name) => {
-  const m = mutex(name)
-  const holder = `${context.sessionId}:${context.testPath}`
-  if (m.holder !== undefined) {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        m.waiters.splice(m.waiters.indexOf(wake), 1)
-        reject(new Error(`waited ${WAIT_MAX_MS} ms for the ${name} lock`))
-      }, WAIT_MAX_MS)
-      const wake = () => {
-        clearTimeout(timer)
-        resolve()
-      }
-      m.waiters.push(wake)
-    })
+  const l = lock(name)
+  const holder = holderOf(context)
+  l.writersWaiting += 1
+  try {
+    await waitUntil(l, name, () => l.writer === undefined && l.readers.size === 0)
+  } finally {
+    l.writersWaiting -= 1
   }
-  m.holder = holder
-  m.expiry = setTimeout(() => release(name, holder), HOLD_MAX_MS)
+  l.writer = {
+    holder,
+    expiry: setTimeout(() => {
+      l.writer = undefined
+      wakeAll(l)
+    }, HOLD_MAX_MS),
+  }
 }
 
 export const releaseExclusive: BrowserCommand<[name: string]> = (context, name) => {
-  release(name, `${context.sessionId}:${context.testPath}`)
+  const l = lock(name)
+  if (l.writer?.holder !== holderOf(context)) return
+  clearTimeout(l.writer.expiry)
+  l.writer = undefined
+  wakeAll(l)
 }

@@ -133,23 +133,19 @@ export async function untilOneLeader(
   }
 }
 
-declare module 'vitest/browser' {
-  interface BrowserCommands {
-    acquireExclusive: (name: string) => Promise<void>
-    releaseExclusive: (name: string) => Promise<void>
-  }
-}
-
 /**
- * Runs `body` while no other browser instance runs a body under the same
- * name (test/exclusive-commands.ts): for measurements that CPU contention
- * from the other browser would distort.
+ * Runs `body` while no other test of the suite runs in any browser
+ * (test/exclusive-commands.ts): for measurements that CPU contention from
+ * the other tests would distort. Trades this test's shared hold (taken for
+ * every test in test/browser-setup.ts) for the exclusive one, and back.
  */
 export async function exclusively<T>(name: string, body: () => Promise<T>): Promise<T> {
+  await commands.releaseShared(name)
   await commands.acquireExclusive(name)
   try {
     return await body()
   } finally {
     await commands.releaseExclusive(name)
+    await commands.acquireShared(name)
   }
 }
