@@ -1,6 +1,12 @@
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
 import { chromiumLaunchOptions, firefoxLaunchOptions } from './scripts/browsers.mjs'
+import {
+  acquireExclusive,
+  acquireShared,
+  releaseExclusive,
+  releaseShared,
+} from './test/exclusive-commands.js'
 
 export default defineConfig({
   test: {
@@ -14,6 +20,19 @@ export default defineConfig({
         },
       },
       {
+        // Pre-bundled up front: found mid-run (e.g. first imported by the
+        // worker), Vite re-optimizes and reloads the page under the tests.
+        optimizeDeps: {
+          include: [
+            'comlink',
+            'idb',
+            'hash-wasm',
+            '@noble/hashes/blake3.js',
+            'uint8arrays/equals',
+            'uint8arrays/to-string',
+            'fast-check',
+          ],
+        },
         test: {
           name: 'browser',
           setupFiles: ['test/browser-setup.ts'],
@@ -24,6 +43,7 @@ export default defineConfig({
             enabled: true,
             headless: true,
             screenshotFailures: false,
+            commands: { acquireShared, releaseShared, acquireExclusive, releaseExclusive },
             instances: [
               {
                 browser: 'chromium',

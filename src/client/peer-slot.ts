@@ -1,8 +1,13 @@
 /**
  * A tab's stable identity on this origin. Each tab holds the first free Web
  * Lock named `<prefix><n>`; the slot number picks the tab's database and
- * key, so a reload (which releases the lock as the old page unloads) comes
- * back to the same slot, and two live tabs never share one.
+ * peer id, so a reload comes back to the same slot, and two live tabs never
+ * share one.
+ *
+ * A reload races the old page's lock release against the new page's lock
+ * request. So a tab may name the slot it held before (`preferred`, e.g.
+ * remembered in sessionStorage, which survives a reload) and wait up to
+ * `preferredWaitMs` for it before taking the first free one.
  */
 import { MeshlogError } from '../core/errors.js'
 
@@ -23,16 +28,32 @@ export interface PeerSlotOptions {
   readonly prefix?: string
   /** How many slots to try before giving up (default 32). */
   readonly max?: number
+  /** A slot this tab held before; waited for (not just tried) first. */
+  readonly preferred?: number
+  /** How long to wait for the preferred slot (default 2000 ms). */
+  readonly preferredWaitMs?: number
 }
 
-function tryLock(name: string, index: number): Promise<PeerSlot | undefined> {
+/** Slots held by this page, so it never waits for a slot it holds itself. */
+const heldHere = new Set<string>()
+
+export function isSlotHeldHere(name: string): boolean {
+  return heldHere.has(name)
+}
+
+function requestLock(
+  name: string,
+  index: number,
+  options: { ifAvailable: true } | { signal: AbortSignal },
+): Promise<PeerSlot | undefined> {
   return new Promise((resolve, reject) => {
     navigator.locks
-      .request(name, { ifAvailable: true }, (lock) => {
+      .request(name, options, (lock) => {
         if (lock === null) {
           resolve(undefined)
           return undefined
         }
+        heldHere.add(name)
         // Hold the lock until release(): the callback's promise is the lock's lifetime.
         return new Promise<void>((release) => {
           let released = false
@@ -42,13 +63,27 @@ function tryLock(name: string, index: number): Promise<PeerSlot | undefined> {
             release() {
               if (released) return
               released = true
+              heldHere.delete(name)
               release()
             },
           })
         })
       })
-      .catch(reject)
+      .catch((error: unknown) => {
+        if ((error as { name?: unknown } | null)?.name === 'AbortError') resolve(undefined)
+        else reject(error)
+      })
   })
+}
+
+async function waitForLock(name: string, index: number, waitMs: number) {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), waitMs)
+  try {
+    return await requestLock(name, index, { signal: controller.signal })
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 export async function acquirePeerSlot(options: PeerSlotOptions = {}): Promise<PeerSlot> {
@@ -59,8 +94,14 @@ export async function acquirePeerSlot(options: PeerSlotOptions = {}): Promise<Pe
       details: { prefix },
     })
   }
+  const preferred = options.preferred
+  if (preferred !== undefined && preferred < max && !heldHere.has(`${prefix}${preferred}`)) {
+    const name = `${prefix}${preferred}`
+    const slot = await waitForLock(name, preferred, options.preferredWaitMs ?? 2000)
+    if (slot !== undefined) return slot
+  }
   for (let index = 0; index < max; index++) {
-    const slot = await tryLock(`${prefix}${index}`, index)
+    const slot = await requestLock(`${prefix}${index}`, index, { ifAvailable: true })
     if (slot !== undefined) return slot
   }
   throw new SlotUnavailableError(`all ${max} peer slots are taken by other tabs`, {

@@ -39,6 +39,25 @@ describe(`tab links over BroadcastChannel in ${server.browser}`, () => {
     b.stop()
   })
 
+  it('sends only the frame’s own bytes when it is a view into a bigger buffer', async () => {
+    const name = `tabs-${crypto.randomUUID()}`
+    const a = new TabLinks({ self: peerId('tab-a'), channelName: name })
+    const b = new TabLinks({ self: peerId('tab-b'), channelName: name })
+    const linkAtB = nextLink(b)
+    const linkAtA = nextLink(a)
+    a.start()
+    b.start()
+    const [ab, ba] = await Promise.all([linkAtA, linkAtB])
+    const batch = new Uint8Array(1 << 20).fill(7)
+    await ab.send(batch.subarray(1000, 1010))
+    const iterator = ba.frames[Symbol.asyncIterator]()
+    const { value } = await iterator.next()
+    expect(value).toEqual(new Uint8Array(10).fill(7))
+    expect(value?.buffer.byteLength).toBe(10)
+    a.stop()
+    b.stop()
+  })
+
   it('a tab that stops is dropped at once; a silent tab times out', async () => {
     const name = `tabs-${crypto.randomUUID()}`
     const a = new TabLinks({

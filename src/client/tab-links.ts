@@ -61,7 +61,9 @@ class TabLink implements Link {
 
   async send(frame: Uint8Array): Promise<void> {
     if (this.inbound.isClosed) throw new ClosedError(`link to tab ${this.remotePeer} is closed`)
-    this.post({ t: 'frame', from: this.self, to: this.remotePeer, frame })
+    // A view into a bigger buffer (the frame port's batches) would be cloned whole.
+    const own = frame.byteLength === frame.buffer.byteLength ? frame : frame.slice()
+    this.post({ t: 'frame', from: this.self, to: this.remotePeer, frame: own })
   }
 
   close(reason?: Error): void {

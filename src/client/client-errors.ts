@@ -1,0 +1,12 @@
+import { MeshlogError } from '../core/errors.js'
+
+/**
+ * The replication worker died or stopped answering while a call was pending.
+ * The call's outcome is unknown: an append may or may not have been
+ * committed. The worker is restarted and resumes from IndexedDB; `details`
+ * says why (`reason`) and which incarnation died (`generation`).
+ */
+export class WorkerCrashedError extends MeshlogError {
+  override readonly name = 'WorkerCrashedError'
+  override readonly code = 'ERR_WORKER_CRASHED'
+}

@@ -1,0 +1,395 @@
+/**
+ * The page-side API. A MeshLog is one peer of the mesh: it holds a tab slot
+ * (a Web Lock, so a reload comes back as the same peer with the same
+ * IndexedDB database), runs the replication worker under a watchdog, and
+ * owns the links that must live on the page (libp2p streams, test links),
+ * pumping their frames to the worker through the frame port. Other tabs of
+ * the origin are linked by the worker itself, over BroadcastChannel.
+ * Decoding, hashing and IndexedDB all happen in the worker; the page only
+ * copies bytes.
+ */
+import { type Remote, transfer } from 'comlink'
+import { ClosedError, describeValue, InvalidArgumentError } from '../core/errors.js'
+import { TypedEventTarget } from '../core/events/typed-event-target.js'
+import type { Entry } from '../core/log/entry.js'
+import { type ChannelId, channelId, type PeerId } from '../core/log/ids.js'
+import type { Link } from '../core/transport/link.js'
+import { installMeshlogErrorTransfer } from '../rpc/error-registry.js'
+import { PageFramePort } from '../rpc/page-frame-port.js'
+import { payloadTransfers } from '../rpc/payload-batch.js'
+import type {
+  AppendedRange,
+  StoredChannel,
+  WorkerApi,
+  WorkerChannelOptions,
+  WorkerEvent,
+} from '../rpc/worker-api.js'
+import { packAppend } from './append-batch.js'
+import { type CallOptions, withDeadline } from './call-deadline.js'
+import type { ClientSubscription, EntriesHandler } from './client-subscription.js'
+import type { MeshLogEvents, MeshLogStatus } from './mesh-log-events.js'
+import {
+  type MeshLogOptions,
+  type OpenChannelOptions,
+  type ReadRangeOptions,
+  type ResolvedMeshLogOptions,
+  resolveMeshLogOptions,
+  resolveOpenOptions,
+  type SubscribeOptions,
+  slotNames,
+  type Unsubscribe,
+} from './mesh-log-options.js'
+import type { PeerSlot } from './peer-slot.js'
+import { acquireTabSlot } from './slot-memory.js'
+import { SubscriptionBook } from './subscription-book.js'
+import { WorkerSupervisor } from './worker-supervisor.js'
+
+/** Entries per chunk `read` fetches unless told otherwise (at most 4096). */
+export const READ_CHUNK_ENTRIES_DEFAULT = 1024
+const READ_CHUNK_BYTES = 4 << 20
+
+interface OpenChannel {
+  readonly options: WorkerChannelOptions
+  feed: ClientSubscription | undefined
+}
+
+function spawnReplicationWorker(): Worker {
+  return new Worker(new URL('../../workers/replication.worker.js', import.meta.url), {
+    type: 'module',
+  })
+}
+
+export class MeshLog extends TypedEventTarget<MeshLogEvents> {
+  /** The namespace this peer's slot, databases and tab channel are named after. */
+  readonly namespace: string
+  /** This tab's slot number on the origin. */
+  readonly slot: number
+  /** Test hooks. Not for production use. */
+  readonly testing: {
+    /** Kills the worker without warning; the watchdog detects it and restarts it. */
+    readonly terminateWorker: () => void
+  }
+  readonly #options: ResolvedMeshLogOptions
+  readonly #lock: PeerSlot | undefined
+  readonly #framePort = new PageFramePort()
+  readonly #supervisor: WorkerSupervisor
+  readonly #channels = new Map<ChannelId, OpenChannel>()
+  readonly #subscriptions: SubscriptionBook
+  #self: PeerId | undefined
+  #handlerErrors = 0
+  #closing: Promise<void> | undefined
+
+  /**
+   * Starts a peer: validates `options` (InvalidArgumentError), takes a tab
+   * slot, spawns the replication worker and opens the slot's store, and
+   * links same-origin tabs. Rejects with TimeoutError past `timeoutMs`
+   * (default 30 s) and AbortedError when `signal` aborts.
+   */
+  static create(options: MeshLogOptions = {}): Promise<MeshLog> {
+    let resolved: ResolvedMeshLogOptions
+    try {
+      resolved = resolveMeshLogOptions(options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    installMeshlogErrorTransfer()
+    let abandoned = false
+    const building = MeshLog.#build(resolved).then((log) => {
+      if (abandoned) void log.close()
+      return log
+    })
+    return withDeadline('MeshLog.create', building, {
+      timeoutMs: resolved.createTimeoutMs,
+      signal: options.signal,
+    }).catch((error: unknown) => {
+      abandoned = true
+      throw error
+    })
+  }
+
+  static async #build(options: ResolvedMeshLogOptions): Promise<MeshLog> {
+    let lock: PeerSlot | undefined
+    let slot = options.slot
+    if (slot === undefined) {
+      const { lockPrefix, sessionKey } = slotNames(options.namespace, 0)
+      lock = await acquireTabSlot({
+        lockPrefix,
+        sessionKey,
+        max: options.maxSlots,
+        waitMs: options.slotWaitMs,
+      })
+      slot = lock.index
+    }
+    const log = new MeshLog(options, slot, lock)
+    try {
+      await log.#start()
+    } catch (error) {
+      await log.close()
+      throw error
+    }
+    return log
+  }
+
+  private constructor(options: ResolvedMeshLogOptions, slot: number, lock: PeerSlot | undefined) {
+    super()
+    this.#options = options
+    this.namespace = options.namespace
+    this.slot = slot
+    this.#lock = lock
+    const names = slotNames(options.namespace, slot)
+    this.#supervisor = new WorkerSupervisor({
+      createWorker: options.createWorker ?? spawnReplicationWorker,
+      init: {
+        databaseName: names.databaseName,
+        identityDatabaseName: names.identityDatabaseName,
+        slotName: names.slotName,
+        ...(options.peerId === undefined ? {} : { peerId: options.peerId }),
+        ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+        ...(options.tabLinks === undefined
+          ? {}
+          : { tabLinks: { ...options.tabLinks, channelName: names.tabChannelName } }),
+      },
+      framePort: this.#framePort,
+      callTimeoutMs: options.callTimeoutMs,
+      watchdog: options.watchdog,
+      onEvent: (event) => this.#onWorkerEvent(event),
+      restore: (api) => this.#restore(api),
+    })
+    this.#subscriptions = new SubscriptionBook(this.#supervisor, (error) => {
+      this.#handlerErrors += 1
+      console.error('meshlog: a subscription handler threw', error)
+    })
+    this.#supervisor.on('crashed', (e) => this.emit('worker-crashed', e.detail))
+    this.#supervisor.on('restarted', (e) => this.emit('worker-restarted', e.detail))
+    this.#supervisor.on('failed', (e) => this.emit('worker-failed', e.detail))
+    this.testing = { terminateWorker: () => this.#supervisor.terminateWorker() }
+  }
+
+  /** This peer's id: stable per slot (or the `peerId` option). */
+  get peerId(): PeerId {
+    if (this.#self === undefined) throw new ClosedError('the MeshLog has not started')
+    return this.#self
+  }
+
+  /** Channels opened on this client, in the order they were opened. */
+  get channels(): readonly ChannelId[] {
+    return [...this.#channels.keys()]
+  }
+
+  async #start(): Promise<void> {
+    const hello = await this.#supervisor.start({ timeoutMs: this.#options.createTimeoutMs })
+    this.#self = hello.self
+  }
+
+  /**
+   * Starts replicating `channel` with `replicaSet` (which must include
+   * `peerId`). Opening an open channel with the same set changes nothing;
+   * with another set, replication restarts with it. The channel stays open
+   * across worker restarts until `closeChannel`.
+   */
+  async open(channel: string, options: OpenChannelOptions): Promise<StoredChannel> {
+    const id = channelId(channel)
+    const workerOptions = resolveOpenOptions(options)
+    const stored = await this.#supervisor.call(
+      'open',
+      (api) => api.open(id, workerOptions),
+      options,
+    )
+    const open = this.#channels.get(id) ?? { options: workerOptions, feed: undefined }
+    this.#channels.set(id, { ...open, options: workerOptions })
+    const wantsEvents = options.entryEvents ?? true
+    if (wantsEvents && open.feed === undefined) await this.#startFeed(id, stored.nextSeq, options)
+    if (!wantsEvents && open.feed !== undefined) await this.#stopFeed(id, options)
+    return stored
+  }
+
+  /** Stops replicating `channel`; its log stays in IndexedDB. */
+  async closeChannel(channel: string, options: CallOptions = {}): Promise<void> {
+    const id = channelId(channel)
+    await this.#stopFeed(id, options)
+    this.#channels.delete(id)
+    await this.#supervisor.call('closeChannel', (api) => api.close(id), options)
+  }
+
+  /**
+   * Appends one entry as the channel's leader. Resolves once it is durable
+   * in IndexedDB, with its seq. Rejects with NotLeaderError when this peer
+   * does not lead the channel (forwarded writes come later).
+   */
+  async append(
+    channel: string,
+    payload: Uint8Array,
+    options: CallOptions = {},
+  ): Promise<{ readonly seq: AppendedRange['firstSeq'] }> {
+    const { firstSeq } = await this.appendMany(channel, [payload], options)
+    return { seq: firstSeq }
+  }
+
+  /**
+   * Appends up to 4096 payloads (16 MiB) in one atomic, durable batch; they
+   * take the seqs `[firstSeq, nextSeq)`. Payloads are copied, never detached.
+   */
+  async appendMany(
+    channel: string,
+    payloads: readonly Uint8Array[],
+    options: CallOptions = {},
+  ): Promise<AppendedRange> {
+    const id = channelId(channel)
+    const batch = packAppend(id, payloads)
+    return this.#supervisor.call(
+      'append',
+      (api) => api.append(id, transfer(batch, payloadTransfers(batch))),
+      options,
+    )
+  }
+
+  /**
+   * The channel's entries `[from, to)` in order, fetched from the worker in
+   * bounded chunks as you iterate; each chunk has the call deadline.
+   */
+  async *read(channel: string, options: ReadRangeOptions = {}): AsyncGenerator<Entry> {
+    const id = channelId(channel)
+    const chunkEntries = options.chunkEntries ?? READ_CHUNK_ENTRIES_DEFAULT
+    let from: number | null = options.from ?? null
+    let to: number | null = options.to ?? null
+    for (;;) {
+      const start = from
+      const end = to
+      const chunk = await this.#supervisor.call(
+        'read',
+        (api) => api.read(id, start, end, { maxEntries: chunkEntries, maxBytes: READ_CHUNK_BYTES }),
+        options,
+      )
+      to ??= chunk.nextSeq
+      const last = chunk.entries[chunk.entries.length - 1]
+      yield* chunk.entries
+      if (last === undefined || last.seq + 1 >= to) return
+      from = last.seq + 1
+    }
+  }
+
+  /** The channel's local log (bounds and bytes), open or not. */
+  stored(channel: string, options: CallOptions = {}): Promise<StoredChannel> {
+    const id = channelId(channel)
+    return this.#supervisor.call('stored', (api) => api.stored(id), options)
+  }
+
+  /**
+   * Calls `onEntries` with each batch of the channel's entries, in order,
+   * from `from` on, as they reach the local log. The next batch waits for
+   * an async handler. Survives worker restarts without gaps or repeats.
+   * Resolves with the function that ends it.
+   */
+  async subscribe(
+    channel: string,
+    onEntries: EntriesHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Unsubscribe> {
+    const id = channelId(channel)
+    if (typeof onEntries !== 'function') {
+      throw new InvalidArgumentError('subscribe needs a handler function', {
+        details: { channel: id, handler: describeValue(onEntries) },
+      })
+    }
+    const from = options.from ?? 'tail'
+    if (from !== 'tail' && !(Number.isSafeInteger(from) && from >= 0)) {
+      throw new InvalidArgumentError('subscribe from must be a seq or "tail"', {
+        details: { channel: id, from: describeValue(from) },
+      })
+    }
+    const subscription = await this.#subscriptions.add(
+      id,
+      from,
+      onEntries,
+      options.onReset,
+      options,
+    )
+    let ended: Promise<void> | undefined
+    return () => {
+      ended ??= this.#subscriptions.remove(subscription, options)
+      return ended
+    }
+  }
+
+  /** Hands a link to the frame port: its frames reach the worker, with backpressure both ways. */
+  attachLink(link: Link): void {
+    if (this.#closing !== undefined) {
+      link.close()
+      throw new ClosedError('the MeshLog is closed')
+    }
+    if (typeof link?.send !== 'function' || link.frames === undefined) {
+      throw new InvalidArgumentError('attachLink needs a Link', {
+        details: { link: describeValue(link) },
+      })
+    }
+    this.#framePort.attachLink(link)
+  }
+
+  /** Roles, leaders, tails, lag and counters of every open channel, the worker and the client. */
+  async status(options: CallOptions = {}): Promise<MeshLogStatus> {
+    const worker = await this.#supervisor.call('status', (api) => api.status(), options)
+    const { calls, watchdog } = this.#supervisor.status()
+    return {
+      ...worker,
+      namespace: this.namespace,
+      slot: this.slot,
+      pageLinks: [...this.#framePort.links].map(([peer, link]) => ({ peer, kind: link.kind })),
+      client: {
+        ...calls,
+        subscriptions: this.#subscriptions.size,
+        handlerErrors: this.#handlerErrors,
+      },
+      watchdog,
+    }
+  }
+
+  /**
+   * Leaves the tab mesh, stops the worker (pending calls reject with
+   * ClosedError), closes every link and releases the slot. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    this.#subscriptions.endAll()
+    await this.#supervisor.close()
+    for (const link of this.#framePort.links.values()) link.close()
+    this.#lock?.release()
+  }
+
+  async #startFeed(channel: ChannelId, from: number, options: CallOptions): Promise<void> {
+    const feed = await this.#subscriptions.add(
+      channel,
+      from,
+      (entries) => {
+        this.emit('entry', { channel, entries })
+      },
+      undefined,
+      options,
+    )
+    const open = this.#channels.get(channel)
+    if (open === undefined) await this.#subscriptions.remove(feed, options)
+    else open.feed = feed
+  }
+
+  async #stopFeed(channel: ChannelId, options: CallOptions): Promise<void> {
+    const open = this.#channels.get(channel)
+    const feed = open?.feed
+    if (open === undefined || feed === undefined) return
+    open.feed = undefined
+    await this.#subscriptions.remove(feed, options)
+  }
+
+  /** Puts a restarted worker back where the old one was. */
+  async #restore(api: Remote<WorkerApi>): Promise<void> {
+    for (const [channel, open] of this.#channels) await api.open(channel, open.options)
+    await this.#subscriptions.restore(api)
+  }
+
+  #onWorkerEvent(event: WorkerEvent): void {
+    // TypeScript cannot pair a union's `type` with its `detail`; WorkerEvent does.
+    this.emit(event.type, event.detail as never)
+  }
+}

@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { MeshlogError } from '../core/errors.js'
+import { MESHLOG_ERROR_CLASSES } from './error-registry.js'
+import { deserializeError, serializeError } from './error-transfer.js'
+
+const SRC = join(import.meta.dirname, '..')
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) return sources(path)
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : []
+  })
+}
+
+const probe = (cls: (typeof MESHLOG_ERROR_CLASSES)[number]) =>
+  new (cls as unknown as new (message: string) => MeshlogError)('probe')
+
+describe('the error registry', () => {
+  it('lists every MeshlogError subclass declared in src', () => {
+    const declared = new Set<string>()
+    for (const file of sources(SRC)) {
+      for (const match of readFileSync(file, 'utf8').matchAll(
+        /class (\w+) extends MeshlogError/g,
+      )) {
+        declared.add(match[1] as string)
+      }
+    }
+    const registered = new Set(MESHLOG_ERROR_CLASSES.map((cls) => probe(cls).name))
+    expect([...declared].filter((name) => !registered.has(name))).toEqual([])
+  })
+
+  it('gives every class its own stable name and code, and each crosses back as itself', () => {
+    const byName = new Map(MESHLOG_ERROR_CLASSES.map((cls) => [probe(cls).name, cls]))
+    const codes = new Set(MESHLOG_ERROR_CLASSES.map((cls) => probe(cls).code))
+    expect(byName.size).toBe(MESHLOG_ERROR_CLASSES.length)
+    expect(codes.size).toBe(MESHLOG_ERROR_CLASSES.length)
+    for (const cls of MESHLOG_ERROR_CLASSES) {
+      const original = probe(cls)
+      const back = deserializeError(
+        structuredClone(serializeError(original) as NonNullable<ReturnType<typeof serializeError>>),
+        byName,
+      )
+      expect(back).toBeInstanceOf(cls)
+      expect(back).toMatchObject({ name: original.name, code: original.code })
+    }
+  })
+})
