@@ -277,6 +277,8 @@ async function appendFresh(
     }
     throw error
   }
+  // The tree takes the verified hashes directly instead of reading them back.
+  await ctx.index.extend(channel, fresh)
   ctx.metrics.entriesAppended += fresh.length
   ctx.events.emit('catch-up-progress', {
     channel,
