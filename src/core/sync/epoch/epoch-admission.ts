@@ -35,8 +35,11 @@ export interface LateCommit {
 
 /**
  * A commit with no participant waiting is applied when an authorized member
- * sent it for a later epoch, and, if we took part and gave up, it is what
- * we confirmed and we did not give up because it was malformed.
+ * sent it for a later epoch and either we hold the channel (a member the new
+ * set drops is told this way) or we took part in that rotation and gave up
+ * before the commit came: then it must be what we confirmed, and we must not
+ * have given up because the rotation was malformed. An unsolicited commit
+ * for a channel we do not hold is refused.
  */
 export function acceptsLateCommit(
   commit: LateCommit,
@@ -46,7 +49,7 @@ export function acceptsLateCommit(
 ): boolean {
   if (!authorized) return false
   if (current !== undefined && commit.epoch <= current.epoch) return false
-  if (finished === undefined) return true
+  if (finished === undefined) return current !== undefined
   if (finished.outcome === 'committed' || finished.invalid === true) return false
   const confirmed = finished.confirmed
   return (
