@@ -37,6 +37,7 @@ import { DecodeError } from './decode-error.js'
 import {
   decodeSessionBody,
   encodeSessionBody,
+  SESSION_FRAME_KIND_CODES,
   type SessionFrameKind,
   type SessionWireFrame,
 } from './sync-frame-codec.js'
@@ -64,15 +65,8 @@ export const FRAME_KIND_CODES: Readonly<Record<WireFrameKind, number>> = {
   'sync-request': 2,
   'sync-response': 3,
   'sync-nack': 4,
-  'sync-open': 16,
-  'sync-head': 17,
-  'sync-fetch': 18,
-  'sync-chunk': 19,
-  'sync-close': 20,
-  'epoch-propose': 21,
-  'epoch-confirm': 22,
-  'epoch-commit': 23,
-  'epoch-abort': 24,
+  // 16 and up: sync session and epoch rotation frames.
+  ...SESSION_FRAME_KIND_CODES,
 }
 const KIND_BY_CODE = new Map(
   Object.entries(FRAME_KIND_CODES).map(([k, c]) => [c, k as WireFrameKind]),
