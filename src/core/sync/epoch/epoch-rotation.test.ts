@@ -106,6 +106,27 @@ describe('seed 003 choreography with N participants: propose, confirm, commit', 
   })
 })
 
+describe('a participant that gave up before the commit reached it still converges', () => {
+  it('its abort is answered with the commit, which it applies as the rotation it confirmed', async () => {
+    const c = await cluster()
+    const { aborted, committed } = record(c)
+    let p1GaveUp = false
+    c.node(P1).epochs.on('epoch-aborted', () => {
+      p1GaveUp = true
+    })
+    // Every commit to P1 is lost until P1's own deadline passes.
+    c.dropFrom(C, (to, frame) => to === P1 && frame.kind === 'epoch-commit' && !p1GaveUp)
+    await c.until(c.node(C).rotate(CH, [C, P1, P2]))
+    for (let i = 0; i < 80 && c.node(P1).epochs.current(CH)?.epoch !== 1; i++) {
+      await c.clock.advanceAsync(50)
+    }
+    expect(aborted).toMatchObject([{ peer: P1, code: 'ERR_EPOCH_TIMED_OUT' }])
+    expect(committed.find((e) => e.peer === P1)).toMatchObject({ role: 'observer', epoch: 1 })
+    expect(c.node(P1).epochs.current(CH)).toEqual({ epoch: 1, replicaSet: [C, P1, P2] })
+    await c.stop()
+  })
+})
+
 describe('no commit unless every participant confirmed: every failure is a clean, typed abort', () => {
   it('a crashed participant: the coordinator times out, the others abort, nothing changes anywhere', async () => {
     const c = await cluster()

@@ -34,7 +34,7 @@ import type {
   EpochRotationOptions,
   RotateOptions,
 } from './epoch-rotation-options.js'
-import { FinishedRotations } from './finished-rotations.js'
+import { coordinatorKey, FinishedRotations, participantKey } from './finished-rotations.js'
 import {
   coordinatorDriver,
   type MachineDriver,
@@ -58,10 +58,6 @@ export const EPOCH_DROPS = ['unknown-rotation', 'late-commit-refused'] as const
 
 type Coordinator = MachineDriver<CoordinatorState, CoordinatorInput>
 type Participant = MachineDriver<ParticipantState, ParticipantInput>
-
-const participantKey = (coordinator: PeerId, rotationId: bigint) =>
-  `p\n${coordinator}\n${rotationId}`
-const coordinatorKey = (rotationId: bigint) => `c\n${rotationId}`
 
 export class EpochRotation extends TypedEventTarget<EpochRotationEvents> {
   readonly self: PeerId
@@ -205,9 +201,16 @@ export class EpochRotation extends TypedEventTarget<EpochRotationEvents> {
           return true
         }
         const run = this.#participating.get(participantKey(from, rotationId))
-        run?.feed({ type: 'coordinator-abort', reason })
-        if (run === undefined) this.drops.record('unknown-rotation')
-        return run !== undefined
+        if (run !== undefined) {
+          run.feed({ type: 'coordinator-abort', reason })
+          return true
+        }
+        // A participant that gave up on a rotation we committed gets the commit again.
+        const ended = this.#finished.get(coordinatorKey(rotationId))
+        if (ended?.outcome === 'committed')
+          return this.#answerFinished(from, coordinatorKey(rotationId))
+        this.drops.record('unknown-rotation')
+        return false
       }
     }
   }

@@ -16,6 +16,12 @@ export interface FinishedRotation {
   readonly invalid?: boolean
 }
 
+/** A rotation this peer took part in, named by its coordinator and id. */
+export const participantKey = (coordinator: PeerId, rotationId: bigint) =>
+  `p\n${coordinator}\n${rotationId}`
+/** A rotation this peer coordinated. */
+export const coordinatorKey = (rotationId: bigint) => `c\n${rotationId}`
+
 export class FinishedRotations {
   readonly #entries = new Map<string, FinishedRotation>()
   readonly #capacity: number
