@@ -27,7 +27,8 @@ import { ReplicationRuntime } from '../replication/replication-runtime.js'
 import type { ReplicationRuntimeSnapshot } from '../replication/runtime-snapshot.js'
 import type { Clock } from '../time/clock.js'
 import { DECODE_FAILURES, DecodeError } from '../wire/decode-error.js'
-import { decodeFrame } from '../wire/frame-codec.js'
+import { decodeFrame, type WireFrame } from '../wire/frame-codec.js'
+import { isSessionFrame, type SessionWireFrame } from '../wire/sync-frame-codec.js'
 import { frameDispatcher } from './frame-dispatcher.js'
 import type { FrameSink } from './frame-sink.js'
 
@@ -51,6 +52,11 @@ export interface PeerNodeOptions {
   readonly sink: FrameSink
   readonly heartbeatMs?: number
   readonly rttLookup?: RttLookup
+  /**
+   * Takes decoded sync-session and epoch-rotation frames (see SyncNode);
+   * without it they are dropped and counted as `no-runtime`.
+   */
+  readonly sessionFrames?: (from: PeerId, frame: SessionWireFrame) => boolean
 }
 
 export interface ChannelStatus {
@@ -244,14 +250,15 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
    * reached a runtime; malformed frames are counted and change nothing.
    */
   receive(from: PeerId, bytes: Uint8Array): boolean {
-    let inbound: Inbound
+    let frame: WireFrame
     try {
-      const frame = decodeFrame(bytes)
-      inbound = { ...frame, from } as Inbound
+      frame = decodeFrame(bytes)
     } catch (error) {
       this.decodeRejects.record(error instanceof DecodeError ? error.failure : 'inconsistent')
       return false
     }
+    if (isSessionFrame(frame)) return this.#routeSessionFrame(from, frame)
+    const inbound = { ...frame, from } as Inbound
     return this.router.tryRoute(
       (inbound as { message: { channelId: ChannelId } }).message.channelId,
       inbound,
@@ -284,6 +291,13 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
   async stop(): Promise<void> {
     this.#stopped = true
     await Promise.all(this.channels.map((channel) => this.close(channel)))
+  }
+
+  #routeSessionFrame(from: PeerId, frame: SessionWireFrame): boolean {
+    const handler = this.#options.sessionFrames
+    if (handler !== undefined) return handler(from, frame)
+    this.router.drops.record('no-runtime')
+    return false
   }
 
   #announce(channel: ChannelId): void {

@@ -13,6 +13,7 @@
  */
 import { equals } from 'uint8arrays/equals'
 import { InvalidArgumentError } from '../errors.js'
+import type { Entry } from '../log/entry.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
 import type { ChannelId, Seq } from '../log/ids.js'
 import { RangeEvictedError } from '../log/log-errors.js'
@@ -69,9 +70,31 @@ export class ChannelMerkleIndex {
    * read what you need before the next await.
    */
   tree(channel: ChannelId): Promise<MerkleLog | undefined> {
+    return this.#serialized(channel, () => this.#catchUp(channel, true))
+  }
+
+  /**
+   * Adds entries just appended to the store to the channel's tree without
+   * reading them back (a sync session appending what it verified). Entries
+   * that do not continue the tree are ignored: the next `tree()` catches up
+   * from the store as usual.
+   */
+  extend(channel: ChannelId, entries: readonly Entry[]): Promise<void> {
+    return this.#serialized(channel, async () => {
+      const tree = this.#trees.get(channel)
+      const first = entries[0]
+      if (tree === undefined || first === undefined || first.seq !== tree.size) return
+      const continues =
+        tree.size === 0 || equals(hashLeaf(this.hasher, first.prevHash), tree.leaf(tree.size - 1))
+      if (!continues) return
+      for (const entry of entries) tree.append(entry.hash)
+    })
+  }
+
+  #serialized<T>(channel: ChannelId, work: () => Promise<T>): Promise<T> {
     // One catch-up per channel at a time, so two callers never append twice.
     const previous = this.#queues.get(channel) ?? Promise.resolve()
-    const next = previous.then(() => this.#catchUp(channel, true))
+    const next = previous.then(work)
     const done = next.then(
       () => {},
       () => {},

@@ -1,9 +1,52 @@
 /**
- * Sync sessions (seed 000), the sync manager (seed 003) and the channel
- * Merkle tree they verify with.
+ * Sync sessions (seed 000), the sync manager (seed 003), the channel
+ * Merkle tree they verify with, the sync session protocol and epoch
+ * rotation of channel membership.
  */
 
 export { ChannelMerkleIndex, type ChannelMerkleIndexOptions } from './channel-merkle-index.js'
+export {
+  type CoordinatorInput,
+  type CoordinatorState,
+  newCoordinator,
+  type RotationAction,
+  type RotationTiming,
+  stepCoordinator,
+} from './epoch/coordinator-machine.js'
+export { EPOCH_REFUSALS, type EpochRefusal } from './epoch/epoch-admission.js'
+export type { EpochCommitted, EpochRecord } from './epoch/epoch-book.js'
+export {
+  EpochAbortedError,
+  EpochBusyError,
+  EpochCancelledError,
+  EpochDecodeError,
+  EpochEncodeError,
+  type EpochRole,
+  EpochRotationError,
+  EpochStuckError,
+  EpochTimedOutError,
+} from './epoch/epoch-errors.js'
+export {
+  EPOCH_ABORT_REASONS,
+  type EpochAbort,
+  type EpochAbortReason,
+  type EpochCommit,
+  type EpochConfirm,
+  type EpochPropose,
+  MAX_REPLICA_SET_SIZE,
+} from './epoch/epoch-messages.js'
+export { EPOCH_DROPS, EpochRotation } from './epoch/epoch-rotation.js'
+export type {
+  EpochRotationEvents,
+  EpochRotationOptions,
+  RotateOptions,
+} from './epoch/epoch-rotation-options.js'
+export {
+  newParticipant,
+  type ParticipantInput,
+  type ParticipantState,
+  stepParticipant,
+} from './epoch/participant-machine.js'
 export {
   emptyRoot,
   hashLeaf,
@@ -28,6 +71,52 @@ export {
   type VerificationStats,
 } from './merkle-verifier.js'
 export type { PeerSyncState } from './peer-sync-states.js'
+export { FetchBudget, type FetchBudgetOptions } from './protocol/fetch-budget.js'
+export {
+  buildHeadReply,
+  type HeadJudgement,
+  type HeadReply,
+  judgeHeadReply,
+} from './protocol/head-exchange.js'
+export {
+  ChunkRejectedError,
+  LOCAL_FAILURE_CODES,
+  LocalTreeUnavailableError,
+  NoSyncPeerError,
+  PEER_MISBEHAVIOUR_CODES,
+  PeerAvoidedError,
+  ProofRejectedError,
+  SyncRefusedError,
+  SyncRequestTimeoutError,
+  SyncSendFailedError,
+} from './protocol/protocol-errors.js'
+export {
+  defaultSyncProtocolLimits,
+  type SyncProtocolLimits,
+  syncProtocolLimits,
+} from './protocol/protocol-limits.js'
+export {
+  PROTOCOL_DROP_REASONS,
+  type ProtocolDropReason,
+  type SyncProtocolCounters,
+} from './protocol/protocol-metrics.js'
+export {
+  type AcceptInbound,
+  ProtocolSessionRunner,
+  type ProtocolSessionRunnerOptions,
+} from './protocol/protocol-runner.js'
+export type { SyncProtocolEvents } from './protocol/session-context.js'
+export {
+  MAX_PROOF_HASHES,
+  SYNC_CLOSE_DETAIL_MAX_LENGTH,
+  SYNC_CLOSE_REASONS,
+  type SyncChunk,
+  type SyncClose,
+  type SyncCloseReason,
+  type SyncFetch,
+  type SyncHead,
+  type SyncOpen,
+} from './protocol/sync-messages.js'
 export {
   DEFAULT_MAX_CONCURRENT_SESSIONS,
   DEFAULT_SESSION_DEADLINE_MS,
@@ -45,6 +134,7 @@ export type {
   SessionJob,
   SessionOutcome,
   SessionRunner,
+  SessionVerdict,
   SubmitReceipt,
   SyncSessionResult,
 } from './session-job.js'
@@ -53,6 +143,7 @@ export {
   ChannelBusyError,
   LifecycleTransitionError,
   MailboxFullError,
+  PeerSessionError,
   SessionFailedError,
   ShutdownFailedError,
   StartupFailedError,

@@ -82,6 +82,27 @@ describe('the channel Merkle index follows its store', () => {
     await index.head(channelId('empty-chan'))
     expect(index.stats()).toMatchObject({ channels: 1, evictions: 1 })
   })
+
+  it('extend takes just-appended entries without reading them back; others are left to catch-up', async () => {
+    const entries = chain(60)
+    const { store, index } = await localLog(entries.slice(0, 20))
+    await index.head(CH)
+    let reads = 0
+    const read = store.read.bind(store)
+    store.read = (...args) => {
+      reads++
+      return read(...args)
+    }
+    await store.append(CH, entries.slice(20, 40))
+    await index.extend(CH, entries.slice(20, 40))
+    expect(await index.head(CH)).toEqual(treeOf(entries.slice(0, 40)).head())
+    expect(reads).toBe(0)
+    // Not a continuation of the tree: ignored, and the store is read as usual.
+    await store.append(CH, entries.slice(40, 60))
+    await index.extend(CH, entries.slice(45, 60))
+    expect(await index.head(CH)).toEqual(treeOf(entries).head())
+    expect(reads).toBeGreaterThan(0)
+  })
 })
 
 describe('verifying entries against a claimed root', () => {

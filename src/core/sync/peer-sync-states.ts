@@ -21,6 +21,8 @@ export interface PeerSyncState {
   readonly failures: number
   /** Code of the last failure (`ERR_TIMEOUT` for a deadline). */
   readonly lastErrorCode: string | undefined
+  /** The peer misbehaved: no session is opened with it before this clock time. */
+  readonly avoidedUntil: number | undefined
 }
 
 export type PeerStatePruneReason = 'ttl' | 'cap'
@@ -67,11 +69,28 @@ export class PeerSyncStates {
       successes: (previous?.successes ?? 0) + (ok ? 1 : 0),
       failures: (previous?.failures ?? 0) + (ok ? 0 : 1),
       lastErrorCode: ok ? previous?.lastErrorCode : errorCode,
+      avoidedUntil: previous?.avoidedUntil,
     }
     this.#states.delete(peer)
     this.#states.set(peer, next)
     this.#evictBeyond(this.#maxStates)
     return next
+  }
+
+  /**
+   * Marks `peer` as avoided until `until` (a later mark extends it). The
+   * state is refreshed as it is marked, so the cap prunes it last.
+   */
+  avoid(peer: PeerId, now: number, until: number, errorCode: string): PeerSyncState {
+    const state = this.record(peer, 'error', now, errorCode)
+    const marked = { ...state, avoidedUntil: Math.max(until, state.avoidedUntil ?? until) }
+    this.#states.set(peer, marked)
+    return marked
+  }
+
+  isAvoided(peer: PeerId, now: number): boolean {
+    const until = this.#states.get(peer)?.avoidedUntil
+    return until !== undefined && now < until
   }
 
   /** seed 003 maintenance: drop states older than `ttlMs`, then the oldest beyond `maxStates`. */
@@ -89,11 +108,12 @@ export class PeerSyncStates {
 
   /**
    * Up to `limit` of `peers`, those never synced first (in the order given),
-   * then the least recently seen: who an automatic round should visit.
+   * then the least recently seen, leaving out peers avoided at `now`: who an
+   * automatic round should visit.
    */
-  leastRecentlySeen(peers: readonly PeerId[], limit: number): PeerId[] {
+  leastRecentlySeen(peers: readonly PeerId[], limit: number, now = 0): PeerId[] {
     const unseen = peers.filter((p) => !this.#states.has(p))
-    const wanted = new Set(peers)
+    const wanted = new Set(peers.filter((p) => !this.isAvoided(p, now)))
     const seen = [...this.#states.keys()].filter((p) => wanted.has(p))
     return [...unseen, ...seen].slice(0, limit)
   }

@@ -36,7 +36,7 @@ import type {
 } from './session-job.js'
 import { SyncSessionMetrics } from './session-metrics.js'
 import { SessionSlots } from './session-slots.js'
-import { ChannelBusyError, SessionFailedError } from './sync-errors.js'
+import { ChannelBusyError, PeerSessionError, SessionFailedError } from './sync-errors.js'
 import { type ShutdownReport, TaskGroup } from './task-group.js'
 
 export {
@@ -277,7 +277,12 @@ export class SyncSessionActor<Inbound = unknown> {
     this.#metrics.recordOutcome(settlement.status)
     this.#logSettlement(id, job, settlement, tookMs)
     if (job.kind !== 'initiator') return
-    const peer = settlement.status === 'ok' ? settlement.outcome.peer : job.peer
+    // A runner that chose the peer itself names it in its error.
+    const peer =
+      settlement.status === 'ok'
+        ? settlement.outcome.peer
+        : (job.peer ??
+          (settlement.error instanceof PeerSessionError ? settlement.error.peer : undefined))
     this.#deliver({ jobId: id, channel: job.channel, peer, tookMs, ...settlement })
   }
 

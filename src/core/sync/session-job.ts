@@ -9,6 +9,7 @@
  */
 import type { MeshlogError, TimeoutError } from '../errors.js'
 import type { ChannelId, PeerId } from '../log/ids.js'
+import type { TreeHead } from './merkle-hash.js'
 
 export interface InitiatorJob {
   readonly kind: 'initiator'
@@ -30,6 +31,12 @@ export interface ResponderJob<Inbound = unknown> {
 
 export type SessionJob<Inbound = unknown> = InitiatorJob | ResponderJob<Inbound>
 
+/**
+ * What a session found: an initiator's view of the peer's log (`caught-up`
+ * means it fetched and verified entries), or `served` for a responder.
+ */
+export type SessionVerdict = 'in-sync' | 'caught-up' | 'remote-behind' | 'diverged' | 'served'
+
 /** What a completed session reports. */
 export interface SessionOutcome {
   /** The peer the session ran against (chosen by the runner when the job named none). */
@@ -38,6 +45,10 @@ export interface SessionOutcome {
   readonly entriesReceived: number
   /** Entries this side served to the peer. */
   readonly entriesSent: number
+  /** Set by runners that compare logs (the protocol runner). */
+  readonly verdict?: SessionVerdict
+  /** The head the peer claimed, when the session learned one. */
+  readonly remoteHead?: TreeHead
 }
 
 export interface SessionRunner<Inbound = unknown> {

@@ -2,7 +2,8 @@
  * Errors specific to sync sessions and the sync manager. Deadlines, closure
  * and aborts reuse the core `TimeoutError`, `ClosedError` and `AbortedError`.
  */
-import { MeshlogError } from '../errors.js'
+import { MeshlogError, type MeshlogErrorOptions } from '../errors.js'
+import type { PeerId } from '../log/ids.js'
 
 /**
  * The synthetic failure a duplicate initiator receives: a session for the
@@ -47,4 +48,19 @@ export class StartupFailedError extends MeshlogError {
 export class ShutdownFailedError extends MeshlogError {
   override readonly name = 'ShutdownFailedError'
   override readonly code = 'ERR_SHUTDOWN_FAILED'
+}
+
+/**
+ * A session failure that names the peer it happened with, so the manager can
+ * account for it even when the runner chose the peer itself.
+ */
+export class PeerSessionError extends MeshlogError {
+  override readonly name: string = 'PeerSessionError'
+  override readonly code: string = 'ERR_PEER_SESSION'
+  readonly peer: PeerId
+
+  constructor(message: string, peer: PeerId, options: MeshlogErrorOptions = {}) {
+    super(message, { ...options, details: { ...options.details, peer } })
+    this.peer = peer
+  }
 }

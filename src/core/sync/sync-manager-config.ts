@@ -21,6 +21,8 @@ export interface SyncManagerConfig {
   readonly peerStateTtlMs: number
   /** At most this many peer states are kept (least recently seen pruned first). */
   readonly maxPeerStates: number
+  /** A peer whose proof or chunk failed verification is avoided this long. */
+  readonly misbehaviourCooldownMs: number
 }
 
 const SECOND = 1_000
@@ -36,6 +38,7 @@ function defaults(): SyncManagerConfig {
     maintenanceIntervalMs: 60 * SECOND,
     peerStateTtlMs: 6 * HOUR,
     maxPeerStates: 1024,
+    misbehaviourCooldownMs: 10 * 60 * SECOND,
   }
 }
 
@@ -60,6 +63,7 @@ export const SyncManagerConfig = {
       maintenanceIntervalMs: 5 * SECOND,
       peerStateTtlMs: 60 * SECOND,
       maxPeerStates: 128,
+      misbehaviourCooldownMs: 60 * SECOND,
     }
   },
 
@@ -76,6 +80,7 @@ export const SyncManagerConfig = {
       'maintenanceIntervalMs',
       'peerStateTtlMs',
       'maxPeerStates',
+      'misbehaviourCooldownMs',
     ] as const) {
       checkPositiveInteger(config, key)
     }

@@ -184,6 +184,8 @@ describe('config profiles come from the seed', () => {
       maintenanceIntervalMs: 60_000,
       peerStateTtlMs: 6 * 3_600_000,
       maxPeerStates: 1024,
+      // Not in the seed: how long a peer that failed verification is avoided.
+      misbehaviourCooldownMs: 600_000,
     })
     expect(SyncManagerConfig.forTesting()).toMatchObject({
       autoSyncIntervalMs: 5_000,

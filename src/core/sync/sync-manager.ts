@@ -231,6 +231,11 @@ export class SyncManager<Inbound = unknown> extends TypedEventTarget<SyncManager
     return this.#state === 'running' ? this.#service?.peerStates.list() : undefined
   }
 
+  /** True while `peer` is avoided after a failed verification (only while running). */
+  isPeerAvoided(peer: PeerId): boolean {
+    return this.#state === 'running' && this.#service?.isAvoided(peer) === true
+  }
+
   metrics(): SyncServiceMetrics | undefined {
     return this.#state === 'running' ? this.#service?.metrics() : undefined
   }

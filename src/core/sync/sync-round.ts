@@ -18,6 +18,8 @@ export interface SyncRoundReport {
   readonly timedOut: number
   /** Jobs the actor refused at submit (mailbox full, actor closed): they have no result. */
   readonly refused: number
+  /** Sessions not started because the peer is avoided after it misbehaved. */
+  readonly avoided: number
   /** False when the round was cut short by a stop. */
   readonly complete: boolean
   readonly results: readonly SyncSessionResult[]
@@ -28,6 +30,7 @@ export interface SyncRoundDeps {
   readonly waiters: SessionResultWaiters
   readonly maxConcurrent: number
   readonly shouldContinue: () => boolean
+  readonly isAvoided: (peer: PeerId) => boolean
 }
 
 export async function runSyncRound(
@@ -38,6 +41,7 @@ export async function runSyncRound(
 ): Promise<SyncRoundReport> {
   const results: SyncSessionResult[] = []
   let refused = 0
+  let avoided = 0
   let complete = true
   let next = 0
   const worker = async (): Promise<void> => {
@@ -47,6 +51,10 @@ export async function runSyncRound(
         if (!deps.shouldContinue() || signal.aborted) {
           complete = false
           return
+        }
+        if (deps.isAvoided(peer)) {
+          avoided++
+          continue
         }
         const receipt = deps.submit({ kind: 'initiator', channel, peer })
         if (receipt.status !== 'queued') {
@@ -68,6 +76,7 @@ export async function runSyncRound(
     failed: count('error'),
     timedOut: count('timeout'),
     refused,
+    avoided,
     complete,
     results,
   }

@@ -12,6 +12,7 @@ import type { DropCounter } from '../queue/drop-counter.js'
 import type { Clock } from '../time/clock.js'
 import { type CommandDropReason, PeerCommandLoop } from './peer-commands.js'
 import { PeerSyncStates, type PruneCounts } from './peer-sync-states.js'
+import { LOCAL_FAILURE_CODES, PEER_MISBEHAVIOUR_CODES } from './protocol/protocol-errors.js'
 import {
   SyncSessionActor,
   type SyncSessionActorOptions,
@@ -73,7 +74,12 @@ export interface SyncServiceMetrics {
 }
 
 /** Local reasons a session did not run: they say nothing about the peer. */
-const NOT_THE_PEERS_FAULT = new Set(['ERR_CHANNEL_BUSY', 'ERR_CLOSED', 'ERR_ABORTED'])
+const NOT_THE_PEERS_FAULT = new Set([
+  'ERR_CHANNEL_BUSY',
+  'ERR_CLOSED',
+  'ERR_ABORTED',
+  ...LOCAL_FAILURE_CODES,
+])
 
 export class SyncService<Inbound = unknown> {
   readonly tasks: TaskGroup
@@ -177,6 +183,10 @@ export class SyncService<Inbound = unknown> {
     return pruned
   }
 
+  isAvoided(peer: PeerId): boolean {
+    return this.peerStates.isAvoided(peer, this.#options.clock.now())
+  }
+
   health(): SyncServiceHealth {
     const sessions = this.#actor.snapshot()
     return {
@@ -215,6 +225,7 @@ export class SyncService<Inbound = unknown> {
       waiters: this.#waiters,
       maxConcurrent: this.#options.config.maxConcurrentSyncs,
       shouldContinue: () => !this.#stopping,
+      isAvoided: (peer: PeerId) => this.isAvoided(peer),
     }
   }
 
@@ -233,7 +244,18 @@ export class SyncService<Inbound = unknown> {
     const blamesPeer = result.status !== 'error' || !NOT_THE_PEERS_FAULT.has(result.error.code)
     if (result.peer !== undefined && blamesPeer) {
       const code = result.status === 'ok' ? undefined : result.error.code
-      this.peerStates.record(result.peer, result.status, now, code)
+      if (code !== undefined && PEER_MISBEHAVIOUR_CODES.has(code)) {
+        const until = now + this.#options.config.misbehaviourCooldownMs
+        this.peerStates.avoid(result.peer, now, until, code)
+        this.#options.logger.warn('sync peer avoided after it failed verification', {
+          peer: result.peer,
+          channel: result.channel,
+          code,
+          until,
+        })
+      } else {
+        this.peerStates.record(result.peer, result.status, now, code)
+      }
     }
     this.#waiters.deliver(result)
     this.#options.onResult(result)
@@ -251,6 +273,7 @@ export class SyncService<Inbound = unknown> {
       const peers = this.peerStates.leastRecentlySeen(
         [...this.#options.peers],
         config.maxConcurrentSyncs,
+        clock.now(),
       )
       if (peers.length === 0) return
       this.#autoRoundRunning = true

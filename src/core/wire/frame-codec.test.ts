@@ -3,17 +3,13 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { Entry } from '../log/entry.js'
 import { GENESIS_HASH } from '../log/entry.js'
 import { type EntryHasher, loadEntryHasher } from '../log/entry-hasher.js'
-import { type ChannelId, channelId, peerId, type Seq } from '../log/ids.js'
+import { channelId, peerId, type Seq } from '../log/ids.js'
 import { testLogWriter } from '../log/test-entries.js'
-import {
-  BANDWIDTH_CLASSES,
-  NACK_REASONS,
-  REPLICA_ROLES,
-  type SyncResponse,
-} from '../replication/messages.js'
+import type { SyncResponse } from '../replication/messages.js'
 import { ByteWriter } from './byte-writer.js'
 import { DecodeError } from './decode-error.js'
 import { decodeFrame, encodeFrame, type WireFrame } from './frame-codec.js'
+import { sessionFrames, smallFrames } from './wire-arbitraries.js'
 import { MAX_FRAME_BYTES, WIRE_VERSION } from './wire-limits.js'
 
 const CH = channelId('wire-test')
@@ -51,52 +47,20 @@ function failureOf(bytes: Uint8Array): string {
   return 'accepted'
 }
 
-const seq = fc.maxSafeNat().map((n) => n as Seq)
-const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })
-const channel = fc
-  .string({ minLength: 1, maxLength: 200, unit: 'grapheme' })
-  .filter((s) => {
-    try {
-      channelId(s)
-      return true
-    } catch {
-      return false
-    }
-  })
-  .map((s) => s as ChannelId)
-
-const smallFrames: fc.Arbitrary<WireFrame> = fc.oneof(
-  fc.record({
-    kind: fc.constant('heartbeat' as const),
-    message: fc.record({
-      channelId: channel,
-      tailSeq: seq,
-      role: fc.constantFrom(...REPLICA_ROLES),
-      wallClockMs: fc.maxSafeNat(),
-    }),
-  }),
-  fc.record({
-    kind: fc.constant('sync-request' as const),
-    message: fc.record({
-      channelId: channel,
-      sinceSeq: seq,
-      chunkMax: fc.maxSafeNat(),
-      requestId: u64,
-      bandwidthClass: fc.constantFrom(...BANDWIDTH_CLASSES),
-    }),
-  }),
-  fc.record({
-    kind: fc.constant('sync-nack' as const),
-    message: fc.record({
-      channelId: channel,
-      sinceSeq: seq,
-      reason: fc.constantFrom(...NACK_REASONS),
-      leaderFirstRetainedSeq: seq,
-      requestId: u64,
-      detail: fc.string({ maxLength: 256 }),
-    }),
-  }),
-)
+function chunk(list: Entry[], treeSize: number, proof: Uint8Array[] = []): WireFrame {
+  return {
+    kind: 'sync-chunk',
+    message: {
+      channelId: CH,
+      sessionId: 0x0123_4567_89ab_cdefn,
+      requestSeq: 3,
+      firstSeq: (list[0]?.seq ?? 0) as Seq,
+      treeSize,
+      proof,
+      entries: list,
+    },
+  }
+}
 
 describe('wire frames round-trip', () => {
   it('heartbeat, sync-request and sync-nack decode to what was encoded', () => {
@@ -218,9 +182,15 @@ describe('decodeFrame validates every field', () => {
 })
 
 describe('fuzz: random and mutated frames', () => {
+  // Each rejection builds a DecodeError, stack trace included: seconds on a busy machine.
   it('decode rejects with DecodeError only and counts each rejection (100,000 frames)', () => {
     const seed = Number(process.env.SEED ?? Date.now() % 2 ** 31)
+    const sessionBases = [
+      encodeFrame(chunk(entries(6, 40), 100, [new Uint8Array(32).fill(3)])),
+      ...fc.sample(sessionFrames, { numRuns: 30, seed: seed + 1 }).map(encodeFrame),
+    ]
     const frames = [
+      ...sessionBases,
       ...fc.sample(smallFrames, { numRuns: 50, seed }).map(encodeFrame),
       encodeFrame(response(entries(12))),
       encodeFrame(response(entries(3).map((e) => ({ ...e, signature: new Uint8Array(64) })))),
@@ -235,7 +205,8 @@ describe('fuzz: random and mutated frames', () => {
     const counts = { accepted: 0, rejected: 0 } as Record<string, number>
     try {
       for (let i = 0; i < 100_000; i++) {
-        const base = frames[next() % frames.length] as Uint8Array
+        const baseIndex = next() % frames.length
+        const base = frames[baseIndex] as Uint8Array
         let bytes: Uint8Array
         const mode = next() % 5
         if (mode === 0) {
@@ -260,6 +231,9 @@ describe('fuzz: random and mutated frames', () => {
         } catch (error) {
           if (!(error instanceof DecodeError)) throw error
           counts.rejected = (counts.rejected ?? 0) + 1
+          if (baseIndex < sessionBases.length && mode !== 0) {
+            counts.sessionRejected = (counts.sessionRejected ?? 0) + 1
+          }
           counts[error.failure] = (counts[error.failure] ?? 0) + 1
         }
       }
@@ -271,8 +245,9 @@ describe('fuzz: random and mutated frames', () => {
     }
     expect((counts.accepted ?? 0) + (counts.rejected ?? 0)).toBe(100_000)
     expect(counts.rejected).toBeGreaterThan(50_000)
+    expect(counts.sessionRejected ?? 0).toBeGreaterThan(10_000)
     for (const failure of ['truncated', 'trailing-bytes', 'unknown-kind', 'bad-enum']) {
       expect(counts[failure] ?? 0, failure).toBeGreaterThan(0)
     }
-  })
+  }, 30_000)
 })

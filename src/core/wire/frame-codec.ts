@@ -35,6 +35,13 @@ import { ByteReader } from './byte-reader.js'
 import { ByteWriter } from './byte-writer.js'
 import { DecodeError } from './decode-error.js'
 import {
+  decodeSessionBody,
+  encodeSessionBody,
+  SESSION_FRAME_KIND_CODES,
+  type SessionFrameKind,
+  type SessionWireFrame,
+} from './sync-frame-codec.js'
+import {
   MAX_AUTHORS_PER_FRAME,
   MAX_ENTRIES_PER_FRAME,
   MAX_FRAME_BYTES,
@@ -47,6 +54,8 @@ export type WireFrame =
   | { readonly kind: 'sync-request'; readonly message: SyncRequest }
   | { readonly kind: 'sync-response'; readonly message: SyncResponse }
   | { readonly kind: 'sync-nack'; readonly message: SyncNack }
+  // Sync sessions and epoch rotation (src/core/sync); bodies in sync-frame-codec.ts.
+  | SessionWireFrame
 
 export type WireFrameKind = WireFrame['kind']
 
@@ -56,6 +65,8 @@ export const FRAME_KIND_CODES: Readonly<Record<WireFrameKind, number>> = {
   'sync-request': 2,
   'sync-response': 3,
   'sync-nack': 4,
+  // 16 and up: sync session and epoch rotation frames.
+  ...SESSION_FRAME_KIND_CODES,
 }
 const KIND_BY_CODE = new Map(
   Object.entries(FRAME_KIND_CODES).map(([k, c]) => [c, k as WireFrameKind]),
@@ -137,7 +148,9 @@ function writeEntries(
 
 /** Encodes a frame; throws InvalidArgumentError for a message it would refuse to decode. */
 export function encodeFrame(frame: WireFrame): Uint8Array {
-  const w = new ByteWriter(frame.kind === 'sync-response' ? 1024 : 96)
+  const w = new ByteWriter(
+    frame.kind === 'sync-response' || frame.kind === 'sync-chunk' ? 1024 : 96,
+  )
   w.u8(WIRE_VERSION).u8(FRAME_KIND_CODES[frame.kind] ?? invalid('unknown frame kind', frame.kind))
   const { channelId: channel } = frame.message
   w.string(channelId(channel))
@@ -174,6 +187,8 @@ export function encodeFrame(frame: WireFrame): Uint8Array {
       w.string(m.detail.slice(0, SYNC_NACK_DETAIL_MAX_LENGTH))
       break
     }
+    default:
+      encodeSessionBody(w, frame, writeEntries)
   }
   const bytes = w.finish()
   if (bytes.byteLength > MAX_FRAME_BYTES)
@@ -296,6 +311,8 @@ function decodeBody(r: ByteReader, kind: WireFrameKind): WireFrame {
         },
       }
     }
+    default:
+      return decodeSessionBody(r, kind as SessionFrameKind, channel, readEntries)
   }
 }
 
