@@ -39,6 +39,13 @@ describe('errors cross the worker boundary as the same classes', () => {
     expect((back.cause as Error).message).toMatch(/quota/)
   })
 
+  it("keeps a subclass's own fields, such as DecodeError's failure", () => {
+    const back = roundTrip(new DecodeError('truncated', 'short frame', { offset: 3 }))
+    expect(back).toBeInstanceOf(DecodeError)
+    expect((back as DecodeError).failure).toBe('truncated')
+    expect((back as DecodeError).details).toEqual({ failure: 'truncated', offset: 3 })
+  })
+
   it('an unregistered MeshlogError arrives as a MeshlogError with its name and code', () => {
     const back = roundTrip(new InvalidArgumentError('bad', { details: { value: '1' } }))
     expect(back).toBeInstanceOf(MeshlogError)

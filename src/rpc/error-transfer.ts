@@ -17,6 +17,8 @@ interface SerializedError {
   readonly stack?: string
   readonly code?: string
   readonly details?: Readonly<Record<string, unknown>>
+  /** A subclass's own plain fields (e.g. `peer`, `role`, `failure`). */
+  readonly fields?: Readonly<Record<string, string | number | boolean>>
   readonly cause?: SerializedError | undefined
 }
 
@@ -37,8 +39,21 @@ export function serializeError(error: unknown, depth = 0): SerializedError | und
     ...(cause === undefined ? {} : { cause }),
   }
   if (error instanceof MeshlogError) {
+    const fields: Record<string, string | number | boolean> = {}
+    for (const [key, value] of Object.entries(error)) {
+      if (key === 'code' || key === 'details' || key === 'name') continue
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+        fields[key] = value
+      }
+    }
     // details are cloneable summaries by construction; clone defensively anyway.
-    return { ...base, meshlog: true, code: error.code, details: structuredClone(error.details) }
+    return {
+      ...base,
+      meshlog: true,
+      code: error.code,
+      details: structuredClone(error.details),
+      fields,
+    }
   }
   return { ...base, meshlog: false }
 }
@@ -63,6 +78,9 @@ export function deserializeError(
       code: { value: serialized.code, enumerable: true },
       details: { value: serialized.details ?? {}, enumerable: true },
     })
+    for (const [key, value] of Object.entries(serialized.fields ?? {})) {
+      if (!(key in error)) Object.defineProperty(error, key, { value, enumerable: true })
+    }
   }
   return error
 }
