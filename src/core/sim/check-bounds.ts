@@ -1,0 +1,78 @@
+/**
+ * Invariant 4, bounded queues: every running runtime's inbox lanes, append
+ * backlog, outstanding-request set, heartbeat tracker and backoff map stay
+ * within their caps. Sampled twice per heartbeat rather than after every
+ * step: the caps are enforced structurally (BoundedQueue refuses, the
+ * token set evicts), so the check guards against a regression in that
+ * structure, and a full metrics snapshot per runtime per step would cost
+ * more than the rest of the checks together. The highest depths seen are
+ * kept for the report.
+ */
+import type { PeerId } from '../log/ids.js'
+import { RUNTIME_INBOX_CAPACITY, RUNTIME_PRIORITY_INBOX_CAPACITY } from '../replication/inbox.js'
+import { REQUEST_REGISTRY_SOFT_CAP } from '../replication/outstanding-requests.js'
+import { APPEND_BACKLOG_DEFAULT } from '../replication/replication-runtime.js'
+import { InvariantViolation } from './invariant-violation.js'
+import type { SimPeer } from './sim-peer.js'
+
+export interface BoundsSeen {
+  lowLane: number
+  priorityLane: number
+  appendBacklog: number
+  outstandingRequests: number
+  trackedPeers: number
+  backoffEntries: number
+}
+
+export class BoundsChecker {
+  readonly maxSeen: BoundsSeen = {
+    lowLane: 0,
+    priorityLane: 0,
+    appendBacklog: 0,
+    outstandingRequests: 0,
+    trackedPeers: 0,
+    backoffEntries: 0,
+  }
+  readonly #peers: readonly SimPeer[]
+
+  constructor(peers: readonly SimPeer[]) {
+    this.#peers = peers
+  }
+
+  check(now: number): void {
+    for (const peer of this.#peers) {
+      const node = peer.node
+      if (node === undefined) continue
+      for (const plan of peer.channels) {
+        const m = node.runtime(plan.channel)?.metrics()
+        if (m === undefined) continue
+        const members = plan.replicaSet.length
+        const seen: BoundsSeen = {
+          lowLane: m.queues.lowLane,
+          priorityLane: m.queues.priorityLane,
+          appendBacklog: m.queues.appendBacklog,
+          outstandingRequests: m.outstandingRequests,
+          trackedPeers: m.trackedPeers,
+          backoffEntries: m.backoffEntries,
+        }
+        const caps: BoundsSeen = {
+          lowLane: RUNTIME_INBOX_CAPACITY,
+          priorityLane: RUNTIME_PRIORITY_INBOX_CAPACITY,
+          appendBacklog: APPEND_BACKLOG_DEFAULT,
+          outstandingRequests: REQUEST_REGISTRY_SOFT_CAP,
+          trackedPeers: members,
+          backoffEntries: members,
+        }
+        for (const key of Object.keys(caps) as (keyof BoundsSeen)[]) {
+          this.maxSeen[key] = Math.max(this.maxSeen[key], seen[key])
+          if (seen[key] > caps[key])
+            this.#fail(now, peer.id, plan.channel, key, seen[key], caps[key])
+        }
+      }
+    }
+  }
+
+  #fail(now: number, peer: PeerId, channel: string, what: string, value: number, cap: number) {
+    throw new InvariantViolation('bounds', now, `${peer}/${channel}: ${what} ${value} > cap ${cap}`)
+  }
+}
