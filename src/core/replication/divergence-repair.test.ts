@@ -137,3 +137,33 @@ describe('a replica cuts the part of its log its leader does not have', () => {
     expect(f.kit.store.state(CHANNEL).nextSeq).toBe(6)
   })
 })
+
+// Found by the simulator (seed 75: 7 peers, ch-c; also seeds 65, 126, 163,
+// 186): p5 cut its tail from 62 to 56 while an answer to its request from
+// 60 was in flight; the answer then started past its tail, read as a gap,
+// and skipped its log to 60 over everything it held, onto a chain it could
+// no longer repair (invariant 3).
+describe('answers to requests made before a cut are retired with it', () => {
+  it('drops an answer that asked from the old tail instead of skipping ahead', async () => {
+    const f = await forked(5, 6, 10)
+    f.ctx.outstanding.record(N20, 41n, f.kit.clock.now())
+    await onTick(f.ctx)
+    const [request] = f.kit.dispatcher.syncRequests.splice(0)
+    const since = request?.message.sinceSeq ?? -1
+    await onInbound(f.ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(f.leaderLog.slice(since), request?.message.requestId ?? 0n, since),
+    })
+    expect(f.kit.store.state(CHANNEL).nextSeq).toBe(10)
+    // The answer to the older request (from 11, our tail before the cut).
+    await onInbound(f.ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(f.leaderLog.slice(11), 41n, 11),
+    })
+    expect(f.kit.store.state(CHANNEL)).toMatchObject({ firstSeq: 0, nextSeq: 10 })
+    expect(f.ctx.drops.get('unknown-request')).toBe(1)
+    expect(f.kit.coordinator.metrics.get('skipAheadTotal')).toBe(0)
+  })
+})

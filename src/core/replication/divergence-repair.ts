@@ -29,7 +29,12 @@ async function truncate(
   return true
 }
 
-/** Counts and announces entries cut (or replaced in apply) because the leader lacks them. */
+/**
+ * Counts and announces entries cut (or replaced in apply) because the
+ * leader lacks them, and retires the requests in flight to it: they asked
+ * from a tail we no longer have, and their answers would now start past
+ * it and read as a gap, skipping our log forward over what we just cut.
+ */
 export function noteCut(
   ctx: RuntimeContext,
   from: PeerId,
@@ -37,6 +42,7 @@ export function noteCut(
   toSeq: Seq,
   cause: 'diverged' | 'beyond-leader' | 'replaced',
 ): void {
+  ctx.outstanding.clearLeader(from)
   ctx.metrics.add('divergentEntriesCutTotal', toSeq - fromSeq)
   ctx.events.emit('log-truncated', { from, fromSeq, toSeq, cause })
 }
