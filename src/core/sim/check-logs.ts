@@ -85,6 +85,7 @@ export class LogChecker {
     const reset = new Set<string>()
     for (const mirror of this.#mirrors.values()) {
       const view = this.#views.get(mirror.peer) as MemoryLogStore
+      if (mirror.isCurrent(view)) continue
       const change = await mirror.sync(view, this.#hasher, this.#catalog, now)
       if (change === 'advanced') this.stats.advances += 1
       if (change === 'reset') {

@@ -68,20 +68,24 @@ export class LogMirror {
     return this.#ids
   }
 
+  /** True when the log on disk is still what this mirror holds (cheap, synchronous). */
+  isCurrent(store: LogStore): boolean {
+    const state = store.state(this.channel)
+    return (
+      state.nextSeq === this.nextSeq &&
+      state.firstSeq === this.#firstSeq &&
+      equals(state.lastHash, this.#lastHash)
+    )
+  }
+
   async sync(
     store: LogStore,
     hasher: EntryHasher,
     catalog: PayloadCatalog,
     now: number,
   ): Promise<MirrorChange> {
+    if (this.isCurrent(store)) return 'none'
     const state = store.state(this.channel)
-    if (
-      state.nextSeq === this.nextSeq &&
-      state.firstSeq === this.#firstSeq &&
-      equals(state.lastHash, this.#lastHash)
-    ) {
-      return 'none'
-    }
     const last = this.nextSeq - 1
     const known = this.hashAt(last)
     if (known !== undefined && state.firstSeq <= last && state.nextSeq >= this.nextSeq) {

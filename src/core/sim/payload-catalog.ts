@@ -24,7 +24,8 @@ export const PAYLOAD_FILLER_MAX = 48
 /** The submission id a payload carries, or undefined if it is too short to carry one. */
 export function payloadId(payload: Uint8Array): number | undefined {
   if (payload.byteLength < 4) return undefined
-  return new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0)
+  const byte = (i: number) => payload[i] as number
+  return ((byte(0) << 24) | (byte(1) << 16) | (byte(2) << 8) | byte(3)) >>> 0
 }
 
 export class PayloadCatalog {

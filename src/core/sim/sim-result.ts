@@ -1,7 +1,7 @@
 /**
  * The figures one run reports, gathered from its parts once it ends, and
- * the tally of rejections every node incarnation counted (collected as
- * each one stops, since a crash discards the node and its counters).
+ * the tally of what every node incarnation counted (collected as each one
+ * stops, since a crash discards the node and its counters).
  *
  * The lost-acknowledged figure is invariant 1 in its leader-only form:
  * appends a leader acknowledged whose entries are not in the channel's
@@ -22,18 +22,22 @@ import type { NetworkCounters } from './sim-network.js'
 import type { ClientWorkload } from './sim-workload.js'
 import type { Simulation } from './simulation.js'
 
-export class DropTally {
+export class NodeTally {
   decodeRejects = 0
   routeDrops = 0
+  divergentEntriesCut = 0
+  chainProbes = 0
   readonly runtimeDrops: Record<string, number> = {}
 
   add(node: PeerNode): void {
     this.decodeRejects += node.decodeRejects.total
     this.routeDrops += node.router.drops.total
     for (const channel of node.channels) {
-      const drops = node.runtime(channel)?.metrics().drops
-      if (drops === undefined) continue
-      for (const [reason, n] of Object.entries(drops)) {
+      const metrics = node.runtime(channel)?.metrics()
+      if (metrics === undefined) continue
+      this.divergentEntriesCut += metrics.divergentEntriesCutTotal
+      this.chainProbes += metrics.chainProbesTotal
+      for (const [reason, n] of Object.entries(metrics.drops)) {
         if (reason === 'total' || n === 0) continue
         this.runtimeDrops[reason] = (this.runtimeDrops[reason] ?? 0) + n
       }
@@ -67,6 +71,9 @@ export interface SimCounts extends FaultCounts {
   readonly decodeRejects: number
   readonly routeDrops: number
   readonly runtimeDrops: Readonly<Record<string, number>>
+  /** Entries replicas cut because their leader's log did not have them. */
+  readonly divergentEntriesCut: number
+  readonly chainProbes: number
   readonly logResets: number
   readonly prefixChecks: number
   readonly prefixUnverifiable: number
@@ -134,9 +141,11 @@ export function summarizeRun(parts: RunParts): SimCounts {
     ...lostAcknowledged(parts),
     forgedFrames: adversary.total,
     tamperedFrames: adversary.tampered,
-    decodeRejects: sim.drops.decodeRejects,
-    routeDrops: sim.drops.routeDrops,
-    runtimeDrops: { ...sim.drops.runtimeDrops },
+    decodeRejects: sim.tally.decodeRejects,
+    routeDrops: sim.tally.routeDrops,
+    runtimeDrops: { ...sim.tally.runtimeDrops },
+    divergentEntriesCut: sim.tally.divergentEntriesCut,
+    chainProbes: sim.tally.chainProbes,
     logResets: logs.stats.resets,
     prefixChecks: logs.stats.prefixChecks,
     prefixUnverifiable: logs.stats.prefixUnverifiable,

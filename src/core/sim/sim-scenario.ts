@@ -80,7 +80,7 @@ export function randomScenario(seed: number): Scenario {
     minLatencyMs: 1,
     maxLatencyMs: rng.int(2, Math.max(3, Math.floor(heartbeatMs / 5))),
     warmupMs: 10 * heartbeatMs,
-    faultMs: rng.int(40, 80) * heartbeatMs,
+    faultMs: rng.int(30, 60) * heartbeatMs,
     settleBoundMs: SETTLE_BOUND_HEARTBEATS * heartbeatMs,
     quietMs: 10 * heartbeatMs,
     appendEveryMs: Math.max(5, Math.floor(heartbeatMs / rng.int(1, 4))),

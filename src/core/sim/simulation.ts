@@ -15,7 +15,7 @@ import type { PeerId } from '../log/ids.js'
 import type { PeerNode } from '../node/peer-node.js'
 import { type Rng, seededRng } from '../random/rng.js'
 import { ManualClock } from '../time/manual-clock.js'
-import { BoundsChecker } from './check-bounds.js'
+import { BOUNDS_EVERY_HEARTBEATS, BoundsChecker } from './check-bounds.js'
 import { ConvergenceChecker } from './check-convergence.js'
 import { LeaderChecker } from './check-leaders.js'
 import { LogChecker } from './check-logs.js'
@@ -25,7 +25,7 @@ import { InboundAdversary } from './sim-adversary.js'
 import { FaultInjector } from './sim-faults.js'
 import { SimNetwork } from './sim-network.js'
 import { SimPeer } from './sim-peer.js'
-import { DropTally, type SimCounts, summarizeRun } from './sim-result.js'
+import { NodeTally, type SimCounts, summarizeRun } from './sim-result.js'
 import type { Scenario } from './sim-scenario.js'
 import { stepUntil } from './sim-stepper.js'
 import { SimTrace } from './sim-trace.js'
@@ -54,8 +54,8 @@ export class Simulation {
   readonly net: SimNetwork
   readonly peers = new Map<PeerId, SimPeer>()
   readonly events = { roleChanges: 0, electionsWon: 0, divergenceSuspected: 0, diskPressure: 0 }
-  /** Rejections counted by every node incarnation, collected as each one stops. */
-  readonly drops = new DropTally()
+  /** What every node incarnation counted, collected as each one stops. */
+  readonly tally = new NodeTally()
   steps = 0
   readonly #fork: () => Rng
   #simError: unknown
@@ -91,7 +91,7 @@ export class Simulation {
           sent: (from, to, bytes) => adversary.observeSent(from, to, bytes),
           deliver: (to, from, bytes) => adversary.deliver(to, from, bytes),
           started: (p, node) => this.#listen(p, node, logs),
-          stopping: (_p, node) => this.drops.add(node),
+          stopping: (_p, node) => this.tally.add(node),
         },
       })
       this.peers.set(id, peer)
@@ -150,7 +150,7 @@ export class Simulation {
       leaders.check(now)
       if (now >= nextBoundsAt) {
         bounds.check(now)
-        nextBoundsAt = now + s.heartbeatMs / 2
+        nextBoundsAt = now + BOUNDS_EVERY_HEARTBEATS * s.heartbeatMs
       }
       // Nothing in the append path waits on the network: a heartbeat is generous.
       workload.checkSettled(now, s.heartbeatMs)
@@ -262,6 +262,11 @@ export class Simulation {
     })
     node.on('catch-up-progress', (e) => {
       if (live()) logs.noteServed(peer.id, e.detail.channel, e.detail.from, e.detail.tailSeq)
+    })
+    node.on('log-reset', (e) => {
+      if (!live()) return
+      const { channel, firstSeq, nextSeq } = e.detail
+      this.trace.note(this.clock.now(), `log-reset ${peer.id} ${channel} [${firstSeq},${nextSeq})`)
     })
     node.on('divergence-suspected', (e) => {
       if (!live()) return
