@@ -10,7 +10,7 @@
  * (BoundedQueue refuses, and each refusal is counted as a route drop).
  * The highest values seen are kept for the report.
  */
-import type { PeerId } from '../log/ids.js'
+import type { ChannelId, PeerId } from '../log/ids.js'
 import { RUNTIME_INBOX_CAPACITY, RUNTIME_PRIORITY_INBOX_CAPACITY } from '../replication/inbox.js'
 import { REQUEST_REGISTRY_SOFT_CAP } from '../replication/outstanding-requests.js'
 import { APPEND_BACKLOG_DEFAULT } from '../replication/replication-runtime.js'
@@ -28,7 +28,23 @@ export interface BoundsSeen {
   backoffEntries: number
 }
 
-export class BoundsChecker {
+/** A running runtime's depths and sizes; undefined when the peer is down. */
+export function runtimeDepths(peer: SimPeer, channel: ChannelId): BoundsSeen | undefined {
+  const m = peer.node?.runtime(channel)?.metrics()
+  if (m === undefined) return undefined
+  return {
+    lowLane: m.queues.lowLane,
+    priorityLane: m.queues.priorityLane,
+    appendBacklog: m.queues.appendBacklog,
+    outstandingRequests: m.outstandingRequests,
+    trackedPeers: m.trackedPeers,
+    backoffEntries: m.backoffEntries,
+  }
+}
+
+export type BoundedPeer = Pick<SimPeer, 'id' | 'channels'>
+
+export class BoundsChecker<P extends BoundedPeer = SimPeer> {
   readonly maxSeen: BoundsSeen = {
     lowLane: 0,
     priorityLane: 0,
@@ -37,28 +53,23 @@ export class BoundsChecker {
     trackedPeers: 0,
     backoffEntries: 0,
   }
-  readonly #peers: readonly SimPeer[]
+  readonly #peers: readonly P[]
+  readonly #depths: (peer: P, channel: ChannelId) => BoundsSeen | undefined
 
-  constructor(peers: readonly SimPeer[]) {
+  constructor(
+    peers: readonly P[],
+    depths: (peer: P, channel: ChannelId) => BoundsSeen | undefined,
+  ) {
     this.#peers = peers
+    this.#depths = depths
   }
 
   check(now: number): void {
     for (const peer of this.#peers) {
-      const node = peer.node
-      if (node === undefined) continue
       for (const plan of peer.channels) {
-        const m = node.runtime(plan.channel)?.metrics()
-        if (m === undefined) continue
+        const seen = this.#depths(peer, plan.channel)
+        if (seen === undefined) continue
         const members = plan.replicaSet.length
-        const seen: BoundsSeen = {
-          lowLane: m.queues.lowLane,
-          priorityLane: m.queues.priorityLane,
-          appendBacklog: m.queues.appendBacklog,
-          outstandingRequests: m.outstandingRequests,
-          trackedPeers: m.trackedPeers,
-          backoffEntries: m.backoffEntries,
-        }
         const caps: BoundsSeen = {
           lowLane: RUNTIME_INBOX_CAPACITY,
           priorityLane: RUNTIME_PRIORITY_INBOX_CAPACITY,

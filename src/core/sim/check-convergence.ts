@@ -14,6 +14,10 @@ import type { ChannelId, PeerId } from '../log/ids.js'
 import type { LogChecker } from './check-logs.js'
 import { InvariantViolation } from './invariant-violation.js'
 import type { SimPeer } from './sim-peer.js'
+
+/** What convergence needs to know of a peer. */
+export type ConvergingPeer = Pick<SimPeer, 'role' | 'follows'>
+
 import type { SimChannelPlan } from './sim-scenario.js'
 
 export class ConvergenceChecker {
@@ -22,14 +26,14 @@ export class ConvergenceChecker {
   convergedAt: number | undefined
   /** The leader of each channel once converged. */
   readonly leaders = new Map<ChannelId, PeerId>()
-  readonly #peers: ReadonlyMap<PeerId, SimPeer>
+  readonly #peers: ReadonlyMap<PeerId, ConvergingPeer>
   readonly #channels: readonly SimChannelPlan[]
   readonly #logs: LogChecker
 
   constructor(options: {
     healedAt: number
     boundMs: number
-    peers: ReadonlyMap<PeerId, SimPeer>
+    peers: ReadonlyMap<PeerId, ConvergingPeer>
     channels: readonly SimChannelPlan[]
     logs: LogChecker
   }) {
@@ -66,8 +70,12 @@ export class ConvergenceChecker {
   problem(): string | undefined {
     for (const plan of this.#channels) {
       const roles = plan.replicaSet.map((id) => {
-        const runtime = this.#peers.get(id)?.node?.runtime(plan.channel)
-        return { id, role: runtime?.role ?? 'down', follows: runtime?.believedLeader }
+        const peer = this.#peers.get(id)
+        return {
+          id,
+          role: peer?.role(plan.channel) ?? 'down',
+          follows: peer?.follows(plan.channel),
+        }
       })
       const leaders = roles.filter((r) => r.role === 'leader')
       if (leaders.length !== 1) {

@@ -12,6 +12,10 @@ import type { PeerId } from '../log/ids.js'
 import { InvariantViolation } from './invariant-violation.js'
 import type { SimNetwork } from './sim-network.js'
 import type { SimPeer } from './sim-peer.js'
+
+export type LeadingPeer = Pick<SimPeer, 'role'>
+export type Reachability = Pick<SimNetwork, 'canReach' | 'faults'>
+
 import type { SimChannelPlan } from './sim-scenario.js'
 
 /**
@@ -28,15 +32,15 @@ export class LeaderChecker {
   /** Dual-leader windows seen between peers that could hear each other. */
   windows = 0
   longestWindowMs = 0
-  readonly #net: SimNetwork
-  readonly #peers: ReadonlyMap<PeerId, SimPeer>
+  readonly #net: Reachability
+  readonly #peers: ReadonlyMap<PeerId, LeadingPeer>
   readonly #channels: readonly SimChannelPlan[]
   readonly #graceMs: number
   readonly #since = new Map<string, number>()
 
   constructor(
-    net: SimNetwork,
-    peers: ReadonlyMap<PeerId, SimPeer>,
+    net: Reachability,
+    peers: ReadonlyMap<PeerId, LeadingPeer>,
     channels: readonly SimChannelPlan[],
     heartbeatMs: number,
     /** Slowest delivery the links may ever have used (latency plus reorder delay). */
@@ -54,9 +58,7 @@ export class LeaderChecker {
 
   /** The up peers leading `plan`'s channel now. */
   leadersOf(plan: SimChannelPlan): PeerId[] {
-    return plan.replicaSet.filter(
-      (id) => this.#peers.get(id)?.node?.runtime(plan.channel)?.role === 'leader',
-    )
+    return plan.replicaSet.filter((id) => this.#peers.get(id)?.role(plan.channel) === 'leader')
   }
 
   check(now: number): void {

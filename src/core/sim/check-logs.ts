@@ -24,6 +24,9 @@ import { LogMirror } from './log-mirror.js'
 import type { PayloadCatalog } from './payload-catalog.js'
 import type { SimPeer } from './sim-peer.js'
 
+/** What the log checker needs of a peer: its disk, its channels, its roles. */
+export type LoggingPeer = Pick<SimPeer, 'id' | 'backing' | 'channels' | 'role'>
+
 interface Served {
   readonly replica: PeerId
   readonly channel: ChannelId
@@ -44,7 +47,7 @@ const keyOf = (peer: PeerId, channel: ChannelId) => `${peer}|${channel}`
 
 export class LogChecker {
   readonly stats: LogCheckStats = { advances: 0, resets: 0, prefixChecks: 0, prefixUnverifiable: 0 }
-  readonly #peers: readonly SimPeer[]
+  readonly #peers: readonly LoggingPeer[]
   readonly #hasher: EntryHasher
   readonly #catalog: PayloadCatalog
   readonly #mirrors = new Map<string, LogMirror>()
@@ -52,7 +55,7 @@ export class LogChecker {
   readonly #served = new Map<string, Served>()
   #leading = new Set<string>()
 
-  constructor(peers: readonly SimPeer[], hasher: EntryHasher, catalog: PayloadCatalog) {
+  constructor(peers: readonly LoggingPeer[], hasher: EntryHasher, catalog: PayloadCatalog) {
     this.#peers = peers
     this.#hasher = hasher
     this.#catalog = catalog
@@ -96,7 +99,7 @@ export class LogChecker {
     const leading = new Set<string>()
     for (const peer of this.#peers) {
       for (const plan of peer.channels) {
-        if (peer.node?.runtime(plan.channel)?.role !== 'leader') continue
+        if (peer.role(plan.channel) !== 'leader') continue
         const key = keyOf(peer.id, plan.channel)
         leading.add(key)
         if (this.#leading.has(key) && reset.has(key)) {

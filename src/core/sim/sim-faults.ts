@@ -138,7 +138,7 @@ export class FaultInjector {
   #isolateLeader(): void {
     const { rng, net, peers, channels } = this.#o
     const plan = channels[rng.int(0, channels.length - 1)] as SimChannelPlan
-    const leader = peers.find((p) => p.node?.runtime(plan.channel)?.role === 'leader')
+    const leader = peers.find((p) => p.role(plan.channel) === 'leader')
     if (leader === undefined) {
       this.#partitionRandom()
       return

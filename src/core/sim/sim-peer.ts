@@ -17,6 +17,7 @@ import type { ChannelId, PeerId } from '../log/ids.js'
 import { MemoryLogBacking, MemoryLogStore } from '../log/memory-log-store.js'
 import { PeerNode } from '../node/peer-node.js'
 import { type Rng, seededRng } from '../random/rng.js'
+import type { ReplicaRole } from '../replication/messages.js'
 import type { ManualClock } from '../time/manual-clock.js'
 import type { SimNetwork } from './sim-network.js'
 import type { SimChannelPlan } from './sim-scenario.js'
@@ -72,6 +73,16 @@ export class SimPeer {
 
   get incarnation(): number {
     return this.#incarnation
+  }
+
+  /** This peer's role for `channel`; undefined while it is down. */
+  role(channel: ChannelId): ReplicaRole | undefined {
+    return this.#node?.runtime(channel)?.role
+  }
+
+  /** The leader this peer follows for `channel`, if any. */
+  follows(channel: ChannelId): PeerId | undefined {
+    return this.#node?.runtime(channel)?.believedLeader
   }
 
   get diskFull(): boolean {

@@ -19,6 +19,7 @@ import type { LogChecker } from './check-logs.js'
 import type { InboundAdversary } from './sim-adversary.js'
 import type { FaultCounts, FaultInjector } from './sim-faults.js'
 import type { NetworkCounters } from './sim-network.js'
+import type { SimPeer } from './sim-peer.js'
 import type { ClientWorkload } from './sim-workload.js'
 import type { Simulation } from './simulation.js'
 
@@ -85,7 +86,7 @@ export interface RunParts {
   readonly sim: Simulation
   readonly logs: LogChecker
   readonly leaders: LeaderChecker
-  readonly bounds: BoundsChecker
+  readonly bounds: BoundsChecker<SimPeer>
   readonly workload: ClientWorkload
   readonly faults: FaultInjector
   readonly adversary: InboundAdversary

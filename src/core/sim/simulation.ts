@@ -15,7 +15,7 @@ import type { PeerId } from '../log/ids.js'
 import type { PeerNode } from '../node/peer-node.js'
 import { type Rng, seededRng } from '../random/rng.js'
 import { ManualClock } from '../time/manual-clock.js'
-import { BOUNDS_EVERY_HEARTBEATS, BoundsChecker } from './check-bounds.js'
+import { BOUNDS_EVERY_HEARTBEATS, BoundsChecker, runtimeDepths } from './check-bounds.js'
 import { ConvergenceChecker } from './check-convergence.js'
 import { LeaderChecker } from './check-leaders.js'
 import { LogChecker } from './check-logs.js'
@@ -116,7 +116,7 @@ export class Simulation {
       s.heartbeatMs,
       s.maxLatencyMs + s.heartbeatMs,
     )
-    const bounds = new BoundsChecker(peerList)
+    const bounds = new BoundsChecker(peerList, runtimeDepths)
     const workload = new ClientWorkload({
       clock: this.clock,
       rng: this.#fork(),
