@@ -4,7 +4,7 @@ import { runSeed } from './sim-seeds.js'
 import { runSimulation } from './simulation.js'
 
 // The runner replays any seed; SEED=… picks the seed these tests use.
-const SEED = Number(process.env.SEED ?? 7)
+const SEED = Number(process.env.SEED ?? 19)
 
 describe('a simulated run', () => {
   it('replays exactly from its seed: same trace, same final logs, same digest', async () => {
@@ -18,9 +18,10 @@ describe('a simulated run', () => {
     expect(other.digest).not.toBe(first.digest)
   }, 120_000)
 
-  it('holds every invariant through faults, heal and settle (seeds 1-4)', async () => {
+  // Four short seeds: `npm test` runs 200 through scripts/sim.mjs.
+  it('holds every invariant through faults, heal and settle (seeds 15, 20, 26, 28)', async () => {
     const exercised: Record<string, number> = {}
-    for (let seed = 1; seed <= 4; seed++) {
+    for (const seed of [15, 20, 26, 28]) {
       const report = await runSeed(seed)
       expect(report.message, `replay: npm run test:sim -- --seed ${seed}`).toBeNull()
       expect(report.counts.convergedAfterMs).not.toBeNull()
