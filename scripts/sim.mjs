@@ -16,9 +16,29 @@ import { runnerImport } from 'vite'
 
 const ENTRY = fileURLToPath(new URL('../src/core/sim/sim-seeds.ts', import.meta.url))
 
+// A seed that runs longer than this (real time) is a hang or a livelock: its
+// worker is terminated and the seed reported as a violation.
+const SEED_TIMEOUT_MS = 120_000
+
 async function loadSim() {
   const { module } = await runnerImport(ENTRY, { configFile: false, logLevel: 'error' })
   return module
+}
+
+/** A report for a seed whose run did not end normally. */
+function failedReport(seed, invariant, message) {
+  return {
+    seed,
+    ok: false,
+    invariant,
+    message,
+    digest: '',
+    steps: 0,
+    simulatedMs: 0,
+    heartbeatMs: 1,
+    recentTrace: [],
+    counts: {},
+  }
 }
 
 if (!isMainThread) {
@@ -28,7 +48,13 @@ if (!isMainThread) {
       parentPort.close()
       return
     }
-    parentPort.postMessage(await sim.runSeed(seed))
+    try {
+      parentPort.postMessage(await sim.runSeed(seed))
+    } catch (error) {
+      parentPort.postMessage(
+        failedReport(seed, 'sim-error', `the run threw: ${error?.stack ?? error}`),
+      )
+    }
   })
   parentPort.postMessage('ready')
 } else {
@@ -75,37 +101,61 @@ async function main() {
 
 /** Hands seeds out one at a time (runs differ in length); reports come back in seed order. */
 function runOnWorkers(seeds, jobs) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const reports = new Map()
     const queue = [...seeds]
-    let violations = 0
-    let running = jobs
     const started = Date.now()
-    for (let j = 0; j < jobs; j++) {
+    let violations = 0
+    let running = 0
+    const record = (report) => {
+      reports.set(report.seed, report)
+      if (!report.ok) {
+        violations += 1
+        for (const line of violationLines(report)) console.log(line)
+      }
+      if (reports.size % 25 === 0 || reports.size === seeds.length) {
+        const seconds = ((Date.now() - started) / 1000).toFixed(1)
+        console.log(
+          `sim: ${reports.size}/${seeds.length} seeds, ${violations} violations (${seconds} s)`,
+        )
+      }
+    }
+    const startWorker = () => {
+      running += 1
       const worker = new Worker(fileURLToPath(import.meta.url))
-      const next = () => worker.postMessage(queue.length > 0 ? queue.shift() : null)
-      worker.on('message', (message) => {
-        if (message !== 'ready') {
-          reports.set(message.seed, message)
-          if (!message.ok) {
-            violations += 1
-            for (const line of violationLines(message)) console.log(line)
-          }
-          if (reports.size % 25 === 0 || reports.size === seeds.length) {
-            const seconds = ((Date.now() - started) / 1000).toFixed(1)
-            console.log(
-              `sim: ${reports.size}/${seeds.length} seeds, ${violations} violations (${seconds} s)`,
-            )
-          }
+      let current
+      let watchdog
+      const next = () => {
+        current = queue.shift()
+        if (current === undefined) {
+          worker.postMessage(null)
+          return
         }
+        watchdog = setTimeout(() => {
+          record(failedReport(current, 'timeout', `did not finish within ${SEED_TIMEOUT_MS} ms`))
+          current = undefined
+          void worker.terminate()
+        }, SEED_TIMEOUT_MS)
+        worker.postMessage(current)
+      }
+      worker.on('message', (message) => {
+        clearTimeout(watchdog)
+        if (message !== 'ready') record(message)
         next()
       })
-      worker.on('error', reject)
+      worker.on('error', (error) => {
+        clearTimeout(watchdog)
+        if (current !== undefined) record(failedReport(current, 'sim-error', String(error)))
+        current = undefined
+      })
       worker.on('exit', () => {
+        clearTimeout(watchdog)
         running -= 1
-        if (running === 0) resolve(seeds.map((seed) => reports.get(seed)).filter(Boolean))
+        if (queue.length > 0) startWorker()
+        else if (running === 0) resolve(seeds.map((seed) => reports.get(seed)).filter(Boolean))
       })
     }
+    for (let j = 0; j < jobs; j++) startWorker()
   })
 }
 

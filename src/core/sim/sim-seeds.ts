@@ -6,7 +6,7 @@
  * replays it. The process side (arguments, threads, exit code) lives in
  * scripts/sim.mjs.
  */
-import { randomScenario } from './sim-scenario.js'
+import { randomScenario, SETTLE_BOUND_HEARTBEATS } from './sim-scenario.js'
 import { runSimulation } from './simulation.js'
 
 export interface SeedReport {
@@ -80,6 +80,7 @@ const SUMMED = [
   'chainProbes',
   'logResets',
   'prefixChecks',
+  'prefixUnverifiable',
 ] as const
 
 export interface SeedsSummary extends Record<string, unknown> {
@@ -98,6 +99,7 @@ export function summarize(reports: readonly SeedReport[], wallMs: number): Seeds
   let steps = 0
   let convergedMaxMs = 0
   let convergedMaxHeartbeats = 0
+  let dualLeaderLongestMs = 0
   for (const report of reports) {
     steps += report.steps
     simulatedMs += report.simulatedMs
@@ -109,6 +111,7 @@ export function summarize(reports: readonly SeedReport[], wallMs: number): Seeds
     const converged = num(report.counts, 'convergedAfterMs')
     convergedMaxMs = Math.max(convergedMaxMs, converged)
     convergedMaxHeartbeats = Math.max(convergedMaxHeartbeats, converged / report.heartbeatMs)
+    dualLeaderLongestMs = Math.max(dualLeaderLongestMs, num(report.counts, 'longestDualLeaderMs'))
   }
   const failed = reports.filter((r) => !r.ok)
   return {
@@ -124,5 +127,7 @@ export function summarize(reports: readonly SeedReport[], wallMs: number): Seeds
     ...sums,
     convergedMaxMs,
     convergedMaxHeartbeats: Math.round(convergedMaxHeartbeats * 10) / 10,
+    convergenceBoundHeartbeats: SETTLE_BOUND_HEARTBEATS,
+    dualLeaderLongestMs,
   }
 }
