@@ -11,13 +11,18 @@
 // also measures the neighbours.
 //
 //   npm run bench:sim [-- --sizes 100,300,1000 --seconds 60 --replicas 3 --peers 20 --repeat 2]
+//
+// `--semi-space MB` runs the children with V8's young generation that
+// large (--max-semi-space-size): the one part of the cost that grows with
+// the number of channels is the scavenger's, whose work follows the live
+// state, and this shows how much of the growth is the collector's.
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const SELF = fileURLToPath(import.meta.url)
 const ENTRY = fileURLToPath(new URL('../src/core/sim/sim-bench.ts', import.meta.url))
 const USAGE =
-  'usage: npm run bench:sim -- [--sizes 100,300,1000] [--seconds 60] [--replicas 3] [--peers 20] [--repeat 2]'
+  'usage: npm run bench:sim -- [--sizes 100,300,1000] [--seconds 60] [--replicas 3] [--peers 20] [--repeat 2] [--semi-space MB]'
 
 function parseArgs(argv) {
   const options = {
@@ -26,12 +31,15 @@ function parseArgs(argv) {
     replicas: 3,
     peers: 20,
     repeat: 2,
+    'semi-space': undefined,
     one: undefined,
   }
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? '']
     if (flag === '--sizes') options.sizes = value.split(',').map(Number)
-    else if (['--seconds', '--replicas', '--peers', '--repeat', '--one'].includes(flag))
+    else if (
+      ['--seconds', '--replicas', '--peers', '--repeat', '--one', '--semi-space'].includes(flag)
+    )
       options[flag.slice(2)] = Number(value)
     else {
       console.error(USAGE)
@@ -65,9 +73,11 @@ if (options.one !== undefined) {
 
 function runOnce(channels) {
   const args = ['--one', channels, '--seconds', options.seconds, '--replicas', options.replicas]
+  const v8 =
+    options['semi-space'] === undefined ? [] : [`--max-semi-space-size=${options['semi-space']}`]
   const child = spawnSync(
     process.execPath,
-    [SELF, ...args.map(String), '--peers', String(options.peers)],
+    [...v8, SELF, ...args.map(String), '--peers', String(options.peers)],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
   )
   try {
@@ -121,6 +131,7 @@ console.log(
     growth,
     wallGrowth: ratio('msPer1000ChannelTicks'),
     linearWithin30Percent: Math.abs(growth - 1) <= 0.3,
+    semiSpaceMb: options['semi-space'] ?? null,
     totalWallMs: Math.round(performance.now() - started),
   }),
 )
