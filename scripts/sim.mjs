@@ -3,7 +3,7 @@
 // seeds of its random scenario, on worker threads; or one seed, verbosely.
 //
 //   npm run test:sim -- --seeds 200 [--from 1] [--jobs 2]
-//   npm run test:sim -- --seed 17
+//   npm run test:sim -- --seed 17        (or SEED=17 npm run test:sim)
 //
 // The TypeScript runs as is through Vite's module runner (no build step;
 // Node 20 cannot strip types). A violation prints its seed, invariant, the
@@ -81,6 +81,13 @@ function parseArgs(argv) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2))
+  if (options.seed === undefined && process.env.SEED !== undefined) {
+    options.seed = Number(process.env.SEED)
+    if (!Number.isSafeInteger(options.seed)) {
+      console.error(`SEED must be an integer, got ${process.env.SEED}`)
+      process.exit(2)
+    }
+  }
   const started = Date.now()
   if (options.seed !== undefined) {
     const sim = await loadSim()
