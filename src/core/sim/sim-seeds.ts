@@ -100,6 +100,7 @@ export function summarize(reports: readonly SeedReport[], wallMs: number): Seeds
   let convergedMaxMs = 0
   let convergedMaxHeartbeats = 0
   let dualLeaderLongestMs = 0
+  const runtimeDrops: Record<string, number> = {}
   for (const report of reports) {
     steps += report.steps
     simulatedMs += report.simulatedMs
@@ -112,6 +113,9 @@ export function summarize(reports: readonly SeedReport[], wallMs: number): Seeds
     convergedMaxMs = Math.max(convergedMaxMs, converged)
     convergedMaxHeartbeats = Math.max(convergedMaxHeartbeats, converged / report.heartbeatMs)
     dualLeaderLongestMs = Math.max(dualLeaderLongestMs, num(report.counts, 'longestDualLeaderMs'))
+    const drops = (report.counts.runtimeDrops ?? {}) as Record<string, number>
+    for (const [reason, n] of Object.entries(drops))
+      runtimeDrops[reason] = (runtimeDrops[reason] ?? 0) + n
   }
   const failed = reports.filter((r) => !r.ok)
   return {
@@ -129,5 +133,6 @@ export function summarize(reports: readonly SeedReport[], wallMs: number): Seeds
     convergedMaxHeartbeats: Math.round(convergedMaxHeartbeats * 10) / 10,
     convergenceBoundHeartbeats: SETTLE_BOUND_HEARTBEATS,
     dualLeaderLongestMs,
+    runtimeDrops,
   }
 }
