@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every suite in turn — static checks, unit (Node), browser
 // (Chromium and Firefox), simulation and end to end — then one line summing
-// them all: `N passed, N failed, N skipped`. Exits non-zero on any failure.
+// them all: `N passed, N failed, N skipped`. The simulation counts each seed
+// as a test. Exits non-zero on any failure.
 // A suite that crashes before reporting counts as one failure.
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
@@ -34,6 +35,23 @@ const vitestJson = (project) => ({
   },
 })
 
+// The simulator's runner ends with a JSON line; each seed counts as a test:
+// passed without a violation, failed with one.
+const SIM_SEEDS = 200
+const simulation = {
+  command: ['npm', 'run', '--silent', 'test:sim', '--', '--seeds', String(SIM_SEEDS)],
+  lastLine: true,
+  count(_code, lastLine) {
+    try {
+      const { seeds, violations } = JSON.parse(lastLine ?? '')
+      if (!Number.isSafeInteger(seeds) || !Number.isSafeInteger(violations)) return undefined
+      return { passed: seeds - violations, failed: violations, skipped: 0 }
+    } catch {
+      return undefined
+    }
+  },
+}
+
 const check = (command) => ({
   command,
   count: (code) => ({ passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0 }),
@@ -46,6 +64,7 @@ const SUITES = [
   { name: 'unit (node)', ...vitestJson('unit') },
   { name: 'browsers installed', ...check(['node', 'scripts/ensure-browsers.mjs']) },
   { name: 'browser (chromium, firefox)', ...vitestJson('browser') },
+  { name: `simulation (${SIM_SEEDS} seeds)`, ...simulation },
   {
     name: 'e2e (playwright)',
     command: ['npx', 'playwright', 'test', '--reporter=list,json'],
@@ -63,12 +82,22 @@ const SUITES = [
   },
 ]
 
+/** Runs a suite; resolves with its exit code and, when asked, its last stdout line. */
 function run(suite) {
   return new Promise((resolve) => {
     const [cmd, ...args] = suite.command
-    const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, ...suite.env } })
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)))
-    child.on('error', () => resolve(1))
+    const stdio = suite.lastLine ? ['inherit', 'pipe', 'inherit'] : 'inherit'
+    const child = spawn(cmd, args, { stdio, env: { ...process.env, ...suite.env } })
+    let tail = ''
+    child.stdout?.on('data', (chunk) => {
+      process.stdout.write(chunk)
+      tail = (tail + chunk.toString()).slice(-65536)
+    })
+    const lastLine = () => tail.trimEnd().split('\n').pop()
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? (signal ? 1 : 0), lastLine: lastLine() }),
+    )
+    child.on('error', () => resolve({ code: 1, lastLine: undefined }))
   })
 }
 
@@ -77,8 +106,8 @@ const lines = []
 for (const suite of SUITES) {
   console.log(`\n=== ${suite.name}: ${suite.command.join(' ')}`)
   const started = Date.now()
-  const code = await run(suite)
-  let counts = suite.count(code)
+  const { code, lastLine } = await run(suite)
+  let counts = suite.count(code, lastLine)
   if (counts === undefined) counts = { passed: 0, failed: 1, skipped: 0 }
   // A runner that exits non-zero with no failing test (crash, unhandled error) still fails.
   if (code !== 0 && counts.failed === 0) counts = { ...counts, failed: 1 }

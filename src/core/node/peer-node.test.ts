@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { GENESIS_HASH } from '../log/entry.js'
 import { loadEntryHasher } from '../log/entry-hasher.js'
 import { channelId, type PeerId, peerId, type Seq } from '../log/ids.js'
 import { MemoryLogStore } from '../log/memory-log-store.js'
+import { testLogWriter } from '../log/test-entries.js'
 import { seededRng } from '../random/rng.js'
 import { SimNetwork } from '../sim/sim-network.js'
 import { ManualClock } from '../time/manual-clock.js'
@@ -93,5 +95,56 @@ describe('PeerNode', () => {
       code: 'ERR_INVALID_ARGUMENT',
     })
     for (const n of nodes.values()) await n.stop()
+  })
+})
+
+describe('PeerNode after a split brain', () => {
+  // Found by the simulator (seed 1): the peer demoted by the dual-leader
+  // tiebreak kept entries the winner never had and never converged.
+  it('the demoted peer takes the winner log and tells readers to re-read', async () => {
+    const clock = new ManualClock({ start: 1000 })
+    const net = new SimNetwork({ clock, rng: seededRng(3), minLatencyMs: 1, maxLatencyMs: 2 })
+    const hasher = await loadEntryHasher()
+    const [a, b] = [peerId('a'), peerId('b')]
+    const common = testLogWriter(hasher, CH, a, { nextSeq: 0 as Seq, lastHash: GENESIS_HASH })
+    const shared = common.next(3)
+    const mine = testLogWriter(hasher, CH, a, common.tail).next(2)
+    const theirs = testLogWriter(hasher, CH, b, common.tail).next(4)
+    const nodes: PeerNode[] = []
+    for (const [self, own] of [
+      [a, mine],
+      [b, theirs],
+    ] as const) {
+      const store = new MemoryLogStore()
+      await store.open()
+      await store.append(CH, [...shared, ...own])
+      const node = new PeerNode({
+        self,
+        store,
+        hasher,
+        clock,
+        rng: seededRng(self.length),
+        heartbeatMs: 100,
+        sink: {
+          send(peer, frame) {
+            net.send(self, peer, frame)
+            return 'queued'
+          },
+        },
+      })
+      net.attach(self, (from, bytes) => node.receive(from, bytes))
+      nodes.push(node)
+    }
+    const [nodeA, nodeB] = nodes as [PeerNode, PeerNode]
+    const resets: number[] = []
+    nodeA.on('log-reset', (e) => resets.push(e.detail.nextSeq))
+    for (const node of nodes) await node.open(CH, { replicaSet: [a, b] })
+    for (let i = 0; i < 20; i++) await clock.advanceAsync(50)
+    expect(nodeB.runtime(CH)?.role).toBe('leader')
+    expect(nodeA.runtime(CH)?.role).toBe('replica')
+    const hashes = async (node: PeerNode) => (await node.read(CH, 0 as Seq)).map((e) => e.hash)
+    expect(await hashes(nodeA)).toEqual(await hashes(nodeB))
+    expect(resets.length).toBeGreaterThan(0)
+    for (const node of nodes) await node.stop()
   })
 })

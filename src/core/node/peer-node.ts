@@ -201,6 +201,9 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
       }),
       runtime.on('entries-appended', () => this.#announce(channel)),
       runtime.on('skip-ahead', () => this.#announce(channel)),
+      // Entries were cut (and maybe replaced at once): readers must re-read,
+      // even if the tail ends up past where it was.
+      runtime.on('log-truncated', () => this.#announce(channel, true)),
       runtime.on('divergence-suspected', (e) =>
         this.emit('divergence-suspected', { channel, ...e.detail }),
       ),
@@ -300,11 +303,13 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
     return false
   }
 
-  #announce(channel: ChannelId): void {
+  #announce(channel: ChannelId, rewritten = false): void {
     const open = this.#channels.get(channel)
     if (open === undefined) return
     const { firstSeq, nextSeq } = this.store.state(channel)
-    if (nextSeq > open.announcedTail && firstSeq <= open.announcedTail) {
+    if (rewritten) {
+      this.emit('log-reset', { channel, firstSeq, nextSeq })
+    } else if (nextSeq > open.announcedTail && firstSeq <= open.announcedTail) {
       this.emit('log-advanced', { channel, fromSeq: open.announcedTail as Seq, toSeq: nextSeq })
     } else if (nextSeq !== open.announcedTail) {
       this.emit('log-reset', { channel, firstSeq, nextSeq })

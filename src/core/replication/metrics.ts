@@ -19,6 +19,10 @@ export const COUNTER_NAMES = [
   /** Local tail moved forward past missing seqs (GapBeforeChunk or NACK bad-range). */
   'skipAheadTotal',
   'divergenceSuspectedTotal',
+  /** Entries a replica cut because its leader's log does not have them (beyond the seed). */
+  'divergentEntriesCutTotal',
+  /** SyncRequests sent to check by hash that our tail is on the leader's chain. */
+  'chainProbesTotal',
   /** The store refused an append for lack of space (the seed's AppendFailed). */
   'underCapacityTotal',
   'heartbeatsSentTotal',

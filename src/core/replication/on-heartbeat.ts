@@ -36,6 +36,7 @@ export async function onHeartbeat(
   tracker.recordHeartbeat(from, message.role, message.tailSeq, ctx.clock.now())
   if (followedBefore !== undefined && tracker.believedLeader !== followedBefore) {
     ctx.outstanding.clearLeader(followedBefore)
+    ctx.chainCheck.forget()
   }
 
   const localTail = ctx.store.state(ctx.channel).nextSeq

@@ -2,9 +2,11 @@
  * A chunk from the leader. It must answer a request still in flight, come
  * from the leader this replica follows, and find us a replica; then it is
  * verified and applied, and the outcome drives catch-up backoff, the
- * disk-pressure policy or a skip-ahead.
+ * disk-pressure policy, a skip-ahead, or (beyond the seed) cutting the
+ * part of our log the leader does not have (divergence-repair).
  */
 import type { PeerId, Seq } from '../log/ids.js'
+import { cutDivergentTail, noteCut, trimBeyondLeader } from './divergence-repair.js'
 import type { SyncResponse } from './messages.js'
 import { pullNow, reactToDiskPressure } from './runtime-actions.js'
 import type { InboundDropReason, RuntimeContext } from './runtime-context.js'
@@ -43,25 +45,35 @@ export async function onSyncResponse(
     ctx.drops.record('wrong-role')
     return
   }
-  const before = ctx.store.state(ctx.channel).nextSeq
   const result = await applySyncResponse(ctx.store, ctx.hasher, ctx.channel, response)
-  await react(ctx, from, response, before, result, true)
+  await react(ctx, from, response, result, true)
 }
 
 async function react(
   ctx: RuntimeContext,
   from: PeerId,
   response: SyncResponse,
-  before: Seq,
   result: ApplyResult,
   maySkip: boolean,
 ): Promise<void> {
   if (result.ok) {
-    await onApplied(ctx, from, before, result.newTail, result.appliedEntries, result.appliedBytes)
+    if (result.replacedEntries > 0) {
+      const cutFrom = result.newTail - result.appliedEntries
+      noteCut(ctx, from, cutFrom as Seq, (cutFrom + result.replacedEntries) as Seq, 'replaced')
+    }
+    if (result.appliedEntries > 0) ctx.chainCheck.confirm(from, result.newTail)
+    // An empty chunk below our tail: the leader holds nothing from there.
+    else if (response.firstSeq < result.newTail)
+      await trimBeyondLeader(ctx, from, response.firstSeq)
+    await onApplied(ctx, from, result.newTail, result.appliedEntries, result.appliedBytes)
     return
   }
   const error = result.error
-  if (error.kind === 'append-failed') {
+  if (error.kind === 'diverged') {
+    await cutDivergentTail(ctx, from, error.atSeq)
+  } else if (error.kind === 'stale-chunk') {
+    await onHeldChunk(ctx, from, (response.firstSeq + response.entries.length) as Seq)
+  } else if (error.kind === 'append-failed') {
     await reactToDiskPressure(ctx)
   } else if (error.kind === 'gap-before-chunk' && maySkip) {
     await skipAheadAndRetry(ctx, from, response, error)
@@ -73,7 +85,6 @@ async function react(
 async function onApplied(
   ctx: RuntimeContext,
   from: PeerId,
-  before: Seq,
   newTail: Seq,
   appliedEntries: number,
   appliedBytes: number,
@@ -83,7 +94,7 @@ async function onApplied(
   metrics.add('syncResponsesAppliedTotal')
   metrics.add('appliedEntriesTotal', appliedEntries)
   metrics.add('appliedBytesTotal', appliedBytes)
-  if (newTail > before) {
+  if (appliedEntries > 0) {
     ctx.backoff.recordProgress(from)
     ctx.events.emit('catch-up-progress', { from, tailSeq: newTail, appliedEntries })
     await pullNow(ctx, from)
@@ -105,6 +116,18 @@ async function onApplied(
     ctx.backoff.recordEmpty(from, now)
     metrics.add('emptyResponseStrikesTotal')
   }
+}
+
+/**
+ * We already hold every entry of the chunk, identical: our log is the
+ * leader's up to its end (a probe's answer). If the leader's log ends
+ * there and ours goes on, the rest is not the leader's.
+ */
+async function onHeldChunk(ctx: RuntimeContext, from: PeerId, end: Seq): Promise<void> {
+  const tail = ctx.store.state(ctx.channel).nextSeq
+  ctx.chainCheck.confirm(from, Math.min(end, tail))
+  if (end >= tail) return
+  if (!(await trimBeyondLeader(ctx, from, end))) ctx.drops.record('stale-chunk')
 }
 
 /**
@@ -134,5 +157,5 @@ async function skipAheadAndRetry(
     ctx.events.emit('divergence-suspected', jump)
   }
   const retry = await applySyncResponse(ctx.store, ctx.hasher, ctx.channel, response)
-  await react(ctx, from, response, gap.localNext, retry, false)
+  await react(ctx, from, response, retry, false)
 }

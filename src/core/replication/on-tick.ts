@@ -31,9 +31,11 @@ export async function onTick(ctx: RuntimeContext): Promise<void> {
   const now = ctx.clock.now()
   // A demoted leader's backoff entry is never cleared by progress again.
   ctx.backoff.gcExpired(now, 2 * CATCHUP_BACKOFF_CAP_MS)
-  const tailSeq = ctx.store.state(ctx.channel).nextSeq
+  const local = ctx.store.state(ctx.channel)
+  const tailSeq = local.nextSeq
   const role = coordinator.role
   coordinator.recordTailSeq(role === 'leader' ? confirmedTail(ctx, tailSeq) : tailSeq)
+  const probeSinceSeq = role === 'replica' ? probeFrom(ctx, local) : undefined
 
   const outcome = tick({
     self: ctx.self,
@@ -46,6 +48,7 @@ export async function onTick(ctx: RuntimeContext): Promise<void> {
     chunkMax: ctx.chunkMax,
     bandwidthClass: ctx.bandwidthClass,
     now,
+    ...(probeSinceSeq === undefined ? {} : { probeSinceSeq }),
   })
   const lag = observeLag(role, ctx.replicaSet, ctx.self, tracker, now)
   if (lag.kind === 'leader') metrics.recordLeaderLag(lag.lagMs)
@@ -53,7 +56,9 @@ export async function onTick(ctx: RuntimeContext): Promise<void> {
 
   for (const out of outcome.outbound) {
     if (out.kind === 'heartbeat') await sendHeartbeat(ctx, out.target, out.message)
-    else await requestCatchUp(ctx, out.target, out.message)
+    else if (await requestCatchUp(ctx, out.target, out.message)) {
+      if (out.message.sinceSeq < tailSeq) metrics.add('chainProbesTotal')
+    }
   }
   if (outcome.transition !== undefined) {
     const moved = await transition(ctx, outcome.transition.target, outcome.transition.signal)
@@ -63,6 +68,18 @@ export async function onTick(ctx: RuntimeContext): Promise<void> {
   // transient. Beyond the seed, a peer still Candidate (nobody was
   // eligible last time, or it was put there from outside) retries each tick.
   if (coordinator.role === 'candidate') await runElection(ctx)
+}
+
+/** The probe a replica not behind its leader still owes (see ChainCheck). */
+function probeFrom(
+  ctx: RuntimeContext,
+  local: { readonly firstSeq: Seq; readonly nextSeq: Seq },
+): Seq | undefined {
+  const leader = ctx.tracker.believedLeader
+  const leaderTail = leader === undefined ? undefined : ctx.tracker.peerState(leader)?.tailSeq
+  if (leader === undefined || leader === ctx.self || leaderTail === undefined) return undefined
+  if (leaderTail > local.nextSeq) return undefined
+  return ctx.chainCheck.probeSince(leader, local, leaderTail)
 }
 
 async function runElection(ctx: RuntimeContext): Promise<void> {

@@ -130,6 +130,7 @@ export function clearLeaderBelief(ctx: RuntimeContext): void {
   const prior = ctx.tracker.believedLeader
   ctx.tracker.clearBelievedLeader(ctx.clock.now())
   if (prior !== undefined) ctx.outstanding.clearLeader(prior)
+  ctx.chainCheck.forget()
 }
 
 export type TransitionResult = 'moved' | 'moved-unannounced' | 'rejected'

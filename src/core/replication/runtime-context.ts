@@ -18,6 +18,7 @@ import type { Rng } from '../random/rng.js'
 import type { Clock } from '../time/clock.js'
 import { BACKGROUND_FRACTION_DEFAULT, BandwidthBudget } from './bandwidth-budget.js'
 import { CatchupBackoff } from './catchup-backoff.js'
+import { ChainCheck } from './chain-check.js'
 import type { ReplicationCoordinator } from './coordinator.js'
 import type { DiskPressurePolicy } from './disk-pressure.js'
 import type { ReplicationDispatcher } from './dispatcher.js'
@@ -40,6 +41,8 @@ export const INBOUND_DROP_REASONS = [
   'invalid-entries',
   'append-rejected',
   'skip-rejected',
+  /** The leader's chain parts from ours below everything we hold; nothing to cut. */
+  'diverged-below-floor',
   'inbox-full',
   'stopped',
   'cancelled',
@@ -102,6 +105,7 @@ export interface RuntimeContext {
   readonly budget: BandwidthBudget
   readonly backoff: CatchupBackoff
   readonly outstanding: OutstandingRequests
+  readonly chainCheck: ChainCheck
   readonly events: TypedEventTarget<ReplicationRuntimeEvents>
   readonly isHalted: () => boolean
 }
@@ -184,6 +188,7 @@ export function createRuntimeContext(options: RuntimeContextOptions): RuntimeCon
       }),
     backoff: new CatchupBackoff(),
     outstanding: new OutstandingRequests(),
+    chainCheck: new ChainCheck(),
     events: options.events ?? new TypedEventTarget<ReplicationRuntimeEvents>(),
     isHalted,
   }

@@ -26,6 +26,17 @@ export interface ReplicationRuntimeEvents extends Record<string, unknown> {
    * have diverged (split brain), not merely been trimmed.
    */
   'divergence-suspected': { readonly from: PeerId; readonly fromSeq: Seq; readonly toSeq: Seq }
+  /**
+   * Entries [fromSeq, toSeq) of our log were cut: the leader's log does not
+   * have them (`diverged`: its chain parts from ours; `beyond-leader`: its
+   * log ends before; `replaced`: its entries took their place at once).
+   */
+  'log-truncated': {
+    readonly from: PeerId
+    readonly fromSeq: Seq
+    readonly toSeq: Seq
+    readonly cause: 'diverged' | 'beyond-leader' | 'replaced'
+  }
   /** The store ran out of space; the policy was applied. */
   'disk-pressure': {
     readonly policy: DiskPressurePolicy

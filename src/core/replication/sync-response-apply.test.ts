@@ -20,7 +20,13 @@ const apply = (entries: readonly Entry[], firstSeq: number, floor = 0, store = k
 describe('a chunk is verified before it is appended', () => {
   it('appends a chunk that chains onto the local tail', async () => {
     const result = await apply(leaderLog.slice(0, 4), 0)
-    expect(result).toEqual({ ok: true, newTail: 4, appliedEntries: 4, appliedBytes: 64 })
+    expect(result).toEqual({
+      ok: true,
+      newTail: 4,
+      appliedEntries: 4,
+      appliedBytes: 64,
+      replacedEntries: 0,
+    })
     expect(kit.store.state(CHANNEL).nextSeq).toBe(4)
   })
 
@@ -32,14 +38,14 @@ describe('a chunk is verified before it is appended', () => {
     expect(kit.store.state(CHANNEL).nextSeq).toBe(0)
   })
 
-  it('rejects a chunk that does not chain onto our last entry', async () => {
+  it('rejects a chunk that does not chain onto our last entry, as divergence at our tail', async () => {
     await kit.store.append(CHANNEL, leaderLog.slice(0, 3))
     const other = testLogWriter(kit.hasher, CHANNEL, N20, {
       nextSeq: 3 as Seq,
       lastHash: new Uint8Array(32).fill(7),
     }).next(2)
     const result = await apply(other, 3)
-    expect(result.ok === false && result.error.kind).toBe('invalid-entries')
+    expect(result).toEqual({ ok: false, error: { kind: 'diverged', atSeq: 2 } })
     expect(kit.store.state(CHANNEL).nextSeq).toBe(3)
   })
 
@@ -81,9 +87,55 @@ describe('a chunk is placed against the local tail', () => {
   })
 
   it('accepts an empty chunk at our tail but not one that starts past it', async () => {
-    expect(await apply([], 0)).toEqual({ ok: true, newTail: 0, appliedEntries: 0, appliedBytes: 0 })
+    expect(await apply([], 0)).toEqual({
+      ok: true,
+      newTail: 0,
+      appliedEntries: 0,
+      appliedBytes: 0,
+      replacedEntries: 0,
+    })
     const result = await apply([], 5)
     expect(result.ok === false && result.error.kind).toBe('malformed')
+  })
+})
+
+// Found by the simulator (seed 1, and every early seed): a dual-leader
+// window let two leaders write seqs 12.. differently; the demoted side's
+// chunks never chained again and the replicas never converged.
+describe('a chunk is placed against our log by hash, not by seq alone', () => {
+  /** Our log: the leader's first `common` entries, then `own` entries of another leader. */
+  async function forkedAt(common: number, own: number): Promise<Entry[]> {
+    await kit.store.append(CHANNEL, leaderLog.slice(0, common))
+    const tail = leaderLog[common - 1] as Entry
+    const other = testLogWriter(kit.hasher, CHANNEL, N20, {
+      nextSeq: common as Seq,
+      lastHash: tail.hash,
+    }).next(own, 9)
+    await kit.store.append(CHANNEL, other)
+    return other
+  }
+
+  it('replaces the entries after the fork when the chunk overlaps it', async () => {
+    await forkedAt(4, 3)
+    const result = await apply(leaderLog.slice(2, 9), 2)
+    expect(result).toMatchObject({ ok: true, newTail: 9, appliedEntries: 5, replacedEntries: 3 })
+    const held = await kit.store.read(CHANNEL, 0 as Seq)
+    expect(held.map((e) => e.hash)).toEqual(leaderLog.slice(0, 9).map((e) => e.hash))
+  })
+
+  it('reports divergence at the seq below the chunk when the fork is further back', async () => {
+    await forkedAt(4, 3)
+    const result = await apply(leaderLog.slice(6, 9), 6)
+    expect(result).toEqual({ ok: false, error: { kind: 'diverged', atSeq: 5 } })
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(7)
+  })
+
+  it('calls a chunk stale only when every entry matches ours', async () => {
+    await forkedAt(4, 3)
+    const same = await apply(leaderLog.slice(1, 4), 1)
+    expect(same.ok === false && same.error.kind).toBe('stale-chunk')
+    const different = await apply(leaderLog.slice(5, 6), 5)
+    expect(different).toEqual({ ok: false, error: { kind: 'diverged', atSeq: 4 } })
   })
 })
 

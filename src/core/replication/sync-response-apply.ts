@@ -1,31 +1,48 @@
 /**
  * The replica's side of catch-up: check a SyncResponse chunk against the
- * local log and append it. Nothing reaches the store unverified: the
- * entries must be dense from `firstSeq`, belong to this channel, chain onto
- * our tail and each hash to its own contents (`verifyEntries`), so a forged
- * or damaged chunk changes nothing.
+ * local log and apply it. Nothing reaches the store unverified: the
+ * entries must be dense from `firstSeq`, belong to this channel, chain
+ * among themselves and each hash to its own contents (`verifyEntries`), so
+ * a forged or damaged chunk changes nothing.
+ *
+ * Beyond the seed, the chunk is then placed against our log by hash, not
+ * by seq alone: two leaders of one channel (a dual-leader window, a
+ * partition) can write different entries at the same seqs, and a replica
+ * must not append the leader's entries after a suffix the leader never
+ * had. Where the chunk overlaps entries we hold, their hashes are
+ * compared; where it starts at our tail, its first prevHash must be our
+ * last hash.
  *
  * Outcomes are values, not exceptions; the runtime reacts to each kind:
+ * - ok, possibly with `replacedEntries`: the chunk attaches to our log at
+ *   some seq and disagrees after it; our entries from there were cut and
+ *   the leader's appended in their place.
+ * - `diverged`: the chunk's entries and ours differ from its very start, so
+ *   the fork is at or before `atSeq`, our entry there is not the leader's;
+ *   the runtime cuts our log back and asks again.
+ * - `stale-chunk`: we already hold every entry of the chunk, identical.
  * - `gap-before-chunk`: the chunk starts past our tail. If it starts at the
  *   leader's first retained seq the leader trimmed history we never got;
  *   any other start suggests the logs diverged.
  * - `append-failed`: the store is full (the seed's AppendFailed); the
  *   disk-pressure policy decides.
- * - the rest (`stale-chunk`, `malformed`, `invalid-entries`, ...) drop the
- *   chunk; the next heartbeat's request retries.
+ * - the rest (`malformed`, `invalid-entries`, ...) drop the chunk; the next
+ *   heartbeat's request retries.
  */
-import type { Entry } from '../log/entry.js'
+import { equals } from 'uint8arrays/equals'
+import { type Entry, GENESIS_HASH } from '../log/entry.js'
 import { verifyEntries } from '../log/entry-chain.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
 import type { ChannelId, Seq } from '../log/ids.js'
 import { StorageFullError } from '../log/log-errors.js'
-import type { LogStore } from '../log/log-store.js'
+import type { ChannelState, LogStore } from '../log/log-store.js'
 import type { SyncResponse } from './messages.js'
 
 export type ApplyError =
   | { readonly kind: 'channel-mismatch' }
   | { readonly kind: 'malformed'; readonly detail: string }
   | { readonly kind: 'stale-chunk'; readonly firstSeq: Seq; readonly localNext: Seq }
+  | { readonly kind: 'diverged'; readonly atSeq: Seq }
   | {
       readonly kind: 'gap-before-chunk'
       readonly firstSeq: Seq
@@ -42,6 +59,8 @@ export type ApplyResult =
       readonly newTail: Seq
       readonly appliedEntries: number
       readonly appliedBytes: number
+      /** Our entries that were not the leader's and were cut (0 almost always). */
+      readonly replacedEntries: number
     }
   | { readonly ok: false; readonly error: ApplyError }
 
@@ -57,6 +76,51 @@ function shapeProblem(channel: ChannelId, response: SyncResponse): string | unde
     }
   }
   return undefined
+}
+
+/**
+ * Our hash at `seq`: the tail's from state, a held entry's from the store,
+ * and just below the first held entry its prevHash; undefined when unknown
+ * (below what we hold, or a skipped-to tail without an anchor).
+ */
+async function localHashAt(
+  store: LogStore,
+  channel: ChannelId,
+  local: ChannelState,
+  seq: number,
+): Promise<Uint8Array | undefined> {
+  if (seq < 0) return GENESIS_HASH
+  if (seq === local.nextSeq - 1) {
+    return local.firstSeq === local.nextSeq && !local.anchored ? undefined : local.lastHash
+  }
+  if (seq >= local.firstSeq && seq < local.nextSeq) {
+    return (await store.read(channel, seq as Seq, (seq + 1) as Seq))[0]?.hash
+  }
+  if (seq === local.firstSeq - 1 && local.firstSeq < local.nextSeq) {
+    return (await store.read(channel, local.firstSeq, (local.firstSeq + 1) as Seq))[0]?.prevHash
+  }
+  return undefined
+}
+
+/** The first seq in the chunk's overlap with our log where the entries differ. */
+async function firstDifference(
+  store: LogStore,
+  channel: ChannelId,
+  entries: readonly Entry[],
+  from: Seq,
+  to: Seq,
+): Promise<Seq> {
+  if (from >= to) return from
+  const ours = await store.read(channel, from, to)
+  const base = (entries[0] as Entry).seq
+  let seq = from as number
+  while (
+    seq < to &&
+    equals((ours[seq - from] as Entry).hash, (entries[seq - base] as Entry).hash)
+  ) {
+    seq += 1
+  }
+  return seq as Seq
 }
 
 export async function applySyncResponse(
@@ -77,10 +141,13 @@ export async function applySyncResponse(
     if (firstSeq > local.nextSeq) {
       return fail({ kind: 'malformed', detail: `empty chunk starts at ${firstSeq}, past our tail` })
     }
-    return { ok: true, newTail: local.nextSeq, appliedEntries: 0, appliedBytes: 0 }
-  }
-  if (firstSeq + count <= local.nextSeq) {
-    return fail({ kind: 'stale-chunk', firstSeq, localNext: local.nextSeq })
+    return {
+      ok: true,
+      newTail: local.nextSeq,
+      appliedEntries: 0,
+      appliedBytes: 0,
+      replacedEntries: 0,
+    }
   }
   if (firstSeq > local.nextSeq) {
     return fail({
@@ -90,24 +157,53 @@ export async function applySyncResponse(
       divergenceSuspected: firstSeq !== response.leaderFirstRetainedSeq,
     })
   }
-  // Entries we already hold are dropped; the rest must chain onto our tail.
-  const fresh: readonly Entry[] = response.entries.slice(local.nextSeq - firstSeq)
   try {
-    verifyEntries(
-      hasher,
-      fresh,
-      local.anchored
-        ? { nextSeq: local.nextSeq, lastHash: local.lastHash }
-        : { nextSeq: local.nextSeq },
-    )
+    verifyEntries(hasher, response.entries, { nextSeq: firstSeq })
   } catch (cause) {
     return fail({ kind: 'invalid-entries', cause })
   }
+  const end = (firstSeq + count) as Seq
+  // Wholly below what we retain: nothing to compare it with, nothing to take.
+  if (end <= local.firstSeq)
+    return fail({ kind: 'stale-chunk', firstSeq, localNext: local.nextSeq })
+  // Where do the chunk and our log part? Compare the entries both hold...
+  const from = Math.max(firstSeq, local.firstSeq) as Seq
+  const fork = await firstDifference(
+    store,
+    channel,
+    response.entries,
+    from,
+    Math.min(end, local.nextSeq) as Seq,
+  )
+  // ...and, when none matched, whether the chunk attaches just below the fork.
+  if (fork === from) {
+    const prev =
+      fork === firstSeq
+        ? (response.entries[0] as Entry).prevHash
+        : (response.entries[fork - 1 - firstSeq] as Entry).hash
+    const ours = await localHashAt(store, channel, local, fork - 1)
+    if (ours !== undefined && !equals(ours, prev))
+      return fail({ kind: 'diverged', atSeq: (fork - 1) as Seq })
+  }
+  if (fork === end) return fail({ kind: 'stale-chunk', firstSeq, localNext: local.nextSeq })
+  let replacedEntries = 0
   try {
+    if (fork < local.nextSeq) {
+      // Our entries from the fork on are not the leader's: theirs take the place.
+      await store.truncateAfter(channel, fork - 1)
+      replacedEntries = local.nextSeq - fork
+    }
+    const fresh = response.entries.slice(fork - firstSeq)
     const state = await store.append(channel, fresh)
     let appliedBytes = 0
     for (const entry of fresh) appliedBytes += entry.payload.byteLength
-    return { ok: true, newTail: state.nextSeq, appliedEntries: fresh.length, appliedBytes }
+    return {
+      ok: true,
+      newTail: state.nextSeq,
+      appliedEntries: fresh.length,
+      appliedBytes,
+      replacedEntries,
+    }
   } catch (cause) {
     if (cause instanceof StorageFullError) return fail({ kind: 'append-failed', cause })
     return fail({ kind: 'append-rejected', cause })

@@ -8,6 +8,9 @@
  *   window): request replica → candidate, and send no SyncRequest, since
  *   the leader it would go to is stale.
  * - replica behind its believed leader: one SyncRequest from its tail.
+ * - replica not behind, whose tail is not yet known to be on the leader's
+ *   chain (beyond the seed, see chain-check): one SyncRequest from
+ *   `probeSinceSeq`, just below its tail, to compare an entry by hash.
  * - candidate, idle: silent on the wire.
  */
 import type { ChannelId, PeerId, Seq } from '../log/ids.js'
@@ -34,6 +37,8 @@ export interface TickInputs {
   readonly chunkMax: number
   readonly bandwidthClass: BandwidthClass
   readonly now: number
+  /** Set while the replica must check its tail against the leader's chain. */
+  readonly probeSinceSeq?: Seq
 }
 
 export interface TickOutcome {
@@ -71,13 +76,14 @@ export function tick(inputs: TickInputs): TickOutcome {
   const leader = tracker.believedLeader
   const leaderTail = leader === undefined ? undefined : tracker.peerState(leader)?.tailSeq
   if (leader !== undefined && leader !== inputs.self && leaderTail !== undefined) {
-    if (leaderTail > inputs.tailSeq) {
+    const behind = leaderTail > inputs.tailSeq
+    if (behind || inputs.probeSinceSeq !== undefined) {
       outbound.push({
         kind: 'sync-request',
         target: leader,
         message: {
           channelId: inputs.channelId,
-          sinceSeq: inputs.tailSeq,
+          sinceSeq: behind ? inputs.tailSeq : (inputs.probeSinceSeq as Seq),
           chunkMax: inputs.chunkMax,
           bandwidthClass: inputs.bandwidthClass,
         },

@@ -79,3 +79,16 @@ describe('SimNetwork', () => {
     expect(order).not.toEqual([...order].sort((x, y) => x - y))
   })
 })
+
+describe('SimNetwork crash epochs', () => {
+  it('loses frames in flight to a peer that crashed, even when it is back before they are due', () => {
+    const { clock, net, inbox } = setup()
+    net.send(A, B, Uint8Array.of(1))
+    net.crash(B)
+    net.attach(B, (from, bytes) => inbox.get(B)?.push(`${from}:${bytes[0]}`))
+    net.send(A, B, Uint8Array.of(2))
+    clock.advance(10)
+    expect(inbox.get(B)).toEqual(['a:2'])
+    expect(net.counters.peerDown).toBe(1)
+  })
+})

@@ -2,8 +2,10 @@
  * A simulated network between peers, driven by a Clock and an Rng so a seed
  * replays a run exactly. Each frame is delivered after a random latency, or
  * lost, or delivered twice; random extra delay reorders frames; partitions
- * drop every frame between groups; a crashed peer neither sends nor receives.
- * Frames are bytes: the wire codec runs on every hop, as in production.
+ * drop every frame between groups; a crashed peer neither sends nor receives,
+ * and frames in flight to it when it crashed are lost even if it is back by
+ * the time they are due (its connections were reset). Frames are bytes: the
+ * wire codec runs on every hop, as in production.
  */
 import type { PeerId } from '../log/ids.js'
 import type { Rng } from '../random/rng.js'
@@ -50,6 +52,8 @@ export class SimNetwork {
   #faults: LinkFaults
   readonly #handlers = new Map<PeerId, FrameHandler>()
   readonly #down = new Set<PeerId>()
+  /** Bumped at every crash: a frame addressed to an older epoch is lost. */
+  readonly #epochs = new Map<PeerId, number>()
   /** Peer → partition group; peers in different groups cannot talk. */
   #groups = new Map<PeerId, number>()
   readonly counters: NetworkCounters = {
@@ -79,10 +83,21 @@ export class SimNetwork {
   /** The peer is down: frames to and from it vanish until it is attached again. */
   crash(peer: PeerId): void {
     this.#down.add(peer)
+    this.#epochs.set(peer, this.#epoch(peer) + 1)
   }
 
   isUp(peer: PeerId): boolean {
     return this.#handlers.has(peer) && !this.#down.has(peer)
+  }
+
+  /** The link faults in force now. */
+  get faults(): LinkFaults {
+    return this.#faults
+  }
+
+  /** Longest a frame can take from send to delivery under the faults in force. */
+  get maxDelayMs(): number {
+    return this.#maxLatency + this.#faults.reorderMs
   }
 
   setFaults(faults: Partial<LinkFaults>): void {
@@ -129,14 +144,19 @@ export class SimNetwork {
     }
   }
 
+  #epoch(peer: PeerId): number {
+    return this.#epochs.get(peer) ?? 0
+  }
+
   #schedule(from: PeerId, to: PeerId, bytes: Uint8Array): void {
+    const epoch = this.#epoch(to)
     let delay = this.#rng.int(this.#minLatency, this.#maxLatency)
     if (this.#rng.nextFloat() < this.#faults.reorder)
       delay += this.#rng.int(0, this.#faults.reorderMs)
     this.#clock.setTimer(delay, () => {
       const handler = this.#handlers.get(to)
       // A crash or partition that happens while a frame is in flight drops it too.
-      if (handler === undefined || this.#down.has(to)) {
+      if (handler === undefined || this.#down.has(to) || this.#epoch(to) !== epoch) {
         this.counters.peerDown += 1
         return
       }

@@ -77,3 +77,31 @@ describe('ManualClock nested advance', () => {
     expect(clock.now()).toBe(85)
   })
 })
+
+describe('ManualClock with many timers', () => {
+  it('fires thousands of timers set in any order by due time, ties in the order set', () => {
+    const clock = new ManualClock()
+    const rng = seededRng(5)
+    const fired: [number, number][] = []
+    const cancels: (() => void)[] = []
+    for (let i = 0; i < 5000; i++) {
+      const due = rng.int(0, 300)
+      cancels.push(clock.setTimer(due, () => fired.push([clock.now(), i])))
+    }
+    for (let i = 0; i < 5000; i += 7) cancels[i]?.()
+    expect(clock.pendingTimers()).toBe(5000 - Math.ceil(5000 / 7))
+    clock.advance(150)
+    clock.setTimer(0, () => fired.push([clock.now(), -1]))
+    clock.advance(150)
+    const expected = [...fired].sort((a, b) => a[0] - b[0])
+    expect(fired).toEqual(expected)
+    for (let k = 1; k < fired.length; k++) {
+      const [[t0, i0], [t1, i1]] = [fired[k - 1], fired[k]] as [[number, number], [number, number]]
+      if (t0 === t1 && i0 >= 0 && i1 >= 0) expect(i1).toBeGreaterThan(i0)
+    }
+    expect(fired.filter(([, i]) => i >= 0 && i % 7 === 0)).toEqual([])
+    expect(fired).toHaveLength(5000 - Math.ceil(5000 / 7) + 1)
+    expect(clock.pendingTimers()).toBe(0)
+    expect(clock.nextDue()).toBeUndefined()
+  })
+})

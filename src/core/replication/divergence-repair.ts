@@ -1,0 +1,84 @@
+/**
+ * Beyond the seed: a replica drops the part of its log its leader does not
+ * have. The seed's dual-leader tiebreak demotes one of two leaders but
+ * leaves its divergent suffix in place, and a replica that followed the
+ * loser keeps the loser's entries too; without this they would never
+ * converge (the leader's next chunk does not chain onto them, forever).
+ * Found by the simulator (invariant 3): see src/core/sim.
+ *
+ * Only the followed leader's answer to a request in flight leads here (the
+ * token and belief gates come first), and only entries the leader's own
+ * chunk contradicts, or that lie past the end of the leader's log, are cut.
+ * An acknowledged write among them is lost; re-proposing it belongs to the
+ * offline-writes work (DESIGN.md, invariant 1).
+ */
+import type { PeerId, Seq } from '../log/ids.js'
+import { pullNow } from './runtime-actions.js'
+import type { RuntimeContext } from './runtime-context.js'
+
+async function truncate(
+  ctx: RuntimeContext,
+  from: PeerId,
+  newTail: Seq,
+  cause: 'diverged' | 'beyond-leader',
+): Promise<boolean> {
+  const tail = ctx.store.state(ctx.channel).nextSeq
+  if (newTail >= tail) return false
+  await ctx.store.truncateAfter(ctx.channel, newTail - 1)
+  noteCut(ctx, from, newTail, tail, cause)
+  return true
+}
+
+/**
+ * Counts and announces entries cut (or replaced in apply) because the
+ * leader lacks them, and retires the requests in flight to it: they asked
+ * from a tail we no longer have, and their answers would now start past
+ * it and read as a gap, skipping our log forward over what we just cut.
+ */
+export function noteCut(
+  ctx: RuntimeContext,
+  from: PeerId,
+  fromSeq: Seq,
+  toSeq: Seq,
+  cause: 'diverged' | 'beyond-leader' | 'replaced',
+): void {
+  ctx.outstanding.clearLeader(from)
+  ctx.metrics.add('divergentEntriesCutTotal', toSeq - fromSeq)
+  ctx.events.emit('log-truncated', { from, fromSeq, toSeq, cause })
+}
+
+/**
+ * The leader's chunk does not attach to our log: our entry at `atSeq` is
+ * not the leader's. Cut it (and, on repeated divergence, more below it,
+ * see ChainCheck.cutBack) and ask again at once.
+ */
+export async function cutDivergentTail(
+  ctx: RuntimeContext,
+  from: PeerId,
+  atSeq: Seq,
+): Promise<void> {
+  const { firstSeq } = ctx.store.state(ctx.channel)
+  const newTail = Math.max(firstSeq, atSeq - ctx.chainCheck.cutBack(from)) as Seq
+  if (!(await truncate(ctx, from, newTail, 'diverged'))) {
+    // The fork is below everything we hold: nothing left to cut here.
+    ctx.drops.record('diverged-below-floor')
+    return
+  }
+  await pullNow(ctx, from)
+}
+
+/**
+ * The leader's log ends at `end` (an empty chunk from there, or a chunk we
+ * already hold ending there) while ours goes on: our entries from `end`
+ * are not the leader's, unless its heartbeat says it has more by now (the
+ * chunk was cut short by its size caps, or answered an older request).
+ */
+export async function trimBeyondLeader(
+  ctx: RuntimeContext,
+  from: PeerId,
+  end: Seq,
+): Promise<boolean> {
+  const leaderTail = ctx.tracker.peerState(from)?.tailSeq
+  if (leaderTail === undefined || leaderTail > end) return false
+  return truncate(ctx, from, end, 'beyond-leader')
+}
