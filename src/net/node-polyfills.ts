@@ -1,0 +1,39 @@
+/**
+ * What libp2p 3 expects from its runtime and Node 20 lacks. Node entry points
+ * (the edge node factory, the relay) import this module before using libp2p.
+ * - `Promise.withResolvers` (ES2024, Node 22+): libp2p calls it, e.g. when a
+ *   node stops; without it: `TypeError: Promise.withResolvers is not a function`.
+ * - a global `WebSocket` (Node 22+, or 20 behind `--experimental-websocket`):
+ *   @libp2p/websockets dials with it. `ws`, which @libp2p/websockets already
+ *   depends on for listening, provides a compatible class.
+ * Browsers and edge runtimes have both, and nothing here runs there.
+ */
+interface Resolvers<T> {
+  promise: Promise<T>
+  resolve: (value: T | PromiseLike<T>) => void
+  reject: (reason?: unknown) => void
+}
+
+type PromiseWithResolvers = { withResolvers?: <T>() => Resolvers<T> }
+
+const promiseConstructor = Promise as unknown as PromiseWithResolvers
+
+if (typeof promiseConstructor.withResolvers !== 'function') {
+  promiseConstructor.withResolvers = <T>(): Resolvers<T> => {
+    let resolve: Resolvers<T>['resolve'] = () => {}
+    let reject: Resolvers<T>['reject'] = () => {}
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    return { promise, resolve, reject }
+  }
+}
+
+const scope = globalThis as { WebSocket?: unknown }
+if (scope.WebSocket === undefined) {
+  const ws = await import('ws')
+  scope.WebSocket = ws.WebSocket
+}
+
+export {}
