@@ -33,7 +33,15 @@ if (typeof promiseConstructor.withResolvers !== 'function') {
 const scope = globalThis as { WebSocket?: unknown }
 if (scope.WebSocket === undefined) {
   const ws = await import('ws')
-  scope.WebSocket = ws.WebSocket
+  // `ws` is an EventEmitter: an 'error' (ECONNREFUSED) with no 'error'
+  // listener would be thrown at process level. libp2p hears errors through
+  // addEventListener; this listener only keeps them from escaping.
+  scope.WebSocket = class NodeWebSocket extends ws.WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols)
+      this.on('error', () => {})
+    }
+  }
 }
 
 export {}

@@ -1,5 +1,8 @@
-// The one thing node-polyfills.ts takes from `ws` (installed with
-// @libp2p/websockets, which ships no types for it).
+// The part of `ws` node-polyfills.ts uses (installed with @libp2p/websockets,
+// which ships no types for it).
 declare module 'ws' {
-  export const WebSocket: new (url: string) => unknown
+  export class WebSocket {
+    constructor(url: string, protocols?: string | string[])
+    on(event: 'error', listener: (err: Error) => void): this
+  }
 }

@@ -65,6 +65,11 @@ export class TestNet {
     return { outbound, inbound: other.stream, inboundConnection: other.connection }
   }
 
+  /** Stops `stop` with everything else, in reverse order of registration. */
+  track(stop: () => Promise<void>): void {
+    this.#stops.push(stop)
+  }
+
   async stopAll(): Promise<void> {
     const stops = this.#stops.splice(0).reverse()
     for (const stop of stops) await stop()
