@@ -4,16 +4,17 @@
  * relay can reach it and it can reach them. No WebRTC: Node has no
  * RTCPeerConnection without a native module.
  */
-import './node-polyfills.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { type Identify, identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { identify } from '@libp2p/identify'
+import type { PrivateKey } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import { createLibp2p } from 'libp2p'
+import type { MeshNode } from './mesh-node.js'
+import { installNodePolyfills } from './node-polyfills.js'
 
-export type MeshNode = Libp2p<{ identify: Identify }>
+export type { MeshNode } from './mesh-node.js'
 
 export interface EdgeNodeOptions {
   /** The node's identity; a fresh Ed25519 key when absent. */
@@ -28,7 +29,8 @@ export interface EdgeNodeOptions {
   readonly dialTimeoutMs?: number
 }
 
-export function createEdgeNode(options: EdgeNodeOptions = {}): Promise<MeshNode> {
+export async function createEdgeNode(options: EdgeNodeOptions = {}): Promise<MeshNode> {
+  await installNodePolyfills()
   const relayed = options.reachableViaRelay ?? true
   return createLibp2p({
     ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),

@@ -3,7 +3,9 @@
  * followed by that many bytes: a one-byte type, then
  *   0x00 DATA    the frame, as the sender passed it to `send()`;
  *   0x01 CREDIT  uint32 big-endian: how many more frame bytes the sender of
- *                this message can take (flow control, see stream-link.ts).
+ *                this message can take (flow control, see link-credit.ts);
+ *   0x02 PING    uint32 nonce: answer with PONG (keepalive, liveness, RTT);
+ *   0x03 PONG    the nonce of the PING it answers.
  * The varint length is libp2p's usual prefix (`lpStream`), so the stream reads
  * like any other length-prefixed libp2p protocol.
  */
@@ -15,12 +17,15 @@ import { FrameTooLargeError, LinkProtocolError } from './net-errors.js'
 
 export const MESSAGE_DATA = 0x00
 export const MESSAGE_CREDIT = 0x01
+export const MESSAGE_PING = 0x02
+export const MESSAGE_PONG = 0x03
 /** Largest credit grant one CREDIT message carries. */
 export const MAX_CREDIT = 0xffff_ffff
 
 export type LinkMessage =
   | { readonly type: 'data'; readonly frame: Uint8Array }
   | { readonly type: 'credit'; readonly bytes: number }
+  | { readonly type: 'ping' | 'pong'; readonly nonce: number }
 
 export type StreamChunk = StreamMessageEvent['data']
 
@@ -50,17 +55,29 @@ export function encodeDataHeader(frameLength: number): Uint8Array {
   return header
 }
 
+function encodeUint32Message(type: number, value: number): Uint8Array {
+  const out = new Uint8Array(6)
+  out[0] = 5
+  out[1] = type
+  new DataView(out.buffer).setUint32(2, value)
+  return out
+}
+
 export function encodeCredit(bytes: number): Uint8Array {
   if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes > MAX_CREDIT) {
     throw new InvalidArgumentError(`credit must be an integer in 1..${MAX_CREDIT}`, {
       details: { bytes: describeValue(bytes) },
     })
   }
-  const out = new Uint8Array(6)
-  out[0] = 5
-  out[1] = MESSAGE_CREDIT
-  new DataView(out.buffer).setUint32(2, bytes)
-  return out
+  return encodeUint32Message(MESSAGE_CREDIT, bytes)
+}
+
+export function encodePing(nonce: number): Uint8Array {
+  return encodeUint32Message(MESSAGE_PING, nonce >>> 0)
+}
+
+export function encodePong(nonce: number): Uint8Array {
+  return encodeUint32Message(MESSAGE_PONG, nonce >>> 0)
 }
 
 /**
@@ -126,9 +143,11 @@ function ownedCopy(chunks: Iterable<Uint8Array> & { readonly byteLength: number 
 export function parseMessage(bytes: Uint8Array): LinkMessage {
   const type = bytes[0]
   if (type === MESSAGE_DATA) return { type: 'data', frame: bytes.subarray(1) }
-  if (type === MESSAGE_CREDIT && bytes.byteLength === 5) {
-    const credit = new DataView(bytes.buffer, bytes.byteOffset, 5).getUint32(1)
-    if (credit > 0) return { type: 'credit', bytes: credit }
+  if (bytes.byteLength === 5) {
+    const value = new DataView(bytes.buffer, bytes.byteOffset, 5).getUint32(1)
+    if (type === MESSAGE_CREDIT && value > 0) return { type: 'credit', bytes: value }
+    if (type === MESSAGE_PING) return { type: 'ping', nonce: value }
+    if (type === MESSAGE_PONG) return { type: 'pong', nonce: value }
   }
   throw new LinkProtocolError('peer sent an unknown or malformed message', {
     details: { type: describeValue(type), length: bytes.byteLength },

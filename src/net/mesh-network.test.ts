@@ -50,7 +50,9 @@ function linkedTo(mesh: MeshNetwork): string[] {
   return [...mesh.links().keys()].sort()
 }
 
-describe('peers find each other through the relay and link once per pair', () => {
+describe('peers find each other through the relay and link once per pair', {
+  timeout: 20_000,
+}, () => {
   it('three Node peers end with one relayed link to each other peer', async () => {
     const relay = await net.relay()
     const peers = [
@@ -107,7 +109,7 @@ describe('peers find each other through the relay and link once per pair', () =>
   })
 })
 
-describe('links go down and come back', () => {
+describe('links go down and come back', { timeout: 20_000 }, () => {
   it('a peer that stops is reported by link-down and peers-changed', async () => {
     const relay = await net.relay()
     const a = await meshPeer(relayAddr(relay))
@@ -151,7 +153,7 @@ describe('links go down and come back', () => {
   })
 })
 
-describe('bounds and lifecycle', () => {
+describe('bounds and lifecycle', { timeout: 20_000 }, () => {
   it('links at most maxPeers peers', async () => {
     const relay = await net.relay()
     const small = await meshPeer(relayAddr(relay), { maxPeers: 1 })

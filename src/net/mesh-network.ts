@@ -49,6 +49,8 @@ interface PeerState {
   member: DirectoryMember | undefined
   link: StreamLink | undefined
   dialing: boolean
+  /** Aborts the dial in flight, when the peer leaves the room. */
+  dialAbort: AbortController | undefined
   queued: boolean
   failures: number
   upgradeFailures: number
@@ -79,6 +81,7 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
     duplicateLinksClosed: 0,
     refusedOverMaxPeers: 0,
     relayedConnectionsClosed: 0,
+    linksFailedProbe: 0,
   }
 
   constructor(options: MeshNetworkOptions) {
@@ -227,11 +230,26 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
     this.#emitPeers()
   }
 
-  /** Not in the room any more: stop dialling. An open link stays until it drops. */
+  /**
+   * Not in the room any more: stop dialling. The relay saw the peer's
+   * connection end, which may be the relay's own trouble, so an open link is
+   * not closed on its word: it must answer a ping or it is closed.
+   */
   #forgetMember(state: PeerState): void {
     state.member = undefined
     this.#clearTimer(state)
-    if (state.link === undefined && !state.dialing) this.#release(state)
+    // A dial in flight targets the peer as it was; if it comes back it is dialled afresh.
+    state.dialAbort?.abort()
+    const link = state.link
+    if (link !== undefined) {
+      link.ping(this.#options.probeTimeoutMs).catch((err: unknown) => {
+        if (link.isClosed) return
+        this.#counters.linksFailedProbe++
+        link.close(err instanceof Error ? err : new Error(String(err)))
+      })
+    } else if (!state.dialing) {
+      this.#release(state)
+    }
   }
 
   /** Drops a peer we no longer track; a member left out by `maxPeers` may take its place. */
@@ -261,6 +279,7 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
       member: undefined,
       link: undefined,
       dialing: false,
+      dialAbort: undefined,
       queued: false,
       failures: 0,
       upgradeFailures: 0,
@@ -335,23 +354,26 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
     )
     if (routes.length === 0) return
     state.dialing = true
+    state.dialAbort = new AbortController()
+    const signal = AbortSignal.any([stopped, state.dialAbort.signal])
     this.#activeDials++
     this.#counters.dials++
     try {
-      const link = await dialPeer(member, routes, this.#dialerOptions(), stopped)
+      const link = await dialPeer(member, routes, this.#dialerOptions(), signal)
       if (routes[0] === 'webrtc' && link.kind !== 'webrtc') this.#counters.webRTCFallbacks++
       state.failures = 0
       state.lastError = undefined
       if (link.kind === 'relayed' && canUseWebRTC(member, this.#options)) state.upgradeFailures++
       this.#adopt(link)
     } catch (err) {
-      if (stopped.aborted) return
+      if (signal.aborted) return
       this.#counters.dialFailures++
       state.lastError = err instanceof Error ? err.message : String(err)
       if (upgrading) state.upgradeFailures++
       else state.failures++
     } finally {
       state.dialing = false
+      state.dialAbort = undefined
       this.#activeDials--
       if (state.member === undefined && state.link === undefined) this.#release(state)
       else this.#schedule(state)
@@ -366,6 +388,7 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
       webRTC: this.#options.webRTC,
       dialTimeoutMs: this.#options.dialTimeoutMs,
       webRTCAttempts: this.#options.webRTCAttempts,
+      webRTCAttemptTimeoutMs: this.#options.webRTCAttemptTimeoutMs,
       backoff: this.#options.peerBackoff,
       link: this.#options.link,
     }
@@ -417,6 +440,7 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
     const reason = link.closeReason
     this.emit('link-down', { peer: state.peer, link, ...(reason === undefined ? {} : { reason }) })
     if (this.#running === undefined) return
+    this.#dropConnections(state.peer)
     if (state.member === undefined && !state.dialing) {
       this.#release(state)
       return
@@ -429,6 +453,22 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
       kind: link.kind,
       openedBy: link.initiator === 'local' ? this.self : link.remotePeer,
       openedAt: link.openedAt,
+    }
+  }
+
+  /**
+   * The link to `peer` died: whatever connections remain to it are suspect
+   * (a reloaded tab leaves a dead WebRTC connection that libp2p still calls
+   * open, and libp2p would reuse it — for the next dial and for WebRTC
+   * signalling — until its own ping fails). Close them so the next dial is
+   * a fresh one.
+   */
+  #dropConnections(peer: string): void {
+    for (const connection of this.node.getConnections()) {
+      if (connection.remotePeer.toString() !== peer) continue
+      connection.close({ signal: AbortSignal.timeout(1_000) }).catch((err: unknown) => {
+        connection.abort(err instanceof Error ? err : new Error(String(err)))
+      })
     }
   }
 

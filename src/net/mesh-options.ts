@@ -28,8 +28,20 @@ export interface MeshNetworkOptions {
   readonly dialConcurrency?: number
   /** Deadline of each dial attempt (relay, WebRTC, relayed, stream open). Default 10 s. */
   readonly dialTimeoutMs?: number
-  /** WebRTC attempts before falling back to the relayed circuit. Default 2. */
+  /** WebRTC attempts before falling back to the relayed circuit. Default 3. */
   readonly webRTCAttempts?: number
+  /**
+   * Deadline of one WebRTC attempt. Default 5 s: a handshake takes well under
+   * a second here, but one that hangs (seen when a page accepts one WebRTC
+   * connection while dialling another) only recovers by being retried.
+   */
+  readonly webRTCAttemptTimeoutMs?: number
+  /**
+   * When the directory says a linked peer left (or it is missing after a
+   * rejoin), the link must answer a ping within this long or it is closed.
+   * Default 3 s.
+   */
+  readonly probeTimeoutMs?: number
   /** Redial delays for a peer whose link dropped or whose dial failed. */
   readonly peerBackoff?: BackoffPolicy
   /** Reconnect delays for the relay. */
@@ -38,7 +50,8 @@ export interface MeshNetworkOptions {
   readonly upgradeBackoff?: BackoffPolicy
   /**
    * How long the peer with the larger id waits for the other to dial before
-   * dialling itself. Default: enough for every WebRTC attempt, plus 2 s.
+   * dialling itself. Default: enough for every WebRTC attempt and the
+   * relayed fallback, plus 2 s.
    */
   readonly acceptGraceMs?: number
   readonly link?: StreamLinkOptions
@@ -54,6 +67,8 @@ export interface ResolvedMeshOptions {
   readonly dialConcurrency: number
   readonly dialTimeoutMs: number
   readonly webRTCAttempts: number
+  readonly webRTCAttemptTimeoutMs: number
+  readonly probeTimeoutMs: number
   readonly peerBackoff: BackoffPolicy
   readonly relayBackoff: BackoffPolicy
   readonly upgradeBackoff: BackoffPolicy
@@ -74,7 +89,13 @@ function bounded(name: string, value: number | undefined, fallback: number, max:
 
 export function resolveMeshOptions(options: MeshNetworkOptions): ResolvedMeshOptions {
   const dialTimeoutMs = bounded('dialTimeoutMs', options.dialTimeoutMs, 10_000, 120_000)
-  const webRTCAttempts = bounded('webRTCAttempts', options.webRTCAttempts, 2, 10)
+  const webRTCAttempts = bounded('webRTCAttempts', options.webRTCAttempts, 3, 10)
+  const webRTCAttemptTimeoutMs = bounded(
+    'webRTCAttemptTimeoutMs',
+    options.webRTCAttemptTimeoutMs,
+    5_000,
+    120_000,
+  )
   return {
     relay: checkRelayAddr(options.relay),
     room: checkRoomName(options.room ?? 'default'),
@@ -83,6 +104,8 @@ export function resolveMeshOptions(options: MeshNetworkOptions): ResolvedMeshOpt
     dialConcurrency: bounded('dialConcurrency', options.dialConcurrency, 4, 64),
     dialTimeoutMs,
     webRTCAttempts,
+    webRTCAttemptTimeoutMs,
+    probeTimeoutMs: bounded('probeTimeoutMs', options.probeTimeoutMs, 3_000, 60_000),
     peerBackoff: checkBackoff(options.peerBackoff ?? { initialMs: 500, maxMs: 30_000, factor: 2 }),
     relayBackoff: checkBackoff(options.relayBackoff ?? { initialMs: 250, maxMs: 5_000, factor: 2 }),
     upgradeBackoff: checkBackoff(
@@ -91,7 +114,7 @@ export function resolveMeshOptions(options: MeshNetworkOptions): ResolvedMeshOpt
     acceptGraceMs: bounded(
       'acceptGraceMs',
       options.acceptGraceMs,
-      dialTimeoutMs * webRTCAttempts + 2_000,
+      webRTCAttemptTimeoutMs * webRTCAttempts + dialTimeoutMs + 2_000,
       600_000,
     ),
     link: options.link ?? {},
@@ -141,6 +164,8 @@ export interface MeshCounters {
   duplicateLinksClosed: number
   refusedOverMaxPeers: number
   relayedConnectionsClosed: number
+  /** Links closed because they did not answer a probe after the directory lost their peer. */
+  linksFailedProbe: number
 }
 
 export interface MeshStatus {

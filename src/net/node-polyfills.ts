@@ -1,6 +1,8 @@
 /**
  * What libp2p 3 expects from its runtime and Node 20 lacks. Node entry points
- * (the edge node factory, the relay) import this module before using libp2p.
+ * (the edge node factory, the relay) call `installNodePolyfills()` before
+ * creating a libp2p node. (A function, not an import for effect: the package
+ * is `sideEffects: false`, so bundlers would drop a bare import.)
  * - `Promise.withResolvers` (ES2024, Node 22+): libp2p calls it, e.g. when a
  *   node stops; without it: `TypeError: Promise.withResolvers is not a function`.
  * - a global `WebSocket` (Node 22+, or 20 behind `--experimental-websocket`):
@@ -18,30 +20,30 @@ type PromiseWithResolvers = { withResolvers?: <T>() => Resolvers<T> }
 
 const promiseConstructor = Promise as unknown as PromiseWithResolvers
 
-if (typeof promiseConstructor.withResolvers !== 'function') {
-  promiseConstructor.withResolvers = <T>(): Resolvers<T> => {
-    let resolve: Resolvers<T>['resolve'] = () => {}
-    let reject: Resolvers<T>['reject'] = () => {}
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res
-      reject = rej
-    })
-    return { promise, resolve, reject }
+/** Installs what is missing; idempotent, and a no-op where nothing is. */
+export async function installNodePolyfills(): Promise<void> {
+  if (typeof promiseConstructor.withResolvers !== 'function') {
+    promiseConstructor.withResolvers = <T>(): Resolvers<T> => {
+      let resolve: Resolvers<T>['resolve'] = () => {}
+      let reject: Resolvers<T>['reject'] = () => {}
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res
+        reject = rej
+      })
+      return { promise, resolve, reject }
+    }
   }
-}
-
-const scope = globalThis as { WebSocket?: unknown }
-if (scope.WebSocket === undefined) {
-  const ws = await import('ws')
-  // `ws` is an EventEmitter: an 'error' (ECONNREFUSED) with no 'error'
-  // listener would be thrown at process level. libp2p hears errors through
-  // addEventListener; this listener only keeps them from escaping.
-  scope.WebSocket = class NodeWebSocket extends ws.WebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols)
-      this.on('error', () => {})
+  const scope = globalThis as { WebSocket?: unknown }
+  if (scope.WebSocket === undefined) {
+    const ws = await import('ws')
+    // `ws` is an EventEmitter: an 'error' (ECONNREFUSED) with no 'error'
+    // listener would be thrown at process level. libp2p hears errors through
+    // addEventListener; this listener only keeps them from escaping.
+    scope.WebSocket = class NodeWebSocket extends ws.WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols)
+        this.on('error', () => {})
+      }
     }
   }
 }
-
-export {}

@@ -33,6 +33,7 @@ export interface PeerDialerOptions {
   readonly webRTC: boolean
   readonly dialTimeoutMs: number
   readonly webRTCAttempts: number
+  readonly webRTCAttemptTimeoutMs: number
   readonly backoff: BackoffPolicy
   readonly link: StreamLinkOptions
 }
@@ -108,7 +109,7 @@ async function dialRoute(
     {
       what: `dial ${member.peer} over ${route}`,
       attempts,
-      attemptTimeoutMs: options.dialTimeoutMs,
+      attemptTimeoutMs: route === 'webrtc' ? options.webRTCAttemptTimeoutMs : options.dialTimeoutMs,
       backoff: options.backoff,
       signal,
       wrap: (message, cause) => new DialError(message, { cause, details: { peer: member.peer } }),

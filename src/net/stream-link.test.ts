@@ -71,7 +71,9 @@ async function drain(link: StreamLink): Promise<Uint8Array[]> {
   return out
 }
 
-describe('a link over a real libp2p stream keeps frames whole and in order', () => {
+describe('a link over a real libp2p stream keeps frames whole and in order', {
+  timeout: 20_000,
+}, () => {
   it('delivers 2,000 frames of mixed sizes both ways, boundaries intact', async () => {
     const { local, remote } = await linkPair()
     expect(local.kind).toBe('websocket')
@@ -92,7 +94,7 @@ describe('a link over a real libp2p stream keeps frames whole and in order', () 
     ])
     expect(fingerprints(await there)).toEqual(fingerprints(sent))
     expect(fingerprints(await back)).toEqual(fingerprints(sent))
-  })
+  }, 30_000)
 
   it('carries frames of 1 MiB and more, including frames larger than the window', async () => {
     const { local, remote } = await linkPair({ receiveWindowBytes: 256 << 10 })
@@ -100,6 +102,17 @@ describe('a link over a real libp2p stream keeps frames whole and in order', () 
     const received = collect(remote, sent.length)
     for (const f of sent) await local.send(f)
     expect(fingerprints(await received)).toEqual(fingerprints(sent))
+  }, 30_000)
+
+  it('hands the reader frames it owns: a whole ArrayBuffer each, safe to transfer', async () => {
+    const { local, remote } = await linkPair()
+    const received = collect(remote, 2)
+    await local.send(frame(1, 100))
+    await local.send(frame(2, 40_000))
+    for (const f of await received) {
+      expect(f.byteOffset).toBe(0)
+      expect(f.buffer.byteLength).toBe(f.byteLength)
+    }
   })
 
   it('delivers empty frames as empty frames', async () => {
@@ -112,7 +125,7 @@ describe('a link over a real libp2p stream keeps frames whole and in order', () 
   })
 })
 
-describe('backpressure: a slow reader holds the sender back', () => {
+describe('backpressure: a slow reader holds the sender back', { timeout: 20_000 }, () => {
   it('lets at most one window through until the reader takes frames', async () => {
     const window = 64 << 10
     const { local, remote } = await linkPair({ receiveWindowBytes: window, sendTimeoutMs: 20_000 })
@@ -137,7 +150,7 @@ describe('backpressure: a slow reader holds the sender back', () => {
     expect(received.map((f) => new DataView(f.buffer, f.byteOffset).getUint32(0))).toEqual(
       Array.from({ length: total }, (_, i) => i),
     )
-  })
+  }, 30_000)
 
   it('fails a send that waits past its deadline with TimeoutError, and the link stays usable', async () => {
     const { local, remote } = await linkPair({ receiveWindowBytes: 1024, sendTimeoutMs: 300 })
@@ -181,7 +194,7 @@ describe('backpressure: a slow reader holds the sender back', () => {
   })
 })
 
-describe('closing', () => {
+describe('closing', { timeout: 20_000 }, () => {
   it('a clean close ends the reader on both sides and settles `closed`', async () => {
     const { local, remote } = await linkPair()
     const remoteFrames = drain(remote)
@@ -238,7 +251,22 @@ describe('closing', () => {
   })
 })
 
-describe('a peer that breaks the protocol is cut off', () => {
+describe('liveness: ping, keepalive', { timeout: 20_000 }, () => {
+  it('ping measures the round trip', async () => {
+    const { local } = await linkPair()
+    const rtt = await local.ping(5_000)
+    expect(rtt).toBeGreaterThanOrEqual(0)
+    expect(local.rtt).toBe(rtt)
+  })
+
+  it('an idle link pings its peer and stays open while it answers', async () => {
+    const { local, remote } = await linkPair({ keepAliveMs: 50, keepAliveTimeoutMs: 2_000 })
+    await expect.poll(() => local.rtt !== undefined && remote.rtt !== undefined).toBe(true)
+    expect(local.isClosed || remote.isClosed).toBe(false)
+  })
+})
+
+describe('a peer that breaks the protocol is cut off', { timeout: 20_000 }, () => {
   async function rawPeer(options: StreamLinkOptions = {}): Promise<{
     raw: Stream
     link: StreamLink
@@ -283,6 +311,12 @@ describe('a peer that breaks the protocol is cut off', () => {
     raw.send(encodeVarint(5000))
     await link.closed
     expect(link.closeReason).toBeInstanceOf(FrameTooLargeError)
+  })
+
+  it('never answering a keepalive ping (a vanished peer)', async () => {
+    const { link } = await rawPeer({ keepAliveMs: 50, keepAliveTimeoutMs: 200 })
+    await link.closed
+    expect(link.closeReason).toBeInstanceOf(TimeoutError)
   })
 
   it('granting more credit than its own window', async () => {

@@ -1,33 +1,36 @@
 /**
- * A `Link` over one libp2p stream of `/meshlog/1.0.0` (see link-codec.ts).
+ * A `Link` over one libp2p stream of `/meshlog/1.0.0` (bytes: link-codec.ts).
  *
- * Backpressure runs end to end through credit, not through the transport:
- * libp2p's WebRTC streams ignore `pause()` (their `sendPause` is a no-op), so
- * pausing a slow reader would only fill a local buffer until the stream is
- * reset. Instead each side grants the other a window of frame bytes, and
- * grants more only as its consumer takes frames from `frames`. A sender waits
- * (bounded, with a deadline) for credit and for the transport's `drain`, so
+ * Backpressure runs end to end through credit (link-credit.ts), not through
+ * the transport: libp2p's WebRTC streams ignore `pause()` (`sendPause` is a
+ * no-op), so pausing a slow reader would only fill a local buffer until the
+ * stream is reset. Each side grants the other a window of frame bytes and
+ * grants more only as its reader takes frames from `frames`; a sender waits
+ * (bounded, with a deadline) for credit and for the transport's `drain`. So
  * neither side buffers more than one window plus one frame per link.
  *
- * Credit rule (both sides check it): a frame costs `byteLength + 1`; it may be
- * sent when the sender's credit is at least `min(cost, window)`. So a frame
- * larger than the whole window still goes, alone, once everything before it
- * was consumed.
+ * Liveness: after `keepAliveMs` without hearing from the peer the link
+ * pings it, and closes with `TimeoutError` if no pong comes in time.
  */
 import type { Connection, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
-import { AbortedError, ClosedError, describeValue, InvalidArgumentError } from '../core/errors.js'
+import { ClosedError, describeValue, InvalidArgumentError, TimeoutError } from '../core/errors.js'
 import type { PeerId } from '../core/log/ids.js'
 import type { Link, LinkKind } from '../core/transport/link.js'
 import { MAX_FRAME_BYTES } from '../core/wire/wire-limits.js'
-import { deadlineSignal, typedFailure } from './deadline.js'
 import { FrameQueue } from './frame-queue.js'
-import { encodeCredit, encodeDataHeader, LinkMessageDecoder, MAX_CREDIT } from './link-codec.js'
 import {
-  FramesAlreadyReadError,
-  FrameTooLargeError,
-  LinkProtocolError,
-  SendQueueFullError,
-} from './net-errors.js'
+  encodeCredit,
+  encodeDataHeader,
+  encodePing,
+  encodePong,
+  type LinkMessage,
+  LinkMessageDecoder,
+  MAX_CREDIT,
+} from './link-codec.js'
+import { ReceiveCredit, SendCredit } from './link-credit.js'
+import { LinkPinger } from './link-pinger.js'
+import { LinkSendQueue } from './link-send-queue.js'
+import { FramesAlreadyReadError, FrameTooLargeError, LinkProtocolError } from './net-errors.js'
 
 export interface StreamLinkOptions {
   /** Largest frame either way. Default: the wire codec's `MAX_FRAME_BYTES`. */
@@ -40,6 +43,10 @@ export interface StreamLinkOptions {
   readonly sendTimeoutMs?: number
   /** How long a graceful `close()` waits for the peer before aborting. Default 5 s. */
   readonly closeTimeoutMs?: number
+  /** Ping the peer after this long without hearing from it; 0 turns it off. Default 10 s. */
+  readonly keepAliveMs?: number
+  /** How long a keepalive ping may go unanswered before the link closes. Default 10 s. */
+  readonly keepAliveTimeoutMs?: number
 }
 
 /** The parts of a libp2p stream a link uses. */
@@ -48,7 +55,6 @@ export type LinkStream = Pick<
   | 'send'
   | 'close'
   | 'abort'
-  | 'onDrain'
   | 'writableNeedsDrain'
   | 'addEventListener'
   | 'removeEventListener'
@@ -60,7 +66,7 @@ export interface StreamLinkInit extends StreamLinkOptions {
   readonly stream: LinkStream
   readonly remotePeer: PeerId
   readonly kind: LinkKind
-  /** Where the round-trip time comes from (libp2p's connection monitor). */
+  /** Where libp2p's own round-trip estimate comes from, if the link has not measured one. */
   readonly connection?: Pick<Connection, 'rtt' | 'id'>
 }
 
@@ -75,33 +81,24 @@ export interface StreamLinkStats {
   readonly bytesReceived: number
   /** Sends that had to wait for the peer's credit. */
   readonly creditWaits: number
+  /** Sends that had to wait for the transport to drain. */
+  readonly drainWaits: number
   /** Frames received but never read because the link closed locally first. */
   readonly framesDroppedOnClose: number
+  /** Pings from the peer left unanswered because our send buffer was full. */
+  readonly pongsSkipped: number
 }
 
 export const DEFAULT_RECEIVE_WINDOW_BYTES = 2 << 20
-const DEFAULT_MAX_PENDING_SENDS = 64
-const DEFAULT_SEND_TIMEOUT_MS = 30_000
-const DEFAULT_CLOSE_TIMEOUT_MS = 5_000
 /** Frames up to this size are copied behind their header and sent as one message. */
 const COALESCE_BYTES = 16 << 10
 
-interface SendJob {
-  readonly frame: Uint8Array
-  readonly cost: number
-  readonly signal: AbortSignal
-  readonly callerSignal: AbortSignal | undefined
-  readonly resolve: () => void
-  readonly reject: (err: Error) => void
-  readonly onAbort: () => void
-}
-
 type State = 'open' | 'closing' | 'closed'
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+function integer(name: string, value: number | undefined, fallback: number, min = 1): number {
   const chosen = value ?? fallback
-  if (!Number.isSafeInteger(chosen) || chosen < 1) {
-    throw new InvalidArgumentError(`${name} must be a positive integer`, {
+  if (!Number.isSafeInteger(chosen) || chosen < min) {
+    throw new InvalidArgumentError(`${name} must be an integer of at least ${min}`, {
       details: { [name]: describeValue(value) },
     })
   }
@@ -111,7 +108,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 export class StreamLink implements Link {
   readonly remotePeer: PeerId
   readonly kind: LinkKind
-  /** Who opened the stream: the dialing side. */
+  /** Who opened the stream: the dialling side. */
   readonly initiator: 'local' | 'remote'
   readonly openedAt = Date.now()
   readonly closed: Promise<void>
@@ -120,37 +117,34 @@ export class StreamLink implements Link {
   readonly #stream: LinkStream
   readonly #connection: Pick<Connection, 'rtt' | 'id'> | undefined
   readonly #maxFrameBytes: number
-  readonly #window: number
-  readonly #maxPendingSends: number
-  readonly #sendTimeoutMs: number
   readonly #closeTimeoutMs: number
+  readonly #keepAliveMs: number
+  readonly #keepAliveTimeoutMs: number
   readonly #decoder: LinkMessageDecoder
   readonly #inbox = new FrameQueue()
-  readonly #sendQueue: SendJob[] = []
+  readonly #receiveCredit: ReceiveCredit
+  readonly #sendCredit = new SendCredit()
+  readonly #sends: LinkSendQueue
+  readonly #pinger: LinkPinger
   #state: State = 'open'
   #closeReason: Error | undefined
   #remoteEnded = false
   #framesTaken = false
+  #lastHeardAt = Date.now()
   #resolveClosed: () => void = () => {}
-  // receiving side of the credit: what we granted and what arrived
-  #granted = 0
-  #received = 0
-  #pendingCredit = 0
-  #creditTimer: ReturnType<typeof setTimeout> | undefined
-  // sending side: the peer's window (known from its first grant) and our credit
-  #peerWindow: number | undefined
-  #credit = 0
-  #pumping = false
-  #wakeSender: (() => void) | undefined
   #wakeReader: (() => void) | undefined
+  #creditTimer: ReturnType<typeof setTimeout> | undefined
   #closeTimer: ReturnType<typeof setTimeout> | undefined
-  #stats = {
+  #keepAliveTimer: ReturnType<typeof setInterval> | undefined
+  readonly #stats = {
     framesSent: 0,
     bytesSent: 0,
     framesReceived: 0,
     bytesReceived: 0,
     creditWaits: 0,
+    drainWaits: 0,
     framesDroppedOnClose: 0,
+    pongsSkipped: 0,
   }
 
   constructor(init: StreamLinkInit) {
@@ -159,31 +153,38 @@ export class StreamLink implements Link {
     this.remotePeer = init.remotePeer
     this.kind = init.kind
     this.initiator = init.stream.direction === 'outbound' ? 'local' : 'remote'
-    this.#maxFrameBytes = positiveInteger('maxFrameBytes', init.maxFrameBytes, MAX_FRAME_BYTES)
-    this.#window = Math.min(
+    this.#maxFrameBytes = integer('maxFrameBytes', init.maxFrameBytes, MAX_FRAME_BYTES)
+    const window = Math.min(
       MAX_CREDIT,
-      positiveInteger('receiveWindowBytes', init.receiveWindowBytes, DEFAULT_RECEIVE_WINDOW_BYTES),
+      integer('receiveWindowBytes', init.receiveWindowBytes, DEFAULT_RECEIVE_WINDOW_BYTES),
     )
-    this.#maxPendingSends = positiveInteger(
-      'maxPendingSends',
-      init.maxPendingSends,
-      DEFAULT_MAX_PENDING_SENDS,
-    )
-    this.#sendTimeoutMs = positiveInteger(
-      'sendTimeoutMs',
-      init.sendTimeoutMs,
-      DEFAULT_SEND_TIMEOUT_MS,
-    )
-    this.#closeTimeoutMs = positiveInteger(
-      'closeTimeoutMs',
-      init.closeTimeoutMs,
-      DEFAULT_CLOSE_TIMEOUT_MS,
-    )
+    this.#receiveCredit = new ReceiveCredit(window)
+    this.#closeTimeoutMs = integer('closeTimeoutMs', init.closeTimeoutMs, 5_000)
+    this.#keepAliveMs = integer('keepAliveMs', init.keepAliveMs, 10_000, 0)
+    this.#keepAliveTimeoutMs = integer('keepAliveTimeoutMs', init.keepAliveTimeoutMs, 10_000)
     // One whole message may sit incomplete in the decoder, plus the chunk that completes it.
     this.#decoder = new LinkMessageDecoder(
       this.#maxFrameBytes,
-      this.#maxFrameBytes + this.#window + (1 << 20),
+      this.#maxFrameBytes + window + (1 << 20),
     )
+    this.#sends = new LinkSendQueue({
+      maxPending: integer('maxPendingSends', init.maxPendingSends, 64),
+      timeoutMs: integer('sendTimeoutMs', init.sendTimeoutMs, 30_000),
+      failure: () =>
+        this.#state === 'open'
+          ? undefined
+          : this.#closedError('link closed before the frame was sent'),
+      ready: (cost) => {
+        if (!this.#sendCredit.canSend(cost)) return 'credit'
+        return this.#stream.writableNeedsDrain ? 'drain' : 'ready'
+      },
+      write: (frame) => this.#write(frame),
+      onWait: (reason) => {
+        if (reason === 'credit') this.#stats.creditWaits++
+        else this.#stats.drainWaits++
+      },
+    })
+    this.#pinger = new LinkPinger((nonce) => this.#stream.send(encodePing(nonce)))
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve
     })
@@ -207,7 +208,10 @@ export class StreamLink implements Link {
       this.#finish(new ClosedError('stream was already closed when the link was made'))
       return
     }
-    this.#grant(this.#window)
+    this.#sendControl(encodeCredit(this.#receiveCredit.initialGrant()))
+    if (this.#keepAliveMs > 0) {
+      this.#keepAliveTimer = setInterval(() => this.#keepAlive(), this.#keepAliveMs)
+    }
   }
 
   /** Why the link closed; undefined while open or after a clean close by either side. */
@@ -219,9 +223,9 @@ export class StreamLink implements Link {
     return this.#state === 'closed'
   }
 
-  /** Round-trip time of the underlying connection in ms, once libp2p measured it. */
+  /** Round-trip time in ms: our last ping, else libp2p's connection estimate. */
   get rtt(): number | undefined {
-    return this.#connection?.rtt
+    return this.#pinger.lastRtt ?? this.#connection?.rtt
   }
 
   get connectionId(): string | undefined {
@@ -246,36 +250,13 @@ export class StreamLink implements Link {
         ),
       )
     }
-    if (this.#sendQueue.length >= this.#maxPendingSends) {
-      return Promise.reject(
-        new SendQueueFullError(`${this.#maxPendingSends} sends already wait on this link`, {
-          details: { remotePeer: this.remotePeer, maxPendingSends: this.#maxPendingSends },
-        }),
-      )
-    }
-    return new Promise<void>((resolve, reject) => {
-      const signal = deadlineSignal(this.#sendTimeoutMs, options.signal)
-      const job: SendJob = {
-        frame,
-        cost: frame.byteLength + 1,
-        signal,
-        callerSignal: options.signal,
-        resolve,
-        reject,
-        onAbort: () => {
-          const at = this.#sendQueue.indexOf(job)
-          if (at > 0) {
-            this.#sendQueue.splice(at, 1)
-            reject(this.#sendFailure(job, signal.reason))
-          } else {
-            this.#wakeSender?.()
-          }
-        },
-      }
-      signal.addEventListener('abort', job.onAbort, { once: true })
-      this.#sendQueue.push(job)
-      void this.#pump()
-    })
+    return this.#sends.send(frame, options.signal)
+  }
+
+  /** Round trip to the peer in ms; rejects with `TimeoutError` if it does not answer. */
+  ping(timeoutMs = this.#keepAliveTimeoutMs): Promise<number> {
+    if (this.#state !== 'open') return Promise.reject(this.#closedError('ping on a closed link'))
+    return this.#pinger.ping(timeoutMs)
   }
 
   close(reason?: Error): void {
@@ -293,7 +274,8 @@ export class StreamLink implements Link {
 
   readonly #onMessage = (event: StreamMessageEvent): void => {
     if (this.#state === 'closed') return
-    let messages: ReturnType<LinkMessageDecoder['decode']>
+    this.#lastHeardAt = Date.now()
+    let messages: LinkMessage[]
     try {
       messages = this.#decoder.decode(event.data)
     } catch (err) {
@@ -301,44 +283,44 @@ export class StreamLink implements Link {
       return
     }
     for (const message of messages) {
-      if (message.type === 'credit') {
-        this.#onCredit(message.bytes)
-      } else {
-        this.#onFrame(message.frame)
-      }
+      this.#onLinkMessage(message)
       if (this.isClosed) return
     }
   }
 
-  #onCredit(bytes: number): void {
-    if (this.#peerWindow === undefined) {
-      this.#peerWindow = bytes
-      this.#credit = bytes
-    } else {
-      this.#credit += bytes
-      if (this.#credit > this.#peerWindow) {
-        this.#abort(
-          new LinkProtocolError('peer granted more credit than its window', {
-            details: { credit: this.#credit, window: this.#peerWindow },
-          }),
-        )
+  #onLinkMessage(message: LinkMessage): void {
+    switch (message.type) {
+      case 'data':
+        this.#onFrame(message.frame)
         return
-      }
+      case 'credit':
+        if (!this.#sendCredit.grant(message.bytes)) {
+          this.#abort(new LinkProtocolError('peer granted more credit than its window'))
+          return
+        }
+        this.#sends.wake()
+        return
+      case 'ping':
+        // A pong is tiny, but a peer flooding pings must not grow our send buffer.
+        if (this.#stream.writableNeedsDrain) this.#stats.pongsSkipped++
+        else this.#sendControl(encodePong(message.nonce))
+        return
+      case 'pong':
+        this.#pinger.onPong(message.nonce)
+        return
     }
-    this.#wakeSender?.()
   }
 
   #onFrame(frame: Uint8Array): void {
     const cost = frame.byteLength + 1
-    if (this.#received + Math.min(cost, this.#window) > this.#granted) {
+    if (!this.#receiveCredit.accept(cost)) {
       this.#abort(
         new LinkProtocolError('peer sent frames past the credit it was granted', {
-          details: { received: this.#received, cost, granted: this.#granted },
+          details: { cost, window: this.#receiveCredit.window },
         }),
       )
       return
     }
-    this.#received += cost
     if (this.#state !== 'open' && !this.#remoteEnded) return // closing locally: drop
     this.#stats.framesReceived++
     this.#stats.bytesReceived += frame.byteLength
@@ -373,83 +355,43 @@ export class StreamLink implements Link {
 
   #consumed(cost: number): void {
     if (this.#state !== 'open') return
-    this.#pendingCredit += cost
-    if (this.#pendingCredit >= this.#window / 4) {
+    this.#receiveCredit.consumed(cost)
+    if (this.#receiveCredit.shouldGrantNow) {
       this.#flushCredit()
     } else if (this.#creditTimer === undefined) {
-      // Coalesce small grants; a timer (not "never") so a sender waiting for
-      // a whole window's worth of credit is always released.
-      this.#creditTimer = setTimeout(() => {
-        this.#creditTimer = undefined
-        this.#flushCredit()
-      }, 0)
+      // Coalesce small grants — on a timer, not "later", so a sender waiting
+      // for a whole window before a large frame is always released.
+      this.#creditTimer = setTimeout(() => this.#flushCredit(), 0)
     }
   }
 
   #flushCredit(): void {
-    if (this.#creditTimer !== undefined) {
-      clearTimeout(this.#creditTimer)
-      this.#creditTimer = undefined
-    }
-    if (this.#state !== 'open' || this.#pendingCredit === 0) return
-    const bytes = this.#pendingCredit
-    this.#pendingCredit = 0
-    this.#grant(bytes)
+    if (this.#creditTimer !== undefined) clearTimeout(this.#creditTimer)
+    this.#creditTimer = undefined
+    if (this.#state !== 'open' || this.#receiveCredit.pending === 0) return
+    this.#sendControl(encodeCredit(this.#receiveCredit.takePending()))
   }
 
-  #grant(bytes: number): void {
-    this.#granted += bytes
+  #sendControl(message: Uint8Array): void {
     try {
-      this.#stream.send(encodeCredit(bytes))
+      this.#stream.send(message)
     } catch (err) {
-      this.#abort(this.#closedError('could not grant credit', err))
+      this.#abort(this.#closedError('the stream refused a control message', err))
     }
+  }
+
+  #keepAlive(): void {
+    if (this.#state !== 'open' || Date.now() - this.#lastHeardAt < this.#keepAliveMs) return
+    if (this.#pinger.outstanding > 0) return
+    this.#pinger.ping(this.#keepAliveTimeoutMs).catch((err: unknown) => {
+      if (err instanceof TimeoutError) this.#abort(err)
+    })
   }
 
   // --- sending -------------------------------------------------------------
 
-  async #pump(): Promise<void> {
-    if (this.#pumping) return
-    this.#pumping = true
-    try {
-      for (let job = this.#sendQueue[0]; job !== undefined; job = this.#sendQueue[0]) {
-        try {
-          await this.#waitForCapacity(job)
-          this.#write(job.frame)
-          job.resolve()
-        } catch (err) {
-          job.reject(err instanceof Error ? err : new ClosedError(String(err)))
-        } finally {
-          job.signal.removeEventListener('abort', job.onAbort)
-          if (this.#sendQueue[0] === job) this.#sendQueue.shift()
-        }
-      }
-    } finally {
-      this.#pumping = false
-    }
-  }
-
-  async #waitForCapacity(job: SendJob): Promise<void> {
-    let waited = false
-    for (;;) {
-      if (this.#state !== 'open') throw this.#closedError('link closed before the frame was sent')
-      if (job.signal.aborted) throw this.#sendFailure(job, job.signal.reason)
-      const window = this.#peerWindow
-      const hasCredit = window !== undefined && this.#credit >= Math.min(job.cost, window)
-      if (hasCredit && !this.#stream.writableNeedsDrain) return
-      if (!hasCredit && !waited && window !== undefined) {
-        waited = true
-        this.#stats.creditWaits++
-      }
-      await new Promise<void>((resolve) => {
-        this.#wakeSender = resolve
-      })
-      this.#wakeSender = undefined
-    }
-  }
-
   readonly #onDrain = (): void => {
-    this.#wakeSender?.()
+    this.#sends.wake()
   }
 
   #write(frame: Uint8Array): void {
@@ -467,15 +409,9 @@ export class StreamLink implements Link {
     } catch (err) {
       throw this.#closedError('the stream refused the frame', err)
     }
-    this.#credit -= frame.byteLength + 1
+    this.#sendCredit.spend(frame.byteLength + 1)
     this.#stats.framesSent++
     this.#stats.bytesSent += frame.byteLength
-  }
-
-  #sendFailure(job: SendJob, cause: unknown): Error {
-    return typedFailure(cause, 'link send', job.signal, job.callerSignal, (message, c) => {
-      return new AbortedError(message, { cause: c })
-    })
   }
 
   // --- closing -------------------------------------------------------------
@@ -493,10 +429,11 @@ export class StreamLink implements Link {
   /** Stops sending and half-closes; the peer's end of the close finishes it. */
   #beginClosing(): void {
     this.#state = 'closing'
-    this.#failPendingSends(this.#closedError('link is closing'))
+    this.#sends.failAll(this.#closedError('link is closing'))
+    this.#pinger.close(this.#closedError('link is closing'))
     this.#wakeReader?.()
     this.#closeTimer = setTimeout(() => {
-      this.#abort(new ClosedError(`peer did not close within ${this.#closeTimeoutMs} ms`))
+      this.#abort(new TimeoutError(`peer did not close within ${this.#closeTimeoutMs} ms`))
     }, this.#closeTimeoutMs)
     this.#stream
       .close({ signal: AbortSignal.timeout(this.#closeTimeoutMs) })
@@ -516,26 +453,18 @@ export class StreamLink implements Link {
     if (this.#state === 'closed') return
     this.#state = 'closed'
     if (error !== undefined) this.#closeReason ??= error
-    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer)
-    if (this.#creditTimer !== undefined) clearTimeout(this.#creditTimer)
+    clearTimeout(this.#closeTimer)
+    clearTimeout(this.#creditTimer)
+    clearInterval(this.#keepAliveTimer)
     this.#stream.removeEventListener('message', this.#onMessage)
     this.#stream.removeEventListener('remoteCloseWrite', this.#onRemoteCloseWrite)
     this.#stream.removeEventListener('close', this.#onClose)
     this.#stream.removeEventListener('drain', this.#onDrain)
-    this.#failPendingSends(this.#closedError('link closed'))
+    const closed = this.#closedError('link closed')
+    this.#sends.failAll(closed)
+    this.#pinger.close(closed)
     this.#wakeReader?.()
-    this.#wakeSender?.()
     this.#resolveClosed()
-  }
-
-  #failPendingSends(error: Error): void {
-    // The head job belongs to the pump, which sees the state change when woken.
-    const waiting = this.#sendQueue.splice(this.#pumping ? 1 : 0)
-    for (const job of waiting) {
-      job.signal.removeEventListener('abort', job.onAbort)
-      job.reject(error)
-    }
-    this.#wakeSender?.()
   }
 
   #closedError(message: string, cause?: unknown): ClosedError {

@@ -61,7 +61,7 @@ function nextEvent<K extends 'member' | 'left' | 'closed'>(client: DirectoryClie
   })
 }
 
-describe('joining a room', () => {
+describe('joining a room', { timeout: 20_000 }, () => {
   it('answers with the current members, and pushes the newcomer to them', async () => {
     const { peer, relay } = await setup()
     const [a, b] = [await peer(), await peer()]
@@ -101,7 +101,7 @@ describe('joining a room', () => {
   })
 })
 
-describe('leaving and expiry: membership lasts as long as the stream', () => {
+describe('leaving and expiry: membership lasts as long as the stream', { timeout: 20_000 }, () => {
   it('a member that closes its stream is pushed as left', async () => {
     const { peer, relay } = await setup()
     const [a, b] = [await peer(), await peer()]
@@ -162,7 +162,7 @@ describe('leaving and expiry: membership lasts as long as the stream', () => {
   })
 })
 
-describe('bounds', () => {
+describe('bounds', { timeout: 20_000 }, () => {
   it('refuses a member over maxMembersPerRoom', async () => {
     const { peer, relay } = await setup({ maxMembersPerRoom: 2 })
     await join(await peer())

@@ -5,7 +5,6 @@
  * it offers the hop protocol), and the directory through which peers find
  * each other. Limits: relay-limits.ts.
  */
-import '../net/node-polyfills.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { type CircuitRelayService, circuitRelayServer } from '@libp2p/circuit-relay-v2'
@@ -14,6 +13,7 @@ import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { webSockets } from '@libp2p/websockets'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { installNodePolyfills } from '../net/node-polyfills.js'
 import { DirectoryService, type DirectoryStats } from './directory-service.js'
 import { type JsonLog, silentLog } from './json-log.js'
 import { loadOrCreateKeyFile } from './relay-key-file.js'
@@ -67,6 +67,7 @@ export class Relay {
   }
 
   static async create(options: RelayOptions = {}): Promise<Relay> {
+    await installNodePolyfills()
     const limits = relayLimits(options.limits)
     const host = options.host ?? '127.0.0.1'
     const port = options.port ?? 9090
