@@ -22,29 +22,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     return
   }
   const log = jsonLineLog(undefined, options.logLevel)
-  let relay: Relay
-  try {
-    relay = await Relay.create({
-      host: options.host,
-      port: options.port,
-      ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
-      limits: options.limits,
-      log,
-    })
-    await relay.start()
-  } catch (err) {
-    log('error', 'relay-failed', { error: err })
-    process.exitCode = 1
-    return
-  }
+  // Signal handlers go in before the relay starts: a signal during startup stops it once it is up.
+  let relay: Relay | undefined
+  let stopRequested = false
   let signals = 0
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals++
-    if (signals > 1) {
-      log('warn', 'relay-killed', { signal })
-      process.exit(1)
-    }
-    log('info', 'relay-signal', { signal })
+  const stop = (): void => {
+    if (relay === undefined) return
     relay.stop().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -53,8 +36,33 @@ export async function main(argv: readonly string[]): Promise<void> {
       },
     )
   }
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++
+    if (signals > 1) {
+      log('warn', 'relay-killed', { signal })
+      process.exit(1)
+    }
+    log('info', 'relay-signal', { signal })
+    stopRequested = true
+    stop()
+  }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  try {
+    const created = await Relay.create({
+      host: options.host,
+      port: options.port,
+      ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
+      limits: options.limits,
+      log,
+    })
+    await created.start()
+    relay = created
+  } catch (err) {
+    log('error', 'relay-failed', { error: err })
+    process.exit(1)
+  }
+  if (stopRequested) stop()
 }
 
 await main(process.argv.slice(2))

@@ -151,14 +151,24 @@ describe('leaving and expiry: membership lasts as long as the stream', { timeout
     expect(leftSeen).toBe(false)
   })
 
-  it('tells members when the relay shuts down, and they see the stream end', async () => {
+  it('tells members when the relay shuts down, without a "left" for each other', async () => {
     const { peer, relay } = await setup()
     const client = await join(await peer())
+    const other = await join(await peer())
+    await expect.poll(() => client.members.size).toBe(1)
+    let leftSeen = false
+    client.on('left', () => {
+      leftSeen = true
+    })
+    const otherClosed = nextEvent(other, 'closed')
     const closed = nextEvent(client, 'closed')
     await relay.stop()
     const { error } = (await closed) as { error: Error | undefined }
-    expect(error).toBeInstanceOf(Error)
+    await otherClosed
+    expect(error).toBeInstanceOf(DirectoryError)
+    expect((error as DirectoryError).details.reason).toBe('shutting-down')
     expect(client.isClosed).toBe(true)
+    expect(leftSeen).toBe(false)
   })
 })
 

@@ -85,6 +85,7 @@ export class DirectoryService {
 
   async stop(): Promise<void> {
     if (!this.#started) return
+    // Members are told 'shutting-down' on their own stream; no 'left' pushes for each other.
     this.#started = false
     await this.#node.unhandle(DIRECTORY_PROTOCOL)
     for (const room of [...this.#rooms.values()]) {
@@ -206,6 +207,7 @@ export class DirectoryService {
     room.delete(session.peer)
     if (room.size === 0) this.#rooms.delete(session.room)
     this.#leaves++
+    if (!this.#started) return
     this.#log('info', 'directory-leave', {
       room: session.room,
       peer: session.peer,
