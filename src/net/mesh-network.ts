@@ -13,23 +13,23 @@
 import type { Libp2p } from '@libp2p/interface'
 import { TypedEventTarget } from '../core/events/typed-event-target.js'
 import { type PeerId, peerId } from '../core/log/ids.js'
-import { backoffDelay } from './backoff.js'
+import { closeConnectionsTo, closeIdleCircuitsTo } from './connection-housekeeping.js'
 import { deadlineSignal } from './deadline.js'
+import { nextDialDelay } from './dial-schedule.js'
 import type { DirectoryMember } from './directory/directory-messages.js'
-import { isRelayed } from './link-kind.js'
 import { isDesignatedDialer, prefersCandidate } from './link-preference.js'
 import {
   type MeshCounters,
   type MeshNetworkEvents,
   type MeshNetworkOptions,
   type MeshStatus,
-  type PeerStatus,
   type ResolvedMeshOptions,
   resolveMeshOptions,
 } from './mesh-options.js'
-import { handleLinks, MESHLOG_PROTOCOL } from './meshlog-protocol.js'
+import { handleLinks } from './meshlog-protocol.js'
 import { DialError } from './net-errors.js'
 import { canUseWebRTC, type DialRoute, dialPeer, routesTo } from './peer-dialer.js'
+import { newPeerState, type PeerState, peerStatus } from './peer-state.js'
 import { RelaySession } from './relay-session.js'
 import type { StreamLink } from './stream-link.js'
 
@@ -43,21 +43,6 @@ export type {
 
 /** Members the directory client keeps; we link at most `maxPeers` of them. */
 const MAX_DIRECTORY_MEMBERS = 1024
-
-interface PeerState {
-  readonly peer: PeerId
-  member: DirectoryMember | undefined
-  link: StreamLink | undefined
-  dialing: boolean
-  /** Aborts the dial in flight, when the peer leaves the room. */
-  dialAbort: AbortController | undefined
-  queued: boolean
-  failures: number
-  upgradeFailures: number
-  timer: ReturnType<typeof setTimeout> | undefined
-  nextAttemptAt: number | undefined
-  lastError: string | undefined
-}
 
 export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
   readonly node: Libp2p
@@ -165,24 +150,7 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
   }
 
   status(): MeshStatus {
-    const peers: PeerStatus[] = [...this.#peers.values()].map((s) => ({
-      peer: s.peer,
-      member: s.member !== undefined,
-      ...(s.link === undefined
-        ? {}
-        : {
-            link: {
-              kind: s.link.kind,
-              openedBy: s.link.initiator,
-              openedAt: s.link.openedAt,
-              ...(s.link.rtt === undefined ? {} : { rtt: s.link.rtt }),
-            },
-          }),
-      dialing: s.dialing,
-      failures: s.failures,
-      ...(s.nextAttemptAt === undefined ? {} : { nextAttemptAt: s.nextAttemptAt }),
-      ...(s.lastError === undefined ? {} : { lastError: s.lastError }),
-    }))
+    const peers = [...this.#peers.values()].map(peerStatus)
     const lastError = this.#relay.lastError?.message
     return {
       self: this.self,
@@ -274,19 +242,7 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
       this.#counters.refusedOverMaxPeers++
       return undefined
     }
-    const state: PeerState = {
-      peer: peerId(peer),
-      member: undefined,
-      link: undefined,
-      dialing: false,
-      dialAbort: undefined,
-      queued: false,
-      failures: 0,
-      upgradeFailures: 0,
-      timer: undefined,
-      nextAttemptAt: undefined,
-      lastError: undefined,
-    }
+    const state = newPeerState(peerId(peer))
     this.#peers.set(peer, state)
     return state
   }
@@ -298,20 +254,17 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
     this.#clearTimer(state)
     const member = state.member
     if (this.#running === undefined || member === undefined || state.dialing || state.queued) return
-    const dialer = isDesignatedDialer(this.self, state.peer)
-    let delay: number
-    if (state.link === undefined) {
-      const backoff =
-        state.failures === 0 ? 0 : backoffDelay(this.#options.peerBackoff, state.failures)
-      delay = dialer ? backoff : this.#options.acceptGraceMs + backoff
-    } else if (state.link.kind === 'relayed' && dialer && canUseWebRTC(member, this.#options)) {
-      delay =
-        state.upgradeFailures === 0
-          ? 0
-          : backoffDelay(this.#options.upgradeBackoff, state.upgradeFailures)
-    } else {
-      return
-    }
+    const delay = nextDialDelay(
+      {
+        designatedDialer: isDesignatedDialer(this.self, state.peer),
+        linkKind: state.link?.kind,
+        webRTCPossible: canUseWebRTC(member, this.#options),
+        failures: state.failures,
+        upgradeFailures: state.upgradeFailures,
+      },
+      this.#options,
+    )
+    if (delay === undefined) return
     state.nextAttemptAt = Date.now() + delay
     state.timer = setTimeout(() => {
       state.timer = undefined
@@ -429,7 +382,9 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
       current.close()
       this.emit('link-down', { peer: state.peer, link: current, replacedBy: link })
     }
-    if (link.kind !== 'relayed') this.#closeIdleRelayedConnections(state.peer)
+    if (link.kind !== 'relayed') {
+      this.#counters.relayedConnectionsClosed += closeIdleCircuitsTo(this.node, state.peer)
+    }
     this.#schedule(state)
   }
 
@@ -440,7 +395,7 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
     const reason = link.closeReason
     this.emit('link-down', { peer: state.peer, link, ...(reason === undefined ? {} : { reason }) })
     if (this.#running === undefined) return
-    this.#dropConnections(state.peer)
+    closeConnectionsTo(this.node, state.peer)
     if (state.member === undefined && !state.dialing) {
       this.#release(state)
       return
@@ -453,41 +408,6 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
       kind: link.kind,
       openedBy: link.initiator === 'local' ? this.self : link.remotePeer,
       openedAt: link.openedAt,
-    }
-  }
-
-  /**
-   * The link to `peer` died: whatever connections remain to it are suspect
-   * (a reloaded tab leaves a dead WebRTC connection that libp2p still calls
-   * open, and libp2p would reuse it — for the next dial and for WebRTC
-   * signalling — until its own ping fails). Close them so the next dial is
-   * a fresh one.
-   */
-  #dropConnections(peer: string): void {
-    for (const connection of this.node.getConnections()) {
-      if (connection.remotePeer.toString() !== peer) continue
-      connection.close({ signal: AbortSignal.timeout(1_000) }).catch((err: unknown) => {
-        connection.abort(err instanceof Error ? err : new Error(String(err)))
-      })
-    }
-  }
-
-  /**
-   * Once a direct link is up, circuits to that peer (left over from WebRTC
-   * signalling, or a replaced relayed link) only cost relay capacity. Close
-   * those with no stream other than our own protocol still open.
-   */
-  #closeIdleRelayedConnections(peer: string): void {
-    for (const connection of this.node.getConnections()) {
-      if (connection.remotePeer.toString() !== peer || !isRelayed(connection)) continue
-      const busy = connection.streams.some(
-        (s) => s.protocol !== MESHLOG_PROTOCOL && s.status === 'open',
-      )
-      if (busy) continue
-      this.#counters.relayedConnectionsClosed++
-      connection.close().catch((err: unknown) => {
-        connection.abort(err instanceof Error ? err : new Error(String(err)))
-      })
     }
   }
 }

@@ -12,8 +12,8 @@
  * Liveness: after `keepAliveMs` without hearing from the peer the link
  * pings it, and closes with `TimeoutError` if no pong comes in time.
  */
-import type { Connection, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
-import { ClosedError, describeValue, InvalidArgumentError, TimeoutError } from '../core/errors.js'
+import type { Connection, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
+import { ClosedError, describeValue, TimeoutError } from '../core/errors.js'
 import type { PeerId } from '../core/log/ids.js'
 import type { Link, LinkKind } from '../core/transport/link.js'
 import { MAX_FRAME_BYTES } from '../core/wire/wire-limits.js'
@@ -31,79 +31,28 @@ import { ReceiveCredit, SendCredit } from './link-credit.js'
 import { LinkPinger } from './link-pinger.js'
 import { LinkSendQueue } from './link-send-queue.js'
 import { FramesAlreadyReadError, FrameTooLargeError, LinkProtocolError } from './net-errors.js'
+import {
+  DEFAULT_RECEIVE_WINDOW_BYTES,
+  integer,
+  type LinkStream,
+  type SendOptions,
+  type StreamLinkInit,
+  type StreamLinkStats,
+} from './stream-link-options.js'
 
-export interface StreamLinkOptions {
-  /** Largest frame either way. Default: the wire codec's `MAX_FRAME_BYTES`. */
-  readonly maxFrameBytes?: number
-  /** Frame bytes the peer may send before we grant more. Default 2 MiB. */
-  readonly receiveWindowBytes?: number
-  /** `send()` calls that may wait at once; more throw `SendQueueFullError`. Default 64. */
-  readonly maxPendingSends?: number
-  /** Deadline of one `send()`, queueing included. Default 30 s. */
-  readonly sendTimeoutMs?: number
-  /** How long a graceful `close()` waits for the peer before aborting. Default 5 s. */
-  readonly closeTimeoutMs?: number
-  /** Ping the peer after this long without hearing from it; 0 turns it off. Default 10 s. */
-  readonly keepAliveMs?: number
-  /** How long a keepalive ping may go unanswered before the link closes. Default 10 s. */
-  readonly keepAliveTimeoutMs?: number
-}
+export type {
+  LinkStream,
+  SendOptions,
+  StreamLinkInit,
+  StreamLinkOptions,
+  StreamLinkStats,
+} from './stream-link-options.js'
+export { DEFAULT_RECEIVE_WINDOW_BYTES } from './stream-link-options.js'
 
-/** The parts of a libp2p stream a link uses. */
-export type LinkStream = Pick<
-  Stream,
-  | 'send'
-  | 'close'
-  | 'abort'
-  | 'writableNeedsDrain'
-  | 'addEventListener'
-  | 'removeEventListener'
-  | 'direction'
-  | 'status'
->
-
-export interface StreamLinkInit extends StreamLinkOptions {
-  readonly stream: LinkStream
-  readonly remotePeer: PeerId
-  readonly kind: LinkKind
-  /** Where libp2p's own round-trip estimate comes from, if the link has not measured one. */
-  readonly connection?: Pick<Connection, 'rtt' | 'id'>
-}
-
-export interface SendOptions {
-  readonly signal?: AbortSignal
-}
-
-export interface StreamLinkStats {
-  readonly framesSent: number
-  readonly bytesSent: number
-  readonly framesReceived: number
-  readonly bytesReceived: number
-  /** Sends that had to wait for the peer's credit. */
-  readonly creditWaits: number
-  /** Sends that had to wait for the transport to drain. */
-  readonly drainWaits: number
-  /** Frames received but never read because the link closed locally first. */
-  readonly framesDroppedOnClose: number
-  /** Pings from the peer left unanswered because our send buffer was full. */
-  readonly pongsSkipped: number
-}
-
-export const DEFAULT_RECEIVE_WINDOW_BYTES = 2 << 20
 /** Frames up to this size are copied behind their header and sent as one message. */
 const COALESCE_BYTES = 16 << 10
 
 type State = 'open' | 'closing' | 'closed'
-
-function integer(name: string, value: number | undefined, fallback: number, min = 1): number {
-  const chosen = value ?? fallback
-  if (!Number.isSafeInteger(chosen) || chosen < min) {
-    throw new InvalidArgumentError(`${name} must be an integer of at least ${min}`, {
-      details: { [name]: describeValue(value) },
-    })
-  }
-  return chosen
-}
 
 export class StreamLink implements Link {
   readonly remotePeer: PeerId
