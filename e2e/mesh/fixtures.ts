@@ -37,7 +37,7 @@ export interface MeshPage {
 
 export async function openMeshPage(
   context: BrowserContext,
-  options: { relay: string; room: string; slot: string; label?: string },
+  options: { relay: string; room: string; slot: string; label?: string; failWebRTC?: number },
 ): Promise<MeshPage> {
   const page = await context.newPage()
   const label = options.label ?? options.slot
@@ -53,6 +53,7 @@ export async function openMeshPage(
     relay: options.relay,
     room: options.room,
     slot: options.slot,
+    failWebRTC: String(options.failWebRTC ?? 0),
   })
   await page.goto(`${MESH_PAGE_URL}?${query}`)
   return { page, peerId: await waitForMesh(page, label), label }

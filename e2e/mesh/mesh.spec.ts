@@ -61,6 +61,40 @@ test.describe('browsers mesh over direct WebRTC through the relay', () => {
     await expect.poll(() => received(a, c), { timeout: 20_000 }).toEqual(range(5000, 5))
   })
 
+  test('when WebRTC fails the pages link over the relay, and switch to WebRTC once it works', async ({
+    context,
+    relay,
+    room,
+  }) => {
+    // Each page skips WebRTC on its first dial: the first link is a relayed circuit.
+    const [a, b] = await Promise.all(
+      ['a', 'b'].map((slot) =>
+        openMeshPage(context, {
+          relay: relay.multiaddr,
+          room,
+          slot: `${room}-${slot}`,
+          failWebRTC: 1,
+        }),
+      ),
+    )
+    if (a === undefined || b === undefined) throw new Error('two pages')
+    await expectFullWebRTCMesh([a, b])
+    for (const [mesh, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const ups = (await events(mesh)).filter((e) => e.type === 'link-up').map((e) => e.kind)
+      expect(ups).toEqual(['relayed', 'webrtc'])
+      const downs = (await events(mesh)).filter((e) => e.type === 'link-down')
+      expect(downs).toMatchObject([
+        { peer: other.peerId, kind: 'relayed', detail: 'replaced by webrtc' },
+      ])
+      expect((await status(mesh)).counters.linksReplaced).toBe(1)
+    }
+    await sendFrames(a, b, 0, 50, 512)
+    await expect.poll(() => received(b, a)).toEqual(range(0, 50))
+  })
+
   test('a page that closes is reported link-down by the others', async ({
     context,
     relay,

@@ -28,7 +28,7 @@ import {
 } from './mesh-options.js'
 import { handleLinks } from './meshlog-protocol.js'
 import { DialError } from './net-errors.js'
-import { canUseWebRTC, type DialRoute, dialPeer, routesTo } from './peer-dialer.js'
+import { canUseWebRTC, type DialRoute, routesTo } from './peer-dialer.js'
 import { newPeerState, type PeerState, peerStatus } from './peer-state.js'
 import { RelaySession } from './relay-session.js'
 import type { StreamLink } from './stream-link.js'
@@ -312,7 +312,7 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
     this.#activeDials++
     this.#counters.dials++
     try {
-      const link = await dialPeer(member, routes, this.#dialerOptions(), signal)
+      const link = await this.#options.dialPeer(member, routes, this.#dialerOptions(), signal)
       if (routes[0] === 'webrtc' && link.kind !== 'webrtc') this.#counters.webRTCFallbacks++
       state.failures = 0
       state.lastError = undefined

@@ -10,6 +10,7 @@ import type { LinkKind } from '../core/transport/link.js'
 import { checkRelayAddr } from './addresses.js'
 import { type BackoffPolicy, checkBackoff } from './backoff.js'
 import { checkRoomName } from './directory/directory-messages.js'
+import { dialPeer } from './peer-dialer.js'
 import type { RelayState } from './relay-session.js'
 import type { StreamLink, StreamLinkOptions } from './stream-link.js'
 
@@ -57,6 +58,11 @@ export interface MeshNetworkOptions {
   readonly link?: StreamLinkOptions
   /** Bound on `stop()`: links and the node get this long to close. Default 5 s. */
   readonly stopTimeoutMs?: number
+  /**
+   * How one member is dialled. Default `dialPeer` (peer-dialer.ts); tests
+   * wrap it to inject failures, instrumentation to time dials.
+   */
+  readonly dialPeer?: typeof dialPeer
 }
 
 export interface ResolvedMeshOptions {
@@ -75,6 +81,7 @@ export interface ResolvedMeshOptions {
   readonly acceptGraceMs: number
   readonly link: StreamLinkOptions
   readonly stopTimeoutMs: number
+  readonly dialPeer: typeof dialPeer
 }
 
 function bounded(name: string, value: number | undefined, fallback: number, max: number): number {
@@ -119,6 +126,7 @@ export function resolveMeshOptions(options: MeshNetworkOptions): ResolvedMeshOpt
     ),
     link: options.link ?? {},
     stopTimeoutMs: bounded('stopTimeoutMs', options.stopTimeoutMs, 5_000, 120_000),
+    dialPeer: options.dialPeer ?? dialPeer,
   }
 }
 

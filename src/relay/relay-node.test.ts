@@ -125,7 +125,8 @@ describe('relay limits: raised for replication, still bounded', { timeout: 20_00
     const accepted = new Promise<StreamLink>((resolve) => {
       accept = resolve
     })
-    await handleLinks(target, accept)
+    // A small window: the sender can never be more than 64 KiB ahead of what crossed the relay.
+    await handleLinks(target, accept, { receiveWindowBytes: 64 << 10 })
     const connection = await dialer.dial(
       relayedAddrVia(relayAddr(relay), target.peerId.toString()),
       {

@@ -6,6 +6,8 @@
  */
 import { createBrowserNode } from '../../../src/net/browser-node.js'
 import { MeshNetwork } from '../../../src/net/mesh-network.js'
+import { DialError } from '../../../src/net/net-errors.js'
+import { dialPeer } from '../../../src/net/peer-dialer.js'
 import type { StreamLink } from '../../../src/net/stream-link.js'
 import type { MeshTestApi, MeshTestEvent } from './mesh-test-api.js'
 
@@ -16,6 +18,24 @@ function param(name: string): string {
   const value = params.get(name)
   if (value === null || value === '') throw new Error(`missing ?${name}=`)
   return value
+}
+
+/**
+ * `?failWebRTC=N`: the first N dials that would try WebRTC skip it, as if
+ * every WebRTC attempt had failed — to see the relayed fallback and the
+ * later upgrade.
+ */
+function dialerFailingWebRTC(times: number): typeof dialPeer {
+  let left = times
+  return (member, routes, options, signal) => {
+    if (left > 0 && routes[0] === 'webrtc') {
+      left--
+      const rest = routes.filter((r) => r !== 'webrtc')
+      if (rest.length === 0) return Promise.reject(new DialError('injected WebRTC failure'))
+      return dialPeer(member, rest, options, signal)
+    }
+    return dialPeer(member, routes, options, signal)
+  }
 }
 
 async function main(): Promise<void> {
@@ -30,6 +50,7 @@ async function main(): Promise<void> {
     relayBackoff: { initialMs: 200, maxMs: 2_000, factor: 2 },
     peerBackoff: { initialMs: 300, maxMs: 4_000, factor: 2 },
     upgradeBackoff: { initialMs: 1_000, maxMs: 10_000, factor: 2 },
+    dialPeer: dialerFailingWebRTC(Number(params.get('failWebRTC') ?? 0)),
   })
   const events: MeshTestEvent[] = []
   const received = new Map<string, number[]>()
