@@ -180,6 +180,19 @@ describe('bounds and lifecycle', { timeout: 20_000 }, () => {
     await expect.poll(() => relay.directory.stats().members).toBe(0)
   })
 
+  it('a node that cannot start leaves the mesh stopped, and start may be tried again', async () => {
+    const relay = await net.relay()
+    const busyPort = relayAddr(relay).toString().match(/\/tcp\/(\d+)\//)?.[1]
+    const mesh = new MeshNetwork({
+      node: await createEdgeNode({ listen: [`/ip4/127.0.0.1/tcp/${busyPort}/ws`] }),
+      relay: relayAddr(relay),
+      webRTC: false,
+    })
+    net.track(() => mesh.stop())
+    await expect(mesh.start()).rejects.toThrow()
+    expect(mesh.status().started).toBe(false)
+  })
+
   it('retries the relay with backoff while it is unreachable', async () => {
     const relay = await net.relay()
     const addr = relayAddr(relay)

@@ -99,10 +99,23 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
   start(): Promise<void> {
     if (this.#running !== undefined) return this.#starting ?? Promise.resolve()
     this.#running = new AbortController()
+    const running = this.#running
     this.#starting = (async () => {
-      await this.node.start()
-      this.#unhandle = await handleLinks(this.node, (link) => this.#adopt(link), this.#options.link)
-      this.#relay.start()
+      try {
+        await this.node.start()
+        this.#unhandle = await handleLinks(
+          this.node,
+          (link) => this.#adopt(link),
+          this.#options.link,
+        )
+        this.#relay.start()
+      } catch (err) {
+        // A node that cannot start leaves nothing running: start() may be tried again.
+        running.abort()
+        if (this.#running === running) this.#running = undefined
+        await Promise.resolve(this.node.stop()).catch(() => {})
+        throw err
+      }
     })()
     return this.#starting
   }
@@ -131,7 +144,8 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
       Promise.all([this.#relay.stop(), ...links.map((l) => l.closed), this.#unhandle?.()]),
       expired,
     ])
-    await Promise.race([this.node.stop(), expired])
+    // Past the deadline the node keeps stopping in the background; its failure is moot then.
+    await Promise.race([Promise.resolve(this.node.stop()).catch(() => {}), expired])
     this.#peers.clear()
   }
 
