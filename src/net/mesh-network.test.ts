@@ -182,7 +182,9 @@ describe('bounds and lifecycle', { timeout: 20_000 }, () => {
 
   it('a node that cannot start leaves the mesh stopped, and start may be tried again', async () => {
     const relay = await net.relay()
-    const busyPort = relayAddr(relay).toString().match(/\/tcp\/(\d+)\//)?.[1]
+    const busyPort = relayAddr(relay)
+      .toString()
+      .match(/\/tcp\/(\d+)\//)?.[1]
     const mesh = new MeshNetwork({
       node: await createEdgeNode({ listen: [`/ip4/127.0.0.1/tcp/${busyPort}/ws`] }),
       relay: relayAddr(relay),
