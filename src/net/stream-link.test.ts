@@ -129,6 +129,8 @@ describe('backpressure: a slow reader holds the sender back', { timeout: 20_000 
   it('lets at most one window through until the reader takes frames', async () => {
     const window = 64 << 10
     const { local, remote } = await linkPair({ receiveWindowBytes: window, sendTimeoutMs: 20_000 })
+    // A round trip: the peer's first grant (sent before its pong) has arrived.
+    await local.ping(5_000)
     const size = 8 << 10
     const total = 64
     let resolved = 0
@@ -154,6 +156,7 @@ describe('backpressure: a slow reader holds the sender back', { timeout: 20_000 
 
   it('fails a send that waits past its deadline with TimeoutError, and the link stays usable', async () => {
     const { local, remote } = await linkPair({ receiveWindowBytes: 1024, sendTimeoutMs: 300 })
+    await local.ping(5_000) // the peer's first grant is here: only the window limits the sends
     await local.send(frame(0, 1000))
     await expect(local.send(frame(1, 1000))).rejects.toBeInstanceOf(TimeoutError)
     expect(local.isClosed).toBe(false)
