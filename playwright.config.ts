@@ -2,10 +2,13 @@ import { defineConfig } from '@playwright/test'
 import { chromiumLaunchOptions, firefoxLaunchOptions } from './scripts/browsers.mjs'
 
 const PORT = Number(process.env.E2E_PORT ?? 4174)
+const MESH_PORT = Number(process.env.MESH_PORT ?? 4175)
 
 // End-to-end tests drive the system browsers (Debian's chromium and
 // firefox-esr): Playwright cannot download its own here. The suite starts the
-// demo server itself.
+// demo server and the mesh test page server itself; the mesh tests start the
+// relay (e2e/mesh/relay-process.ts). The `mixed` project runs tests that
+// open Chromium and Firefox pages in one mesh.
 export default defineConfig({
   testDir: 'e2e',
   timeout: 60_000,
@@ -18,15 +21,37 @@ export default defineConfig({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },
-  webServer: {
-    command: 'node scripts/start.mjs',
-    env: { PORT: String(PORT) },
-    url: `http://127.0.0.1:${PORT}/`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-  },
+  webServer: [
+    {
+      command: 'node scripts/start.mjs',
+      env: { PORT: String(PORT) },
+      url: `http://127.0.0.1:${PORT}/`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+    },
+    {
+      command: 'node scripts/mesh-e2e-server.mjs',
+      env: { MESH_PORT: String(MESH_PORT) },
+      url: `http://127.0.0.1:${MESH_PORT}/`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+    },
+  ],
   projects: [
-    { name: 'chromium', use: { browserName: 'chromium', launchOptions: chromiumLaunchOptions() } },
-    { name: 'firefox', use: { browserName: 'firefox', launchOptions: firefoxLaunchOptions() } },
+    {
+      name: 'chromium',
+      testIgnore: 'mesh/mixed.spec.ts',
+      use: { browserName: 'chromium', launchOptions: chromiumLaunchOptions() },
+    },
+    {
+      name: 'firefox',
+      testIgnore: 'mesh/mixed.spec.ts',
+      use: { browserName: 'firefox', launchOptions: firefoxLaunchOptions() },
+    },
+    {
+      name: 'mixed',
+      testMatch: 'mesh/mixed.spec.ts',
+      use: { browserName: 'chromium', launchOptions: chromiumLaunchOptions() },
+    },
   ],
 })
