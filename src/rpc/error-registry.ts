@@ -64,6 +64,16 @@ import {
   SyncNotStartedError,
 } from '../core/sync/sync-errors.js'
 import { DecodeError } from '../core/wire/decode-error.js'
+import {
+  DialError,
+  DirectoryError,
+  FramesAlreadyReadError,
+  FrameTooLargeError,
+  KeyStoreError,
+  LinkProtocolError,
+  SendQueueFullError,
+  UnsupportedTransportError,
+} from '../net/net-errors.js'
 import { type ErrorClass, installErrorTransfer } from './error-transfer.js'
 
 export const MESHLOG_ERROR_CLASSES: readonly ErrorClass[] = [
@@ -116,6 +126,14 @@ export const MESHLOG_ERROR_CLASSES: readonly ErrorClass[] = [
   EpochBusyError,
   SlotUnavailableError,
   WorkerCrashedError,
+  DialError,
+  LinkProtocolError,
+  FrameTooLargeError,
+  SendQueueFullError,
+  FramesAlreadyReadError,
+  UnsupportedTransportError,
+  DirectoryError,
+  KeyStoreError,
 ]
 
 let installed = false
