@@ -29,8 +29,11 @@ export class CatchupBackoff {
     entry.consecutiveEmpty += 1
     if (entry.consecutiveEmpty > CATCHUP_BACKOFF_THRESHOLD) {
       const doublings = Math.min(20, entry.consecutiveEmpty - CATCHUP_BACKOFF_THRESHOLD - 1)
-      const window = Math.min(CATCHUP_BACKOFF_INITIAL_MS * 2 ** doublings, CATCHUP_BACKOFF_CAP_MS)
-      entry.backoffUntil = now + window
+      const backoffMs = Math.min(
+        CATCHUP_BACKOFF_INITIAL_MS * 2 ** doublings,
+        CATCHUP_BACKOFF_CAP_MS,
+      )
+      entry.backoffUntil = now + backoffMs
     }
     this.#entries.set(leader, entry)
   }
