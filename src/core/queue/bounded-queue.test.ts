@@ -35,3 +35,22 @@ describe('DropCounter', () => {
     expect(c.snapshot()).toEqual({ full: 3, closed: 1, total: 4 })
   })
 })
+
+describe('BoundedQueue growth', () => {
+  it('keeps FIFO order while the ring grows and wraps, and still refuses at capacity', () => {
+    const q = new BoundedQueue<number>(100)
+    const expected: number[] = []
+    let next = 0
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 7; i++) {
+        if (q.tryPush(next)) expected.push(next)
+        next++
+      }
+      for (let i = 0; i < 3; i++) expect(q.shift()).toBe(expected.shift())
+    }
+    while (q.tryPush(next)) expected.push(next++)
+    expect(q.size).toBe(100)
+    expect(q.tryPush(-1)).toBe(false)
+    expect(q.drain()).toEqual(expected)
+  })
+})
