@@ -4,6 +4,7 @@ import { server } from 'vitest/browser'
 import { limitSpace } from '../../test/storage-space.js'
 import type { Entry } from '../core/log/entry.js'
 import { GENESIS_HASH } from '../core/log/entry.js'
+import { sealEntries } from '../core/log/entry-chain.js'
 import { loadEntryHasher } from '../core/log/entry-hasher.js'
 import { channelId, peerId, type Seq } from '../core/log/ids.js'
 import { defineLogStoreContract } from '../core/log/log-store.contract.js'
@@ -11,14 +12,22 @@ import type { LogStore } from '../core/log/log-store.js'
 import { encodeSegment, type SegmentRecord } from '../core/log/segment-codec.js'
 import { testLogWriter } from '../core/log/test-entries.js'
 import { IdbLogStore } from './idb-log-store.js'
-import { type MeshlogDbSchema, SCHEMA_VERSION, upgradeSchema } from './idb-schema.js'
+import {
+  AUTHOR_MARKS_META_KEY,
+  type MeshlogDbSchema,
+  SCHEMA_VERSION,
+  upgradeSchema,
+} from './idb-schema.js'
 
 function uniqueName(): string {
   return `meshlog-test-${crypto.randomUUID()}`
 }
 
-async function openStore(databaseName: string): Promise<IdbLogStore> {
-  const store = new IdbLogStore({ databaseName })
+async function openStore(
+  databaseName: string,
+  options: { readonly outboxCapacity?: number } = {},
+): Promise<IdbLogStore> {
+  const store = new IdbLogStore({ databaseName, ...options })
   await store.open()
   return store
 }
@@ -26,7 +35,7 @@ async function openStore(databaseName: string): Promise<IdbLogStore> {
 defineLogStoreContract({
   name: `IndexedDB (${server.browser})`,
   propertyRuns: 40,
-  create: () => openStore(uniqueName()),
+  create: (options) => openStore(uniqueName(), options),
   async reopen(store) {
     const name = (store as IdbLogStore).databaseName
     await store.close()
@@ -134,6 +143,63 @@ describe(`IdbLogStore in ${server.browser}`, () => {
         'segments',
       ])
       upgraded.close()
+    } finally {
+      await store?.close()
+      await deleteDB(name)
+    }
+  })
+
+  it('upgrades a version 2 database: rebuilds author marks from the stored log', async () => {
+    const hasher = await loadEntryHasher()
+    const name = uniqueName()
+    const other = peerId('other-author')
+    const entries = sealEntries(
+      hasher,
+      CH,
+      { nextSeq: 0 as Seq, lastHash: GENESIS_HASH },
+      [0, 1, 2, 3, 4].map((authorSeq) => ({
+        author: authorSeq % 2 === 0 ? AUTHOR : other,
+        authorSeq,
+        payload: new Uint8Array([authorSeq]),
+      })),
+    )
+    const v2 = await openDB<MeshlogDbSchema>(name, 2, {
+      upgrade: (db, oldVersion, _newVersion, tx) => upgradeSchema(db, oldVersion, 2, tx),
+    })
+    await v2.put('segments', encodeSegment(hasher, entries))
+    await v2.put('channels', {
+      channel: CH,
+      firstSeq: 0,
+      nextSeq: 5,
+      lastHash: (entries[4] as Entry).hash,
+      anchored: true,
+      payloadBytes: 5,
+      retention: {},
+    })
+    await v2.put('outbox', {
+      channel: CH,
+      author: AUTHOR,
+      authorSeq: 6,
+      payload: new Uint8Array([6]),
+      createdAt: 1,
+    })
+    expect(await v2.count('author-marks')).toBe(0)
+    v2.close()
+
+    let store: IdbLogStore | undefined
+    try {
+      store = await openStore(name)
+      expect(store.authorMark(CH, AUTHOR)).toBe(4)
+      expect(store.authorMark(CH, other)).toBe(3)
+      expect((await store.outbox(CH)).map((e) => e.authorSeq)).toEqual([6])
+      await store.close()
+      const upgraded = await openDB<MeshlogDbSchema>(name)
+      expect(upgraded.version).toBe(SCHEMA_VERSION)
+      expect(await upgraded.count('author-marks')).toBe(2)
+      expect(await upgraded.get('meta', AUTHOR_MARKS_META_KEY)).toBeUndefined()
+      upgraded.close()
+      store = await openStore(name)
+      expect(store.authorMark(CH, other)).toBe(3)
     } finally {
       await store?.close()
       await deleteDB(name)

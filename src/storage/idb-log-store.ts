@@ -18,6 +18,13 @@ import { type IDBPObjectStore, type IDBPTransaction, openDB } from 'idb'
 import { equals } from 'uint8arrays/equals'
 import { ClosedError } from '../core/errors.js'
 import {
+  AuthorMarks,
+  compareWriteKeys,
+  MAX_AUTHOR_MARKS_DEFAULT,
+  type MarkChanges,
+  OUTBOX_CAPACITY_DEFAULT,
+} from '../core/log/author-marks.js'
+import {
   applyAppend,
   applySkipTo,
   checkReadRange,
@@ -28,14 +35,17 @@ import {
 } from '../core/log/channel-state.js'
 import type { Entry } from '../core/log/entry.js'
 import { type EntryHasher, loadEntryHasher } from '../core/log/entry-hasher.js'
-import type { ChannelId, Seq } from '../core/log/ids.js'
-import { CorruptLogError } from '../core/log/log-errors.js'
+import type { ChannelId, PeerId, Seq } from '../core/log/ids.js'
+import { CorruptLogError, OutboxFullError } from '../core/log/log-errors.js'
 import type {
   ChannelState,
   LogStore,
+  OutboxEntry,
+  PutOutboxOptions,
   ReadOptions,
   RetentionPolicy,
   SweepResult,
+  WriteKey,
 } from '../core/log/log-store.js'
 import {
   decodeSegment,
@@ -45,9 +55,11 @@ import {
 } from '../core/log/segment-codec.js'
 import { toStorageError } from './idb-errors.js'
 import {
+  AUTHOR_MARKS_META_KEY,
   type ChannelRecord,
   type MeshlogDb,
   type MeshlogDbSchema,
+  type OutboxRecord,
   SCHEMA_VERSION,
   upgradeSchema,
 } from './idb-schema.js'
@@ -71,6 +83,10 @@ export interface IdbLogStoreOptions {
   readonly mergeBelowBytes?: number
   /** Most appends committed in one transaction (default 4096). */
   readonly maxGroupAppends?: number
+  /** Authors whose high-water mark is kept per channel (default 65 536). */
+  readonly maxAuthorMarks?: number
+  /** Pending writes per channel's outbox (default 10 000). */
+  readonly outboxCapacity?: number
 }
 
 interface AppendOp {
@@ -100,13 +116,35 @@ export interface IdbLogStoreMetrics {
   /** Segment records rewritten to merge a small tail segment. */
   readonly segmentMerges: number
 }
-type WriteTx = IDBPTransaction<MeshlogDbSchema, ('segments' | 'channels')[], 'readwrite'>
-type SegmentStore = IDBPObjectStore<
-  MeshlogDbSchema,
-  ('segments' | 'channels')[],
-  'segments',
-  'readwrite'
->
+type WriteStores = ('segments' | 'channels' | 'author-marks')[]
+const WRITE_STORES: WriteStores = ['segments', 'channels', 'author-marks']
+type WriteTx = IDBPTransaction<MeshlogDbSchema, WriteStores, 'readwrite'>
+type SegmentStore = IDBPObjectStore<MeshlogDbSchema, WriteStores, 'segments', 'readwrite'>
+
+/** Every key of a channel in a store keyed [channel, ...]. */
+function channelKeys(channel: string): IDBKeyRange {
+  return IDBKeyRange.bound([channel], [channel, []])
+}
+
+function toOutboxRecord(channel: ChannelId, entry: OutboxEntry, createdAt: number): OutboxRecord {
+  const record = {
+    channel,
+    author: entry.author,
+    authorSeq: entry.authorSeq,
+    payload: entry.payload.slice(),
+    createdAt,
+  }
+  return entry.signature === undefined ? record : { ...record, signature: entry.signature.slice() }
+}
+
+function fromOutboxRecord(record: OutboxRecord): OutboxEntry {
+  const entry = {
+    author: record.author as PeerId,
+    authorSeq: record.authorSeq,
+    payload: record.payload,
+  }
+  return record.signature === undefined ? entry : { ...entry, signature: record.signature }
+}
 
 const STRICT = { durability: 'strict' } as const
 const WRITE_REFUSAL_RETRIES = 6
@@ -115,6 +153,10 @@ function isWriteRefusal(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === 'InvalidStateError'
 }
 const READ_WINDOW_SEGMENTS = 64
+
+function sameKey(a: WriteKey, b: WriteKey): boolean {
+  return a.author === b.author && a.authorSeq === b.authorSeq
+}
 
 function toRecord(state: ChannelState): ChannelRecord {
   return { ...state, lastHash: state.lastHash.slice() }
@@ -148,6 +190,8 @@ function chunk(entries: readonly Entry[], maxEntries: number, maxBytes: number):
 export class IdbLogStore implements LogStore {
   readonly databaseName: string
   readonly #options: Required<Omit<IdbLogStoreOptions, 'hasher' | 'databaseName'>>
+  #marks = new Map<ChannelId, AuthorMarks>()
+  #outboxSizes = new Map<ChannelId, number>()
   #hasher: EntryHasher | undefined
   #db: MeshlogDb | undefined
   #opening: Promise<void> | undefined
@@ -170,6 +214,8 @@ export class IdbLogStore implements LogStore {
       mergeBelowEntries: options.mergeBelowEntries ?? 256,
       mergeBelowBytes: options.mergeBelowBytes ?? 64 << 10,
       maxGroupAppends: options.maxGroupAppends ?? 4096,
+      maxAuthorMarks: options.maxAuthorMarks ?? MAX_AUTHOR_MARKS_DEFAULT,
+      outboxCapacity: options.outboxCapacity ?? OUTBOX_CAPACITY_DEFAULT,
     }
   }
 
@@ -194,15 +240,57 @@ export class IdbLogStore implements LogStore {
         this.#db = undefined
       },
     })
-    const tx = db.transaction(['channels', 'segments'], 'readonly')
-    const [channels, keys] = await Promise.all([
+    const tx = db.transaction(
+      ['channels', 'segments', 'author-marks', 'outbox', 'meta'],
+      'readonly',
+    )
+    const [channels, keys, marks, outboxKeys, marksMeta] = await Promise.all([
       tx.objectStore('channels').getAll(),
       tx.objectStore('segments').getAllKeys(),
+      tx.objectStore('author-marks').getAll(),
+      tx.objectStore('outbox').getAllKeys(),
+      tx.objectStore('meta').get(AUTHOR_MARKS_META_KEY),
       tx.done,
     ])
     this.#states = new Map(channels.map((r) => [r.channel as ChannelId, fromRecord(r)]))
     this.#segments = SegmentIndex.fromKeys(keys)
+    this.#marks = new Map()
+    for (const mark of marks) {
+      this.#marksOf(mark.channel as ChannelId).load(mark.author as PeerId, mark.authorSeq)
+    }
+    this.#outboxSizes = new Map()
+    for (const [channel] of outboxKeys) {
+      const id = channel as ChannelId
+      this.#outboxSizes.set(id, (this.#outboxSizes.get(id) ?? 0) + 1)
+    }
+    if (marksMeta?.value === 'rebuild') await this.#rebuildMarks(db)
     this.#db = db
+  }
+
+  /** Schema v3: a log written before marks were kept gets them from its segments. */
+  async #rebuildMarks(db: MeshlogDb): Promise<void> {
+    const hasher = this.#hasher as EntryHasher
+    const rebuilt = new Map<ChannelId, AuthorMarks>()
+    const tx = db.transaction(['segments', 'author-marks', 'meta'], 'readwrite', STRICT)
+    let cursor = await tx.objectStore('segments').openCursor()
+    while (cursor !== null) {
+      const channel = cursor.value.channel as ChannelId
+      let marks = rebuilt.get(channel)
+      if (marks === undefined) {
+        marks = new AuthorMarks(this.#options.maxAuthorMarks)
+        rebuilt.set(channel, marks)
+      }
+      marks.apply(marks.planAppend(decodeSegment(hasher, cursor.value)))
+      cursor = await cursor.continue()
+    }
+    const store = tx.objectStore('author-marks')
+    for (const [channel, marks] of rebuilt) {
+      for (const [author, authorSeq] of marks.entries())
+        void store.put({ channel, author, authorSeq })
+    }
+    void tx.objectStore('meta').delete(AUTHOR_MARKS_META_KEY)
+    await tx.done
+    this.#marks = rebuilt
   }
 
   async close(): Promise<void> {
@@ -325,16 +413,19 @@ export class IdbLogStore implements LogStore {
       const firsts = this.#segments.all(channel)
       const kept = firsts.filter((f) => f < end)
       const boundary = kept[kept.length - 1]
+      let markChanges: MarkChanges | undefined
       const after = await this.#transact(db, channel, async (tx, work) => {
         const segments = tx.objectStore('segments')
         let dropped = 0
         let lastHash = before.lastHash
+        const cut: Entry[] = []
         for (const first of firsts.slice(kept.length)) {
           const record = await segments.get([channel, first])
           if (record === undefined)
             throw new CorruptLogError(`segment ${first} of ${channel} is missing`)
           if (first === end) lastHash = record.prevHash
           dropped += record.payloadBytes
+          cut.push(...decodeSegment(this.#hasher as EntryHasher, record))
           work.push(segments.delete([channel, first]))
         }
         if (boundary !== undefined) {
@@ -343,6 +434,7 @@ export class IdbLogStore implements LogStore {
             throw new CorruptLogError(`segment ${boundary} of ${channel} is missing`)
           const entries = decodeSegment(this.#hasher as EntryHasher, record)
           const keep = entries.slice(0, end - boundary)
+          cut.push(...entries.slice(keep.length))
           if (keep.length < entries.length) {
             const rewritten = encodeSegment(this.#hasher as EntryHasher, keep)
             dropped += record.payloadBytes - rewritten.payloadBytes
@@ -357,8 +449,11 @@ export class IdbLogStore implements LogStore {
           payloadBytes: before.payloadBytes - dropped,
         }
         work.push(tx.objectStore('channels').put(toRecord(next)))
+        markChanges = this.#marksOf(channel).planTruncate(cut)
+        this.#putMarks(tx, channel, markChanges, work)
         return next
       })
+      if (markChanges !== undefined) this.#marksOf(channel).apply(markChanges)
       this.#segments.replace(channel, kept)
       return this.#settle(channel, after)
     })
@@ -420,9 +515,13 @@ export class IdbLogStore implements LogStore {
       await this.#transact(db, channel, async (tx, work) => {
         work.push(tx.objectStore('segments').delete(this.#segments.keyRange(channel)))
         work.push(tx.objectStore('channels').delete(channel))
+        work.push(tx.objectStore('author-marks').delete(channelKeys(channel)))
       })
+      await this.#outboxTransact(db, channel, (store) => [store.delete(channelKeys(channel))])
       this.#segments.replace(channel, [])
       this.#states.delete(channel)
+      this.#marks.delete(channel)
+      this.#outboxSizes.delete(channel)
       this.#tails.delete(channel)
       this.#epoch += 1
     })
@@ -449,7 +548,7 @@ export class IdbLogStore implements LogStore {
     body: (tx: WriteTx, work: Promise<unknown>[]) => Promise<T>,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const tx = db.transaction(['segments', 'channels'], 'readwrite', STRICT)
+      const tx = db.transaction(WRITE_STORES, 'readwrite', STRICT)
       const work: Promise<unknown>[] = []
       let result: T
       try {
@@ -547,17 +646,22 @@ export class IdbLogStore implements LogStore {
     }
     if (accepted.length === 0) return
     const written = new Map<ChannelId, { firsts: number[]; tail: SegmentRecord }>()
+    const markChanges = new Map<ChannelId, MarkChanges>()
     try {
       await this.#transact(db, [...pending.keys()].join(','), async (tx, work) => {
         for (const [channel, entries] of pending) {
           written.set(channel, await this.#writeSegments(tx, channel, entries, work))
           work.push(tx.objectStore('channels').put(toRecord(working.get(channel) as ChannelState)))
+          const changes = this.#marksOf(channel).planAppend(entries)
+          markChanges.set(channel, changes)
+          this.#putMarks(tx, channel, changes, work)
         }
       })
     } catch (error) {
       for (const { op } of accepted) op.reject(error)
       return
     }
+    for (const [channel, changes] of markChanges) this.#marksOf(channel).apply(changes)
     for (const [channel, { firsts, tail }] of written) {
       this.#segments.replace(channel, firsts)
       this.#tails.set(channel, tail)
@@ -628,6 +732,105 @@ export class IdbLogStore implements LogStore {
       })
     }
     return record
+  }
+
+  authorMark(channel: ChannelId, author: PeerId): number {
+    this.#checkOpen()
+    return this.#marksOf(channel).get(author)
+  }
+
+  async outbox(channel: ChannelId): Promise<OutboxEntry[]> {
+    const db = this.#checkOpen()
+    const records = await db.getAll('outbox', channelKeys(channel)).catch((error: unknown) => {
+      throw toStorageError(error, { channel, op: 'outbox' })
+    })
+    return records.map(fromOutboxRecord).sort(compareWriteKeys)
+  }
+
+  outboxSize(channel: ChannelId): number {
+    this.#checkOpen()
+    return this.#outboxSizes.get(channel) ?? 0
+  }
+
+  putOutbox(
+    channel: ChannelId,
+    entries: readonly OutboxEntry[],
+    options: PutOutboxOptions = {},
+  ): Promise<void> {
+    return this.#exclusive(async (db) => {
+      const size = await this.#outboxTransact(db, channel, async (store, work) => {
+        const fresh: OutboxEntry[] = []
+        for (const entry of entries) {
+          const key: [string, string, number] = [channel, entry.author, entry.authorSeq]
+          if ((await store.getKey(key)) === undefined && !fresh.some((f) => sameKey(f, entry)))
+            fresh.push(entry)
+        }
+        const held = this.outboxSize(channel)
+        const capacity = this.#options.outboxCapacity
+        if (options.force !== true && held + fresh.length > capacity) {
+          throw new OutboxFullError('the outbox is full', {
+            details: { channel, held, adding: fresh.length, capacity },
+          })
+        }
+        const now = Date.now()
+        for (const entry of fresh) work.push(store.put(toOutboxRecord(channel, entry, now)))
+        return held + fresh.length
+      })
+      this.#outboxSizes.set(channel, size)
+    })
+  }
+
+  removeOutbox(channel: ChannelId, keys: readonly WriteKey[]): Promise<void> {
+    return this.#exclusive(async (db) => {
+      const size = await this.#outboxTransact(db, channel, async (store, work) => {
+        for (const key of keys) work.push(store.delete([channel, key.author, key.authorSeq]))
+        return store.count(channelKeys(channel))
+      })
+      if (size === 0) this.#outboxSizes.delete(channel)
+      else this.#outboxSizes.set(channel, size)
+    })
+  }
+
+  /** One strict transaction on the outbox; `body` queues its writes' promises on `work`. */
+  async #outboxTransact<T>(
+    db: MeshlogDb,
+    channel: ChannelId,
+    body: (
+      store: IDBPObjectStore<MeshlogDbSchema, ['outbox'], 'outbox', 'readwrite'>,
+      work: Promise<unknown>[],
+    ) => Promise<T> | T,
+  ): Promise<T> {
+    const tx = db.transaction(['outbox'], 'readwrite', STRICT)
+    const work: Promise<unknown>[] = []
+    try {
+      const result = await body(tx.objectStore('outbox'), work)
+      await Promise.all([...work, tx.done])
+      return result
+    } catch (error) {
+      try {
+        tx.abort()
+      } catch {
+        // already finished or aborted
+      }
+      await Promise.allSettled([...work, tx.done])
+      throw toStorageError(tx.error ?? error, { channel, op: 'outbox' })
+    }
+  }
+
+  #marksOf(channel: ChannelId): AuthorMarks {
+    let marks = this.#marks.get(channel)
+    if (marks === undefined) {
+      marks = new AuthorMarks(this.#options.maxAuthorMarks)
+      this.#marks.set(channel, marks)
+    }
+    return marks
+  }
+
+  #putMarks(tx: WriteTx, channel: ChannelId, changes: MarkChanges, work: Promise<unknown>[]): void {
+    const store = tx.objectStore('author-marks')
+    for (const author of changes.removed) work.push(store.delete([channel, author]))
+    for (const [author, authorSeq] of changes.set)
+      work.push(store.put({ channel, author, authorSeq }))
   }
 
   #checkOpen(): MeshlogDb {

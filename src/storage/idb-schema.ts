@@ -9,11 +9,18 @@
  *     [channel, author, authorSeq]).
  * v2: `author-marks` (per-author high-water marks the leader dedupes
  *     forwarded writes with, keyed [channel, author]); `meta` (format facts).
+ * v3: author marks are kept in step with the log from now on; a database
+ *     written before holds a log but no marks, so the step leaves a note
+ *     (`meta` `author-marks` = `rebuild`) and the store rebuilds them from
+ *     the stored segments at its next open. Outbox records may carry a
+ *     `signature`.
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb'
 import type { SegmentRecord } from '../core/log/segment-codec.js'
 
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
+/** The `meta` key whose value `rebuild` asks the store to rebuild author marks. */
+export const AUTHOR_MARKS_META_KEY = 'author-marks'
 
 export interface ChannelRecord {
   readonly channel: string
@@ -30,6 +37,7 @@ export interface OutboxRecord {
   readonly author: string
   readonly authorSeq: number
   readonly payload: Uint8Array
+  readonly signature?: Uint8Array
   readonly createdAt: number
 }
 
@@ -65,6 +73,9 @@ const STEPS: Record<number, (db: MeshlogDb, tx: UpgradeTransaction) => void> = {
     db.createObjectStore('author-marks', { keyPath: ['channel', 'author'] })
     db.createObjectStore('meta', { keyPath: 'key' })
     void tx.objectStore('meta').put({ key: 'segment-format', value: 1 })
+  },
+  3(_db, tx) {
+    void tx.objectStore('meta').put({ key: AUTHOR_MARKS_META_KEY, value: 'rebuild' })
   },
 }
 

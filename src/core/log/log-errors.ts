@@ -47,3 +47,9 @@ export class StorageError extends MeshlogError {
   override readonly name = 'StorageError'
   override readonly code = 'ERR_STORAGE'
 }
+
+/** The outbox holds as many pending writes as it may; this one was not taken. */
+export class OutboxFullError extends MeshlogError {
+  override readonly name = 'OutboxFullError'
+  override readonly code = 'ERR_OUTBOX_FULL'
+}

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { NO_MARK } from './author-marks.js'
 import type { Entry } from './entry.js'
 import { GENESIS_HASH } from './entry.js'
 import { sealEntries } from './entry-chain.js'
@@ -14,19 +15,20 @@ import { type ChannelId, channelId, type PeerId, peerId, type Seq } from './ids.
 import {
   ChainBrokenError,
   CorruptLogError,
+  OutboxFullError,
   RangeEvictedError,
   SeqConflictError,
   SeqGapError,
   StorageFullError,
 } from './log-errors.js'
-import type { ChannelState, LogStore } from './log-store.js'
+import type { ChannelState, LogStore, OutboxEntry } from './log-store.js'
 import { testLogWriter } from './test-entries.js'
 
 export interface LogStoreHarness {
   /** Label shown in test names, e.g. "IndexedDB (chromium)". */
   readonly name: string
-  /** A fresh, empty, open store. */
-  create(): Promise<LogStore>
+  /** A fresh, empty, open store (with a small outbox when asked). */
+  create(options?: { readonly outboxCapacity?: number }): Promise<LogStore>
   /** Closes `store` and opens a new store over the same data. */
   reopen(store: LogStore): Promise<LogStore>
   /** Damages the stored payload bytes of one entry, behind the store's back. */
@@ -68,8 +70,8 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
     let store: LogStore
     const live = new Set<LogStore>()
 
-    async function fresh(): Promise<LogStore> {
-      const s = await harness.create()
+    async function fresh(options?: { readonly outboxCapacity?: number }): Promise<LogStore> {
+      const s = await harness.create(options)
       live.add(s)
       return s
     }
@@ -81,6 +83,31 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
     }
     function writer(s: LogStore, channel = CH) {
       return testLogWriter(hasher, channel, AUTHOR, tailOf(s.state(channel)))
+    }
+    /** Entries of several authors sealed onto the channel's tail. */
+    function authored(s: LogStore, writes: readonly [PeerId, number][], channel = CH): Entry[] {
+      return sealEntries(
+        hasher,
+        channel,
+        tailOf(s.state(channel)),
+        writes.map(([author, authorSeq]) => ({
+          author,
+          authorSeq,
+          payload: new Uint8Array([authorSeq, author.length]),
+        })),
+      )
+    }
+    function pending(author: PeerId, authorSeq: number, signed = false): OutboxEntry {
+      const draft = { author, authorSeq, payload: new Uint8Array([authorSeq, 7, 7]) }
+      return signed ? { ...draft, signature: new Uint8Array(64).fill(authorSeq) } : draft
+    }
+    function outboxSummary(entries: readonly OutboxEntry[]) {
+      return entries.map((e) => ({
+        author: e.author,
+        authorSeq: e.authorSeq,
+        payload: Array.from(e.payload),
+        signature: e.signature === undefined ? undefined : Array.from(e.signature),
+      }))
     }
 
     beforeAll(async () => {
@@ -458,6 +485,149 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
         }
         await store.append(CH, pendingBatch)
         expect(store.state(CH).nextSeq).toBe(held + 64)
+      })
+    })
+
+    describe('outbox', () => {
+      const B = peerId('author-b')
+
+      it('outbox survives restart', async () => {
+        store = await fresh()
+        const written = [pending(B, 3, true), pending(AUTHOR, 2), pending(B, 1), pending(AUTHOR, 1)]
+        await store.putOutbox(CH, written)
+        await store.putOutbox(OTHER, [pending(AUTHOR, 9)])
+        expect(store.outboxSize(CH)).toBe(4)
+        store = await reopen(store)
+        expect(store.outboxSize(CH)).toBe(4)
+        expect(store.outboxSize(OTHER)).toBe(1)
+        expect(outboxSummary(await store.outbox(CH))).toEqual(
+          outboxSummary([
+            pending(AUTHOR, 1),
+            pending(AUTHOR, 2),
+            pending(B, 1),
+            pending(B, 3, true),
+          ]),
+        )
+        await store.removeOutbox(CH, [
+          { author: AUTHOR, authorSeq: 1 },
+          { author: B, authorSeq: 3 },
+          { author: B, authorSeq: 77 },
+        ])
+        store = await reopen(store)
+        expect(outboxSummary(await store.outbox(CH))).toEqual(
+          outboxSummary([pending(AUTHOR, 2), pending(B, 1)]),
+        )
+        expect(store.outboxSize(CH)).toBe(2)
+      })
+
+      it('keeps the first copy of a key put twice', async () => {
+        store = await fresh()
+        await store.putOutbox(CH, [pending(AUTHOR, 1)])
+        await store.putOutbox(CH, [
+          { ...pending(AUTHOR, 1), payload: new Uint8Array([99]) },
+          pending(AUTHOR, 2),
+          pending(AUTHOR, 2),
+        ])
+        expect(store.outboxSize(CH)).toBe(2)
+        expect((await store.outbox(CH)).map((e) => Array.from(e.payload))).toEqual([
+          [1, 7, 7],
+          [2, 7, 7],
+        ])
+      })
+
+      it('refuses a batch past its capacity whole, unless forced', async () => {
+        store = await fresh({ outboxCapacity: 3 })
+        await store.putOutbox(CH, [pending(AUTHOR, 1), pending(AUTHOR, 2)])
+        await expect(
+          store.putOutbox(CH, [pending(AUTHOR, 3), pending(AUTHOR, 4)]),
+        ).rejects.toBeInstanceOf(OutboxFullError)
+        expect(store.outboxSize(CH)).toBe(2)
+        await store.putOutbox(CH, [pending(AUTHOR, 2), pending(AUTHOR, 3)])
+        expect(store.outboxSize(CH)).toBe(3)
+        await store.putOutbox(CH, [pending(AUTHOR, 4), pending(AUTHOR, 5)], { force: true })
+        expect((await store.outbox(CH)).map((e) => e.authorSeq)).toEqual([1, 2, 3, 4, 5])
+      })
+    })
+
+    describe('author marks', () => {
+      const B = peerId('author-b')
+
+      it("dedupe across restart: each author's highest committed authorSeq persists", async () => {
+        store = await fresh()
+        expect(store.authorMark(CH, AUTHOR)).toBe(NO_MARK)
+        await store.append(
+          CH,
+          authored(store, [
+            [AUTHOR, 0],
+            [B, 0],
+            [AUTHOR, 1],
+          ]),
+        )
+        await store.append(
+          CH,
+          authored(store, [
+            [B, 1],
+            [B, 2],
+          ]),
+        )
+        await store.append(OTHER, authored(store, [[AUTHOR, 5]], OTHER))
+        store = await reopen(store)
+        expect(store.authorMark(CH, AUTHOR)).toBe(1)
+        expect(store.authorMark(CH, B)).toBe(2)
+        expect(store.authorMark(OTHER, AUTHOR)).toBe(5)
+        expect(store.authorMark(OTHER, B)).toBe(NO_MARK)
+      })
+
+      it('follow a truncation down, in the same write, and keep through skipTo and retention', async () => {
+        store = await fresh()
+        await store.append(
+          CH,
+          authored(store, [
+            [AUTHOR, 0],
+            [B, 0],
+            [AUTHOR, 1],
+            [B, 1],
+          ]),
+        )
+        await store.append(
+          CH,
+          authored(store, [
+            [B, 2],
+            [AUTHOR, 2],
+          ]),
+        )
+        await store.truncateAfter(CH, 2)
+        expect(store.authorMark(CH, AUTHOR)).toBe(1)
+        expect(store.authorMark(CH, B)).toBe(0)
+        await store.truncateAfter(CH, 0)
+        expect(store.authorMark(CH, B)).toBe(NO_MARK)
+        store = await reopen(store)
+        expect(store.authorMark(CH, AUTHOR)).toBe(0)
+        expect(store.authorMark(CH, B)).toBe(NO_MARK)
+        await store.append(
+          CH,
+          authored(store, [
+            [B, 0],
+            [B, 1],
+          ]),
+        )
+        await store.setRetention(CH, { maxEntries: 1 })
+        await store.sweepRetention(CH)
+        await store.skipTo(CH, 40 as Seq, new Uint8Array(32).fill(4))
+        store = await reopen(store)
+        expect(store.authorMark(CH, AUTHOR)).toBe(0)
+        expect(store.authorMark(CH, B)).toBe(1)
+      })
+
+      it('are forgotten with the channel, outbox too', async () => {
+        store = await fresh()
+        await store.append(CH, authored(store, [[AUTHOR, 4]]))
+        await store.putOutbox(CH, [pending(AUTHOR, 5)])
+        await store.deleteChannel(CH)
+        store = await reopen(store)
+        expect(store.authorMark(CH, AUTHOR)).toBe(NO_MARK)
+        expect(store.outboxSize(CH)).toBe(0)
+        expect(await store.outbox(CH)).toEqual([])
       })
     })
 

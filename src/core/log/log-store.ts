@@ -9,8 +9,8 @@
  * `sealEntries` (local writes) or `verifyEntries` (remote writes), which do.
  * Reads re-verify what comes back from storage.
  */
-import type { Entry } from './entry.js'
-import type { ChannelId, Seq } from './ids.js'
+import type { Entry, EntryDraft } from './entry.js'
+import type { ChannelId, PeerId, Seq } from './ids.js'
 
 export interface RetentionPolicy {
   /** Keep at most this many entries (oldest evicted first). */
@@ -47,6 +47,29 @@ export interface ReadOptions {
 export interface SweepResult {
   readonly evictedEntries: number
   readonly evictedBytes: number
+}
+
+/**
+ * A write waiting in the outbox: appended here while no leader could take it,
+ * kept until the peer sees it committed in the channel's log. `signature`
+ * (when the author signs) travels untouched.
+ */
+export interface OutboxEntry extends EntryDraft {
+  readonly signature?: Uint8Array
+}
+
+/** Names one write: its author and the author's own sequence number. */
+export interface WriteKey {
+  readonly author: PeerId
+  readonly authorSeq: number
+}
+
+export interface PutOutboxOptions {
+  /**
+   * Re-proposals of entries cut from the log go in even past the outbox's
+   * capacity: refusing them would lose writes already acknowledged.
+   */
+  readonly force?: boolean
 }
 
 export interface LogStore {
@@ -95,6 +118,32 @@ export interface LogStore {
   /** Evicts the oldest entries until the channel fits its retention policy. */
   sweepRetention(channel: ChannelId): Promise<SweepResult>
 
-  /** Forgets a channel entirely. */
+  /** Forgets a channel entirely, its outbox and author marks too. */
   deleteChannel(channel: ChannelId): Promise<void>
+
+  /**
+   * The highest `authorSeq` of `author` in the channel's log (0 when none).
+   * Maintained by `append` and `truncateAfter` in the same atomic write, so
+   * it always matches the log; `skipTo` and retention keep it (the evicted
+   * entries are still part of the channel's history). Bounded per channel:
+   * past `maxAuthorMarks` authors, the least recently written is forgotten.
+   */
+  authorMark(channel: ChannelId, author: PeerId): number
+
+  /** Entries in the channel's outbox, ordered by author then authorSeq. */
+  outbox(channel: ChannelId): Promise<OutboxEntry[]>
+  /** How many entries the channel's outbox holds. */
+  outboxSize(channel: ChannelId): number
+  /**
+   * Adds entries to the outbox atomically and durably; an entry whose key is
+   * already there is left as it was. Past the outbox's capacity the whole
+   * batch is refused with OutboxFullError unless `force`.
+   */
+  putOutbox(
+    channel: ChannelId,
+    entries: readonly OutboxEntry[],
+    options?: PutOutboxOptions,
+  ): Promise<void>
+  /** Removes the entries with these keys (absent keys are ignored). */
+  removeOutbox(channel: ChannelId, keys: readonly WriteKey[]): Promise<void>
 }

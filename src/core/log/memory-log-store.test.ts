@@ -8,8 +8,8 @@ import { testLogWriter } from './test-entries.js'
 
 defineLogStoreContract({
   name: 'memory (node)',
-  async create() {
-    const store = new MemoryLogStore({ hasher: await loadEntryHasher() })
+  async create(options = {}) {
+    const store = new MemoryLogStore({ hasher: await loadEntryHasher(), ...options })
     await store.open()
     return store
   },

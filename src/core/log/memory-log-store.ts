@@ -7,6 +7,12 @@
 import { equals } from 'uint8arrays/equals'
 import { ClosedError } from '../errors.js'
 import {
+  AuthorMarks,
+  compareWriteKeys,
+  MAX_AUTHOR_MARKS_DEFAULT,
+  OUTBOX_CAPACITY_DEFAULT,
+} from './author-marks.js'
+import {
   applyAppend,
   applySkipTo,
   checkReadRange,
@@ -18,14 +24,17 @@ import {
 import type { Entry } from './entry.js'
 import { computeEntryHash } from './entry-chain.js'
 import type { EntryHasher } from './entry-hasher.js'
-import type { ChannelId, Seq } from './ids.js'
-import { CorruptLogError, StorageFullError } from './log-errors.js'
+import type { ChannelId, PeerId, Seq } from './ids.js'
+import { CorruptLogError, OutboxFullError, StorageFullError } from './log-errors.js'
 import type {
   ChannelState,
   LogStore,
+  OutboxEntry,
+  PutOutboxOptions,
   ReadOptions,
   RetentionPolicy,
   SweepResult,
+  WriteKey,
 } from './log-store.js'
 
 interface ChannelLog {
@@ -36,6 +45,9 @@ interface ChannelLog {
 
 export class MemoryLogBacking {
   readonly channels = new Map<ChannelId, ChannelLog>()
+  readonly marks = new Map<ChannelId, AuthorMarks>()
+  /** Per channel, outbox entries by `author\nauthorSeq`. */
+  readonly outboxes = new Map<ChannelId, Map<string, OutboxEntry>>()
 
   /** Total payload bytes held across channels. */
   payloadBytes(): number {
@@ -52,21 +64,42 @@ export interface MemoryLogStoreOptions {
   readonly backing?: MemoryLogBacking
   /** Appends that would hold more payload bytes than this fail with StorageFullError. */
   readonly quotaBytes?: number
+  /** Authors whose high-water mark is kept per channel (default 65 536). */
+  readonly maxAuthorMarks?: number
+  /** Pending writes per channel's outbox (default 10 000). */
+  readonly outboxCapacity?: number
+}
+
+function writeKey(key: WriteKey): string {
+  return `${key.author}\n${key.authorSeq}`
 }
 
 function copyEntry(entry: Entry): Entry {
   return { ...entry, payload: entry.payload.slice() }
 }
 
+function copyOutboxEntry(entry: OutboxEntry): OutboxEntry {
+  const copy = {
+    author: entry.author,
+    authorSeq: entry.authorSeq,
+    payload: entry.payload.slice(),
+  }
+  return entry.signature === undefined ? copy : { ...copy, signature: entry.signature.slice() }
+}
+
 export class MemoryLogStore implements LogStore {
   readonly backing: MemoryLogBacking
   readonly #hasher: EntryHasher | undefined
   #quotaBytes: number
+  readonly #maxAuthorMarks: number
+  readonly #outboxCapacity: number
   #open = false
 
   constructor(options: MemoryLogStoreOptions = {}) {
     this.backing = options.backing ?? new MemoryLogBacking()
     this.#hasher = options.hasher
+    this.#maxAuthorMarks = options.maxAuthorMarks ?? MAX_AUTHOR_MARKS_DEFAULT
+    this.#outboxCapacity = options.outboxCapacity ?? OUTBOX_CAPACITY_DEFAULT
     this.#quotaBytes = options.quotaBytes ?? Number.POSITIVE_INFINITY
   }
 
@@ -110,6 +143,8 @@ export class MemoryLogStore implements LogStore {
         details: { channel, entries: entries.length, bytes: added, quotaBytes: this.#quotaBytes },
       })
     }
+    const marks = this.#marks(channel)
+    marks.apply(marks.planAppend(entries))
     log.entries.push(...entries.map(copyEntry))
     log.state = next
     this.backing.channels.set(channel, log)
@@ -153,6 +188,8 @@ export class MemoryLogStore implements LogStore {
     const last = kept[kept.length - 1]
     const dropped = log.entries.slice(kept.length)
     const droppedBytes = dropped.reduce((sum, e) => sum + e.payload.byteLength, 0)
+    const marks = this.#marks(channel)
+    marks.apply(marks.planTruncate(dropped))
     // With nothing left, the tail hash is the prevHash of the first dropped entry.
     const lastHash = last?.hash ?? (dropped[0] as Entry).prevHash
     log.entries = kept
@@ -190,6 +227,61 @@ export class MemoryLogStore implements LogStore {
   async deleteChannel(channel: ChannelId): Promise<void> {
     this.#checkOpen()
     this.backing.channels.delete(channel)
+    this.backing.marks.delete(channel)
+    this.backing.outboxes.delete(channel)
+  }
+
+  authorMark(channel: ChannelId, author: PeerId): number {
+    this.#checkOpen()
+    return this.#marks(channel).get(author)
+  }
+
+  async outbox(channel: ChannelId): Promise<OutboxEntry[]> {
+    this.#checkOpen()
+    const box = this.backing.outboxes.get(channel)
+    if (box === undefined) return []
+    return [...box.values()]
+      .sort(compareWriteKeys)
+      .map((e) => ({ ...e, payload: e.payload.slice() }))
+  }
+
+  outboxSize(channel: ChannelId): number {
+    this.#checkOpen()
+    return this.backing.outboxes.get(channel)?.size ?? 0
+  }
+
+  async putOutbox(
+    channel: ChannelId,
+    entries: readonly OutboxEntry[],
+    options: PutOutboxOptions = {},
+  ): Promise<void> {
+    this.#checkOpen()
+    const box = this.backing.outboxes.get(channel) ?? new Map<string, OutboxEntry>()
+    const fresh = entries.filter((e) => !box.has(writeKey(e)))
+    if (options.force !== true && box.size + fresh.length > this.#outboxCapacity) {
+      throw new OutboxFullError('the outbox is full', {
+        details: { channel, held: box.size, adding: fresh.length, capacity: this.#outboxCapacity },
+      })
+    }
+    for (const entry of fresh) box.set(writeKey(entry), copyOutboxEntry(entry))
+    this.backing.outboxes.set(channel, box)
+  }
+
+  async removeOutbox(channel: ChannelId, keys: readonly WriteKey[]): Promise<void> {
+    this.#checkOpen()
+    const box = this.backing.outboxes.get(channel)
+    if (box === undefined) return
+    for (const key of keys) box.delete(writeKey(key))
+    if (box.size === 0) this.backing.outboxes.delete(channel)
+  }
+
+  #marks(channel: ChannelId): AuthorMarks {
+    let marks = this.backing.marks.get(channel)
+    if (marks === undefined) {
+      marks = new AuthorMarks(this.#maxAuthorMarks)
+      this.backing.marks.set(channel, marks)
+    }
+    return marks
   }
 
   #verify(entry: Entry, previous: Entry | undefined): void {

@@ -142,6 +142,12 @@ function guardStore(inner: LogStore, halted: () => boolean): LogStore {
     setRetention: (c, policy) => (halted() ? stopped() : inner.setRetention(c, policy)),
     sweepRetention: (c) => (halted() ? stopped() : inner.sweepRetention(c)),
     deleteChannel: (c) => (halted() ? stopped() : inner.deleteChannel(c)),
+    authorMark: (c, author) => inner.authorMark(c, author),
+    outbox: (c) => inner.outbox(c),
+    outboxSize: (c) => inner.outboxSize(c),
+    putOutbox: (c, entries, options) =>
+      halted() ? stopped() : inner.putOutbox(c, entries, options),
+    removeOutbox: (c, keys) => (halted() ? stopped() : inner.removeOutbox(c, keys)),
   }
 }
 
