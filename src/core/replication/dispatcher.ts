@@ -7,13 +7,16 @@
  */
 import type { PeerId } from '../log/ids.js'
 import type { SyncHeartbeat, SyncNack, SyncRequest, SyncResponse } from './messages.js'
+import type { Propose } from './propose-message.js'
 
-/** The four replication frames, as send failures and recordings name them. */
-export type FrameKind = 'heartbeat' | 'sync-request' | 'sync-response' | 'sync-nack'
+/** The replication frames, as send failures and recordings name them. */
+export type FrameKind = 'heartbeat' | 'sync-request' | 'sync-response' | 'sync-nack' | 'propose'
 
 export interface ReplicationDispatcher {
   sendHeartbeat(target: PeerId, message: SyncHeartbeat): Promise<void>
   sendSyncRequest(target: PeerId, message: SyncRequest): Promise<void>
   sendSyncResponse(target: PeerId, message: SyncResponse): Promise<void>
   sendSyncNack(target: PeerId, message: SyncNack): Promise<void>
+  /** Forwards outbox writes to the believed leader. */
+  sendPropose(target: PeerId, message: Propose): Promise<void>
 }

@@ -4,12 +4,14 @@
  */
 import type { PeerId } from '../log/ids.js'
 import type { SyncHeartbeat, SyncNack, SyncRequest, SyncResponse } from './messages.js'
+import type { Propose } from './propose-message.js'
 
 export type Inbound =
   | { readonly kind: 'heartbeat'; readonly from: PeerId; readonly message: SyncHeartbeat }
   | { readonly kind: 'sync-request'; readonly from: PeerId; readonly message: SyncRequest }
   | { readonly kind: 'sync-response'; readonly from: PeerId; readonly message: SyncResponse }
   | { readonly kind: 'sync-nack'; readonly from: PeerId; readonly message: SyncNack }
+  | { readonly kind: 'propose'; readonly from: PeerId; readonly message: Propose }
   | { readonly kind: 'shutdown' }
 
 export type PeerInbound = Exclude<Inbound, { kind: 'shutdown' }>

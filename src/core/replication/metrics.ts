@@ -66,7 +66,13 @@ const NACK_KEYS: readonly NackReason[] = [
   'backpressure',
   'channel-closed',
 ]
-const SEND_KEYS: readonly FrameKind[] = ['heartbeat', 'sync-request', 'sync-response', 'sync-nack']
+const SEND_KEYS: readonly FrameKind[] = [
+  'heartbeat',
+  'sync-request',
+  'sync-response',
+  'sync-nack',
+  'propose',
+]
 
 export class ReplicationMetrics {
   readonly #counters = zeros(COUNTER_NAMES)

@@ -6,6 +6,7 @@
 import type { PeerId } from '../log/ids.js'
 import type { FrameKind, ReplicationDispatcher } from './dispatcher.js'
 import type { SyncHeartbeat, SyncNack, SyncRequest, SyncResponse } from './messages.js'
+import type { Propose } from './propose-message.js'
 
 export interface Sent<M> {
   readonly target: PeerId
@@ -17,6 +18,7 @@ export class RecordingDispatcher implements ReplicationDispatcher {
   readonly syncRequests: Sent<SyncRequest>[] = []
   readonly syncResponses: Sent<SyncResponse>[] = []
   readonly syncNacks: Sent<SyncNack>[] = []
+  readonly proposes: Sent<Propose>[] = []
   /** Kinds whose sends reject (nothing recorded). */
   readonly failing = new Set<FrameKind>()
   /** Kinds whose sends never settle (nothing recorded). */
@@ -38,6 +40,10 @@ export class RecordingDispatcher implements ReplicationDispatcher {
 
   sendSyncNack(target: PeerId, message: SyncNack): Promise<void> {
     return this.#send('sync-nack', this.syncNacks, target, message)
+  }
+
+  sendPropose(target: PeerId, message: Propose): Promise<void> {
+    return this.#send('propose', this.proposes, target, message)
   }
 
   #send<M>(kind: FrameKind, log: Sent<M>[], target: PeerId, message: M): Promise<void> {

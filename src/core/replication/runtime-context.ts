@@ -123,6 +123,7 @@ function guardDispatcher(
     sendSyncRequest: (t, m) => (halted() ? stopped() : inner.sendSyncRequest(t, m)),
     sendSyncResponse: (t, m) => (halted() ? stopped() : inner.sendSyncResponse(t, m)),
     sendSyncNack: (t, m) => (halted() ? stopped() : inner.sendSyncNack(t, m)),
+    sendPropose: (t, m) => (halted() ? stopped() : inner.sendPropose(t, m)),
   }
 }
 

@@ -6,10 +6,11 @@ import { type EntryHasher, loadEntryHasher } from '../log/entry-hasher.js'
 import { channelId, peerId, type Seq } from '../log/ids.js'
 import { testLogWriter } from '../log/test-entries.js'
 import type { SyncResponse } from '../replication/messages.js'
+import { PROPOSE_MAX_BYTES, PROPOSE_MAX_ENTRIES } from '../replication/propose-message.js'
 import { ByteWriter } from './byte-writer.js'
 import { DecodeError } from './decode-error.js'
 import { decodeFrame, encodeFrame, type WireFrame } from './frame-codec.js'
-import { sessionFrames, smallFrames } from './wire-arbitraries.js'
+import { proposeFrames, sessionFrames, smallFrames } from './wire-arbitraries.js'
 import { MAX_FRAME_BYTES, WIRE_VERSION } from './wire-limits.js'
 
 const CH = channelId('wire-test')
@@ -181,6 +182,83 @@ describe('decodeFrame validates every field', () => {
   })
 })
 
+describe('propose frames', () => {
+  const A = peerId('12D3KooWProposerProposerProposerProposerProposerPro')
+  const B = peerId('author-b')
+  const write = (author = A, authorSeq = 0, size = 3) => ({
+    author,
+    authorSeq,
+    payload: new Uint8Array(size).fill(authorSeq & 0xff),
+  })
+  const propose = (entries: ReturnType<typeof write>[]): WireFrame => ({
+    kind: 'propose',
+    message: { channelId: CH, entries },
+  })
+  const header = () => new ByteWriter().u8(WIRE_VERSION).u8(5).string('c')
+
+  it('round-trip every write, signature and author, in the order sent', () => {
+    fc.assert(
+      fc.property(proposeFrames, (frame) => {
+        expect(decodeFrame(encodeFrame(frame))).toEqual(frame)
+      }),
+    )
+    const signed = { ...write(B, 9), signature: new Uint8Array(64).fill(1) }
+    const frame = propose([write(A, 2), signed, write(A, 1)])
+    expect(decodeFrame(encodeFrame(frame))).toEqual(frame)
+  })
+
+  it('are bounded: the encoder refuses an empty, oversized or repeating batch', () => {
+    expect(() => encodeFrame(propose([]))).toThrow(/1 to/)
+    const many = Array.from({ length: PROPOSE_MAX_ENTRIES + 1 }, (_, i) => write(A, i))
+    expect(() => encodeFrame(propose(many))).toThrow(/1 to/)
+    const big = [write(A, 0, PROPOSE_MAX_BYTES), write(A, 1, 1)]
+    expect(() => encodeFrame(propose(big))).toThrow(/do not fit/)
+    expect(() => encodeFrame(propose([write(A, 1), write(A, 1)]))).toThrow(/twice/)
+    // One write larger than the byte cap travels alone.
+    const alone = propose([write(A, 0, PROPOSE_MAX_BYTES + 1)])
+    const back = decodeFrame(encodeFrame(alone))
+    // Compared by size and bytes: a deep equal of a megabyte is slow.
+    const payload = back.kind === 'propose' ? back.message.entries[0]?.payload : undefined
+    expect(payload?.byteLength).toBe(PROPOSE_MAX_BYTES + 1)
+    expect(payload?.every((b) => b === 0)).toBe(true)
+  })
+
+  it('decode strictly: empty, over-limit, repeated keys and bad fields are refused', () => {
+    expect(failureOf(header().varint(0).finish())).toBe('inconsistent')
+    expect(
+      failureOf(
+        header()
+          .varint(PROPOSE_MAX_ENTRIES + 1)
+          .bytes(new Uint8Array(4 * (PROPOSE_MAX_ENTRIES + 2)))
+          .finish(),
+      ),
+    ).toBe('over-limit')
+    const twice = header().varint(2).varint(1).string('a')
+    for (let i = 0; i < 2; i++) twice.varint(0).varint(4).u8(0).blob(Uint8Array.of(1))
+    expect(failureOf(twice.finish())).toBe('inconsistent')
+    expect(
+      failureOf(
+        header().varint(1).varint(1).string('a').varint(1).varint(4).u8(0).varint(0).finish(),
+      ),
+    ).toBe('bad-enum')
+    expect(
+      failureOf(
+        header().varint(1).varint(1).string('a').varint(0).varint(4).u8(2).varint(0).finish(),
+      ),
+    ).toBe('bad-enum')
+    expect(failureOf(header().varint(1).varint(0).finish())).toBe('over-limit')
+    expect(
+      failureOf(
+        header().varint(1).varint(1).string('a').varint(0).varint(4).u8(1).varint(0).finish(),
+      ),
+    ).toBe('truncated')
+    const heavy = header().varint(2).varint(1).string('a')
+    heavy.varint(0).varint(0).u8(0).blob(new Uint8Array(PROPOSE_MAX_BYTES))
+    heavy.varint(0).varint(1).u8(0).blob(Uint8Array.of(1))
+    expect(failureOf(heavy.finish())).toBe('over-limit')
+  })
+})
+
 describe('fuzz: random and mutated frames', () => {
   // Each rejection builds a DecodeError, stack trace included: seconds on a busy machine.
   it('decode rejects with DecodeError only and counts each rejection (100,000 frames)', () => {
@@ -195,6 +273,10 @@ describe('fuzz: random and mutated frames', () => {
       encodeFrame(response(entries(12))),
       encodeFrame(response(entries(3).map((e) => ({ ...e, signature: new Uint8Array(64) })))),
     ]
+    // Propose bases last, so the counts can tell their rejections apart.
+    const proposeBases = fc.sample(proposeFrames, { numRuns: 20, seed: seed + 2 }).map(encodeFrame)
+    const proposeCount = proposeBases.length
+    frames.push(...proposeBases)
     let state = seed >>> 0 || 1
     const next = () => {
       state ^= state << 13
@@ -234,6 +316,9 @@ describe('fuzz: random and mutated frames', () => {
           if (baseIndex < sessionBases.length && mode !== 0) {
             counts.sessionRejected = (counts.sessionRejected ?? 0) + 1
           }
+          if (baseIndex >= frames.length - proposeCount && mode !== 0) {
+            counts.proposeRejected = (counts.proposeRejected ?? 0) + 1
+          }
           counts[error.failure] = (counts[error.failure] ?? 0) + 1
         }
       }
@@ -246,6 +331,7 @@ describe('fuzz: random and mutated frames', () => {
     expect((counts.accepted ?? 0) + (counts.rejected ?? 0)).toBe(100_000)
     expect(counts.rejected).toBeGreaterThan(50_000)
     expect(counts.sessionRejected ?? 0).toBeGreaterThan(10_000)
+    expect(counts.proposeRejected ?? 0).toBeGreaterThan(5_000)
     for (const failure of ['truncated', 'trailing-bytes', 'unknown-kind', 'bad-enum']) {
       expect(counts[failure] ?? 0, failure).toBeGreaterThan(0)
     }

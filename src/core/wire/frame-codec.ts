@@ -31,9 +31,11 @@ import {
   type SyncRequest,
   type SyncResponse,
 } from '../replication/messages.js'
+import type { Propose } from '../replication/propose-message.js'
 import { ByteReader } from './byte-reader.js'
 import { ByteWriter } from './byte-writer.js'
 import { DecodeError } from './decode-error.js'
+import { readProposeBody, writeProposeBody } from './propose-codec.js'
 import {
   decodeSessionBody,
   encodeSessionBody,
@@ -54,6 +56,8 @@ export type WireFrame =
   | { readonly kind: 'sync-request'; readonly message: SyncRequest }
   | { readonly kind: 'sync-response'; readonly message: SyncResponse }
   | { readonly kind: 'sync-nack'; readonly message: SyncNack }
+  // Writes forwarded to the leader (offline-first writes); body in propose-codec.ts.
+  | { readonly kind: 'propose'; readonly message: Propose }
   // Sync sessions and epoch rotation (src/core/sync); bodies in sync-frame-codec.ts.
   | SessionWireFrame
 
@@ -65,6 +69,8 @@ export const FRAME_KIND_CODES: Readonly<Record<WireFrameKind, number>> = {
   'sync-request': 2,
   'sync-response': 3,
   'sync-nack': 4,
+  propose: 5,
+  // 6 is reserved for the leadership hand-off; 7 for a propose acknowledgement.
   // 16 and up: sync session and epoch rotation frames.
   ...SESSION_FRAME_KIND_CODES,
 }
@@ -149,7 +155,9 @@ function writeEntries(
 /** Encodes a frame; throws InvalidArgumentError for a message it would refuse to decode. */
 export function encodeFrame(frame: WireFrame): Uint8Array {
   const w = new ByteWriter(
-    frame.kind === 'sync-response' || frame.kind === 'sync-chunk' ? 1024 : 96,
+    frame.kind === 'sync-response' || frame.kind === 'sync-chunk' || frame.kind === 'propose'
+      ? 1024
+      : 96,
   )
   w.u8(WIRE_VERSION).u8(FRAME_KIND_CODES[frame.kind] ?? invalid('unknown frame kind', frame.kind))
   const { channelId: channel } = frame.message
@@ -187,6 +195,9 @@ export function encodeFrame(frame: WireFrame): Uint8Array {
       w.string(m.detail.slice(0, SYNC_NACK_DETAIL_MAX_LENGTH))
       break
     }
+    case 'propose':
+      writeProposeBody(w, frame.message)
+      break
     default:
       encodeSessionBody(w, frame, writeEntries)
   }
@@ -311,6 +322,8 @@ function decodeBody(r: ByteReader, kind: WireFrameKind): WireFrame {
         },
       }
     }
+    case 'propose':
+      return { kind, message: { channelId: channel, entries: readProposeBody(r) } }
     default:
       return decodeSessionBody(r, kind as SessionFrameKind, channel, readEntries)
   }

@@ -84,8 +84,32 @@ export const sessionFrames: fc.Arbitrary<WireFrame> = fc.oneof(
   }),
 ) as fc.Arbitrary<WireFrame>
 
+const proposed = fc.record(
+  {
+    author: peer,
+    authorSeq: fc.maxSafeNat(),
+    payload: fc.uint8Array({ maxLength: 64 }),
+    signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+  },
+  { requiredKeys: ['author', 'authorSeq', 'payload'] },
+)
+
+/** Propose frames: 1 to 20 writes of a few authors, no key twice. */
+export const proposeFrames: fc.Arbitrary<WireFrame> = fc.record({
+  kind: fc.constant('propose' as const),
+  message: fc.record({
+    channelId: channel,
+    entries: fc.uniqueArray(proposed, {
+      minLength: 1,
+      maxLength: 20,
+      selector: (e) => `${e.author}\n${e.authorSeq}`,
+    }),
+  }),
+})
+
 export const smallFrames: fc.Arbitrary<WireFrame> = fc.oneof(
   sessionFrames,
+  proposeFrames,
   fc.record({
     kind: fc.constant('heartbeat' as const),
     message: fc.record({
