@@ -47,3 +47,9 @@ export class StorageError extends MeshlogError {
   override readonly name = 'StorageError'
   override readonly code = 'ERR_STORAGE'
 }
+
+/** An entry or draft is not signed by its author (missing, malformed or wrong signature). */
+export class ForgedEntryError extends MeshlogError {
+  override readonly name = 'ForgedEntryError'
+  override readonly code = 'ERR_FORGED_ENTRY'
+}
