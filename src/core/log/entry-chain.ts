@@ -11,7 +11,7 @@
 import { equals } from 'uint8arrays/equals'
 import { describeValue, InvalidArgumentError } from '../errors.js'
 import type { ChainTail, Entry, EntryDraft } from './entry.js'
-import { HASH_BYTES } from './entry.js'
+import { HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
 import type { EntryHasher } from './entry-hasher.js'
 import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
 import { ChainBrokenError, HashMismatchError, SeqGapError } from './log-errors.js'
@@ -79,6 +79,11 @@ function checkDraft(draft: EntryDraft, index: number): void {
       details: { index, payload: describeValue(draft.payload) },
     })
   }
+  if (draft.signature !== undefined && draft.signature.byteLength !== SIGNATURE_BYTES) {
+    throw new InvalidArgumentError(`a signature must be ${SIGNATURE_BYTES} bytes`, {
+      details: { index, signature: describeValue(draft.signature) },
+    })
+  }
 }
 
 /** Assign seqs and hashes to drafts, chaining them onto `tail`. */
@@ -102,7 +107,12 @@ export function sealEntries(
       prevHash,
     }
     const hash = computeEntryHash(hasher, fields)
-    entries.push({ ...fields, hash })
+    // The author's signature is kept as it came: the leader never re-signs.
+    entries.push(
+      draft.signature === undefined
+        ? { ...fields, hash }
+        : { ...fields, hash, signature: draft.signature },
+    )
     prevHash = hash
     next += 1
   }

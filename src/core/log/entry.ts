@@ -25,11 +25,16 @@ export interface Entry {
   readonly signature?: Uint8Array
 }
 
-/** What a writer supplies; the log assigns `seq` and the hashes. */
+/**
+ * What a writer supplies; the log assigns `seq` and the hashes. The
+ * author's signature (see core/crypto/entry-signing) covers only these
+ * fields, so it stays valid wherever the leader places the write.
+ */
 export interface EntryDraft {
   readonly author: PeerId
   readonly authorSeq: number
   readonly payload: Uint8Array
+  readonly signature?: Uint8Array
 }
 
 /** The position a new entry chains onto: the next seq and the hash before it. */

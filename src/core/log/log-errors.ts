@@ -53,3 +53,9 @@ export class OutboxFullError extends MeshlogError {
   override readonly name = 'OutboxFullError'
   override readonly code = 'ERR_OUTBOX_FULL'
 }
+
+/** An entry or draft is not signed by its author (missing, malformed or wrong signature). */
+export class ForgedEntryError extends MeshlogError {
+  override readonly name = 'ForgedEntryError'
+  override readonly code = 'ERR_FORGED_ENTRY'
+}

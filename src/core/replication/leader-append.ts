@@ -5,8 +5,10 @@
  * come later.
  *
  * Each entry's author is this peer and its `authorSeq` is its seq: unique
- * for the author in this channel and durable without extra state.
+ * for the author in this channel and durable without extra state. With a
+ * signer, each draft is signed here, where the payload becomes a draft.
  */
+import { signDrafts } from '../crypto/entry-signing.js'
 import type { EntryDraft } from '../log/entry.js'
 import { sealEntries } from '../log/entry-chain.js'
 import type { Seq } from '../log/ids.js'
@@ -33,11 +35,15 @@ export async function appendAsLeader(
   }
   const state = ctx.store.state(ctx.channel)
   if (payloads.length === 0) return { firstSeq: state.nextSeq, nextSeq: state.nextSeq }
-  const drafts: EntryDraft[] = payloads.map((payload, index) => ({
+  const unsigned: EntryDraft[] = payloads.map((payload, index) => ({
     author: ctx.self,
     authorSeq: state.nextSeq + index,
     payload,
   }))
+  const drafts =
+    ctx.signer === undefined
+      ? unsigned
+      : await signDrafts(ctx.signer, ctx.hasher, ctx.channel, unsigned)
   const entries = sealEntries(
     ctx.hasher,
     ctx.channel,

@@ -8,6 +8,7 @@
  * the context's store and dispatcher refuse every write and send, so a
  * handler that resumes late cannot act for a stopped runtime.
  */
+import type { EntrySignaturePolicy, EntrySigner } from '../crypto/entry-signing.js'
 import { describeValue, InvalidArgumentError } from '../errors.js'
 import { TypedEventTarget } from '../events/typed-event-target.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
@@ -80,6 +81,10 @@ export interface RuntimeContextOptions {
   readonly events?: TypedEventTarget<ReplicationRuntimeEvents>
   /** True once the owning runtime stopped for good; defaults to never. */
   readonly isHalted?: () => boolean
+  /** Signs this peer's own writes; without one they go unsigned. */
+  readonly signer?: EntrySigner
+  /** How signatures on entries from others are checked; without one they are not. */
+  readonly signatures?: EntrySignaturePolicy
 }
 
 export interface RuntimeContext {
@@ -108,6 +113,8 @@ export interface RuntimeContext {
   readonly chainCheck: ChainCheck
   readonly events: TypedEventTarget<ReplicationRuntimeEvents>
   readonly isHalted: () => boolean
+  readonly signer: EntrySigner | undefined
+  readonly signatures: EntrySignaturePolicy | undefined
 }
 
 function stopped(): Promise<never> {
@@ -162,6 +169,11 @@ export function createRuntimeContext(options: RuntimeContextOptions): RuntimeCon
       details: { channel: options.channel, heartbeatMs: describeValue(heartbeatMs) },
     })
   }
+  if (options.signer !== undefined && options.signer.author !== options.self) {
+    throw new InvalidArgumentError('the signer must sign as this peer', {
+      details: { channel: options.channel, self: options.self, signer: options.signer.author },
+    })
+  }
   const isHalted = options.isHalted ?? (() => false)
   const now = options.clock.now()
   return {
@@ -198,5 +210,7 @@ export function createRuntimeContext(options: RuntimeContextOptions): RuntimeCon
     chainCheck: new ChainCheck(),
     events: options.events ?? new TypedEventTarget<ReplicationRuntimeEvents>(),
     isHalted,
+    signer: options.signer,
+    signatures: options.signatures,
   }
 }
