@@ -1,19 +1,83 @@
 #!/usr/bin/env node
-// `npm start`: builds the demo page and serves it, then prints the URL to
-// open. Ctrl-C stops it. (The relay joins this command with the browser mesh.)
+// `npm start`: starts a relay (the `meshlog-relay` command, as a child
+// process) and serves the demo page, which asks `/meshlog-relay.json` for the
+// relay's multiaddr, then prints the URL to open. Two windows on it mesh over
+// WebRTC within seconds. Ctrl-C stops both.
+//   PORT (4173) — the demo page; HOST (127.0.0.1)
+//   RELAY_PORT (9090; 0 = any free port) — the relay's WebSocket port
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { build, preview } from 'vite'
 
+const root = fileURLToPath(new URL('..', import.meta.url))
 const port = Number(process.env.PORT ?? 4173)
-console.log('meshlog: building the demo page…')
-await build({ logLevel: 'warn' })
-const server = await preview({ preview: { port, host: process.env.HOST ?? '127.0.0.1' } })
-const url = server.resolvedUrls?.local[0] ?? `http://127.0.0.1:${port}/`
-console.log(`meshlog: demo ready at ${url}`)
-console.log('meshlog: open it in two tabs or browsers; Ctrl-C stops the server.')
+const host = process.env.HOST ?? '127.0.0.1'
+const relayPort = process.env.RELAY_PORT ?? '9090'
+const RELAY_START_TIMEOUT_MS = 60_000
 
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, async () => {
-    await server.close()
-    process.exit(0)
+function startRelay() {
+  const child = spawn(
+    process.execPath,
+    ['scripts/meshlog-relay.mjs', '--host', host, '--port', relayPort],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const listening = new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('the relay did not start')),
+      RELAY_START_TIMEOUT_MS,
+    )
+    child.once('exit', (code) => reject(new Error(`the relay exited with ${code}`)))
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let entry
+      try {
+        entry = JSON.parse(line)
+      } catch {
+        return
+      }
+      if (entry.event === 'relay-listening') {
+        clearTimeout(timer)
+        resolve(entry.multiaddr)
+      }
+    })
   })
+  return { child, listening }
+}
+
+/** Serves the relay's address to the demo page. */
+function relayAddressPlugin(multiaddr) {
+  return {
+    name: 'meshlog-relay-address',
+    configurePreviewServer(server) {
+      server.middlewares.use('/meshlog-relay.json', (_req, res) => {
+        res.setHeader('content-type', 'application/json')
+        res.setHeader('cache-control', 'no-store')
+        res.end(JSON.stringify({ multiaddr }))
+      })
+    },
+  }
+}
+
+console.log('meshlog: starting the relay and building the demo page…')
+const relay = startRelay()
+let server
+const stop = async (code) => {
+  relay.child.kill('SIGTERM')
+  await server?.close()
+  process.exit(code)
+}
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stop(0))
+try {
+  const [multiaddr] = await Promise.all([relay.listening, build({ logLevel: 'warn' })])
+  console.log(`meshlog: relay at ${multiaddr}`)
+  server = await preview({
+    plugins: [relayAddressPlugin(multiaddr)],
+    preview: { port, host, strictPort: true },
+  })
+  const url = server.resolvedUrls?.local[0] ?? `http://${host}:${port}/`
+  console.log(`meshlog: demo ready at ${url}`)
+  console.log('meshlog: open it in two windows (or press "open another peer"); Ctrl-C stops it.')
+} catch (error) {
+  console.error(`meshlog: ${error instanceof Error ? error.message : String(error)}`)
+  await stop(1)
 }

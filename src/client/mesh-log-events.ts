@@ -3,6 +3,7 @@ import type { Entry } from '../core/log/entry.js'
 import type { ChannelId, PeerId } from '../core/log/ids.js'
 import type { LinkKind } from '../core/transport/link.js'
 import type { ForwardedEvents, WorkerStatus } from '../rpc/worker-api.js'
+import type { MeshTransportStatus } from './mesh-transport.js'
 import type { CallCounters } from './pending-calls.js'
 import type { WatchdogStatus } from './worker-supervisor.js'
 
@@ -41,4 +42,9 @@ export interface MeshLogStatus extends WorkerStatus {
   readonly pageLinks: readonly { readonly peer: PeerId; readonly kind: LinkKind }[]
   readonly client: ClientCounters
   readonly watchdog: WatchdogStatus
+  /**
+   * With the `mesh` option: relay state, room members with their link kind
+   * (`webrtc` direct, `relayed` through the relay) and RTT, dial counters.
+   */
+  readonly mesh?: MeshTransportStatus
 }

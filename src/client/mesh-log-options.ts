@@ -10,6 +10,7 @@ import { BANDWIDTH_CLASSES, type BandwidthClass } from '../core/replication/mess
 import type { WorkerChannelOptions } from '../rpc/worker-api.js'
 import { type CallOptions, checkTimeoutMs } from './call-deadline.js'
 import type { LogReset } from './client-subscription.js'
+import type { MeshJoinOptions } from './mesh-transport.js'
 import type { WatchdogOptions } from './worker-supervisor.js'
 
 export interface TabLinkOptions {
@@ -52,6 +53,11 @@ export interface MeshLogOptions extends CallOptions {
    * `workers/replication.worker.js`; pass your own if your bundler needs it.
    */
   readonly createWorker?: () => Worker
+  /**
+   * Joins the browser mesh through a relay: `{ relay, room }` (and tuning).
+   * The peer id is then the slot's libp2p peer id, kept in IndexedDB.
+   */
+  readonly mesh?: MeshJoinOptions
 }
 
 export interface ResolvedMeshLogOptions {
@@ -66,6 +72,7 @@ export interface ResolvedMeshLogOptions {
   readonly createTimeoutMs: number
   readonly watchdog: WatchdogOptions
   readonly createWorker: (() => Worker) | undefined
+  readonly mesh: MeshJoinOptions | undefined
 }
 
 export const CALL_TIMEOUT_MS_DEFAULT = 10_000
@@ -165,6 +172,20 @@ export function resolveMeshLogOptions(options: MeshLogOptions): ResolvedMeshLogO
   if (heartbeatMs !== undefined && heartbeatMs < 10) {
     throw invalid('heartbeatMs', heartbeatMs, 'must be at least 10 ms')
   }
+  const mesh = options.mesh
+  if (
+    mesh !== undefined &&
+    (typeof mesh !== 'object' || mesh === null || typeof mesh.relay !== 'string')
+  ) {
+    throw invalid('mesh', mesh, 'must be { relay, room? } with the relay multiaddr')
+  }
+  if (mesh !== undefined && options.peerId !== undefined) {
+    throw invalid(
+      'peerId',
+      options.peerId,
+      'cannot be set with mesh (the libp2p key names the peer)',
+    )
+  }
   return {
     namespace,
     slot,
@@ -177,6 +198,7 @@ export function resolveMeshLogOptions(options: MeshLogOptions): ResolvedMeshLogO
     createTimeoutMs: milliseconds('timeoutMs', options.timeoutMs ?? CREATE_TIMEOUT_MS_DEFAULT),
     watchdog: watchdogOptions(options.watchdog),
     createWorker: options.createWorker,
+    mesh,
   }
 }
 
@@ -193,8 +215,12 @@ export function slotNames(namespace: string, slot: number) {
 }
 
 export interface OpenChannelOptions extends CallOptions {
-  /** Every peer replicating the channel, this one (`MeshLog.peerId`) included. */
-  readonly replicaSet: readonly string[]
+  /**
+   * Every peer replicating the channel, this one (`MeshLog.peerId`) included;
+   * or `'room'` (with the `mesh` option): this peer and every peer seen in
+   * the mesh room, following the room as peers join.
+   */
+  readonly replicaSet: readonly string[] | 'room'
   /** Replication heartbeat for this channel (default: the client's `heartbeatMs`). */
   readonly heartbeatMs?: number
   /** Largest catch-up response this peer asks for, in payload bytes. */
@@ -208,11 +234,21 @@ export interface OpenChannelOptions extends CallOptions {
 /** Most peers in one replica set. */
 export const REPLICA_SET_MAX = 64
 
-export function resolveOpenOptions(options: OpenChannelOptions): WorkerChannelOptions {
+/**
+ * Checks `open`'s options. `room` gives the room's replica set when the
+ * client joined a mesh; `replicaSet: 'room'` needs it.
+ */
+export function resolveOpenOptions(
+  options: OpenChannelOptions,
+  room?: () => readonly string[],
+): WorkerChannelOptions {
   if (typeof options !== 'object' || options === null) {
     throw invalid('open options', options, 'must be an object with a replicaSet')
   }
-  const { replicaSet } = options
+  if (options.replicaSet === 'room' && room === undefined) {
+    throw invalid('replicaSet', 'room', 'can be "room" only when the client joined a mesh')
+  }
+  const replicaSet = options.replicaSet === 'room' ? room?.() : options.replicaSet
   if (
     !Array.isArray(replicaSet) ||
     replicaSet.length === 0 ||

@@ -7,6 +7,11 @@
  * the origin are linked by the worker itself, over BroadcastChannel.
  * Decoding, hashing and IndexedDB all happen in the worker; the page only
  * copies bytes.
+ *
+ * With `mesh: { relay, room }` the page also runs the libp2p browser node
+ * (mesh-transport.ts, loaded only then): the peer id is the slot's libp2p
+ * id, links to room members join the frame port, and channels opened with
+ * `replicaSet: 'room'` follow the room's members (room-replica-set.ts).
  */
 import { type Remote, transfer } from 'comlink'
 import { ClosedError, describeValue, InvalidArgumentError } from '../core/errors.js'
@@ -39,7 +44,9 @@ import {
   slotNames,
   type Unsubscribe,
 } from './mesh-log-options.js'
+import type { MeshTransport } from './mesh-transport.js'
 import type { PeerSlot } from './peer-slot.js'
+import { RoomReplicaSet } from './room-replica-set.js'
 import { acquireTabSlot } from './slot-memory.js'
 import { SubscriptionBook } from './subscription-book.js'
 import { WorkerSupervisor } from './worker-supervisor.js'
@@ -50,6 +57,8 @@ const READ_CHUNK_BYTES = 4 << 20
 
 interface OpenChannel {
   readonly options: WorkerChannelOptions
+  /** Opened with `replicaSet: 'room'`: its set follows the room. */
+  readonly room: boolean
   feed: ClientSubscription | undefined
 }
 
@@ -75,6 +84,8 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   readonly #supervisor: WorkerSupervisor
   readonly #channels = new Map<ChannelId, OpenChannel>()
   readonly #subscriptions: SubscriptionBook
+  readonly #mesh: MeshTransport | undefined
+  #room: RoomReplicaSet | undefined
   #self: PeerId | undefined
   #handlerErrors = 0
   #closing: Promise<void> | undefined
@@ -120,7 +131,17 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
       })
       slot = lock.index
     }
-    const log = new MeshLog(options, slot, lock)
+    let mesh: MeshTransport | undefined
+    if (options.mesh !== undefined) {
+      try {
+        const { MeshTransport } = await import('./mesh-transport.js')
+        mesh = await MeshTransport.create(slotNames(options.namespace, slot).slotName, options.mesh)
+      } catch (error) {
+        lock?.release()
+        throw error
+      }
+    }
+    const log = new MeshLog(options, slot, lock, mesh)
     try {
       await log.#start()
     } catch (error) {
@@ -130,20 +151,27 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     return log
   }
 
-  private constructor(options: ResolvedMeshLogOptions, slot: number, lock: PeerSlot | undefined) {
+  private constructor(
+    options: ResolvedMeshLogOptions,
+    slot: number,
+    lock: PeerSlot | undefined,
+    mesh: MeshTransport | undefined,
+  ) {
     super()
     this.#options = options
     this.namespace = options.namespace
     this.slot = slot
     this.#lock = lock
+    this.#mesh = mesh
     const names = slotNames(options.namespace, slot)
+    const self = mesh?.self ?? options.peerId
     this.#supervisor = new WorkerSupervisor({
       createWorker: options.createWorker ?? spawnReplicationWorker,
       init: {
         databaseName: names.databaseName,
         identityDatabaseName: names.identityDatabaseName,
         slotName: names.slotName,
-        ...(options.peerId === undefined ? {} : { peerId: options.peerId }),
+        ...(self === undefined ? {} : { peerId: self }),
         ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
         ...(options.tabLinks === undefined
           ? {}
@@ -179,6 +207,60 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   async #start(): Promise<void> {
     const hello = await this.#supervisor.start({ timeoutMs: this.#options.createTimeoutMs })
     this.#self = hello.self
+    const mesh = this.#mesh
+    if (mesh === undefined) return
+    this.#room = new RoomReplicaSet(
+      hello.self,
+      `${this.namespace}-room-${mesh.room}`,
+      typeof localStorage === 'undefined' ? undefined : localStorage,
+    )
+    mesh.on('link-up', ({ detail }) => {
+      if (this.#closing === undefined) this.#framePort.attachLink(detail.link)
+      else detail.link.close()
+    })
+    mesh.on('members-changed', ({ detail }) => {
+      if (this.#room?.see(detail.members) === true) void this.#followRoom()
+    })
+    await mesh.setOnline(true)
+  }
+
+  /** Whether the mesh is joined (false without `mesh`, or after `setOnline(false)`). */
+  get online(): boolean {
+    return this.#mesh?.online ?? false
+  }
+
+  /**
+   * Leaves the mesh (every link dropped, the relay too) or joins it again.
+   * Replication with other tabs of this origin goes on either way.
+   */
+  async setOnline(online: boolean, options: CallOptions = {}): Promise<void> {
+    const mesh = this.#mesh
+    if (mesh === undefined) {
+      throw new InvalidArgumentError('setOnline needs the mesh option', {
+        details: { option: 'mesh' },
+      })
+    }
+    if (this.#closing !== undefined) throw new ClosedError('the MeshLog is closed')
+    await withDeadline(`going ${online ? 'online' : 'offline'}`, mesh.setOnline(online), {
+      timeoutMs: options.timeoutMs ?? this.#options.callTimeoutMs,
+      signal: options.signal,
+    })
+  }
+
+  /** Gives every room channel the room's current replica set, in place. */
+  async #followRoom(): Promise<void> {
+    const peers = this.#room?.peers
+    if (peers === undefined) return
+    for (const [channel, open] of this.#channels) {
+      if (!open.room) continue
+      this.#channels.set(channel, { ...open, options: { ...open.options, replicaSet: peers } })
+      try {
+        await this.#supervisor.call('setReplicaSet', (api) => api.setReplicaSet(channel, peers))
+      } catch (error) {
+        // Closed or crashed: a restarted worker reopens the channel with the set stored above.
+        if (this.#closing === undefined) console.warn('meshlog: replica set not updated', error)
+      }
+    }
   }
 
   /**
@@ -189,14 +271,19 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
    */
   async open(channel: string, options: OpenChannelOptions): Promise<StoredChannel> {
     const id = channelId(channel)
-    const workerOptions = resolveOpenOptions(options)
+    const room = this.#room
+    const workerOptions = resolveOpenOptions(
+      options,
+      room === undefined ? undefined : () => room.peers,
+    )
     const stored = await this.#supervisor.call(
       'open',
       (api) => api.open(id, workerOptions),
       options,
     )
-    const open = this.#channels.get(id) ?? { options: workerOptions, feed: undefined }
-    this.#channels.set(id, { ...open, options: workerOptions })
+    const inRoom = options.replicaSet === 'room'
+    const open = this.#channels.get(id) ?? { options: workerOptions, room: inRoom, feed: undefined }
+    this.#channels.set(id, { ...open, options: workerOptions, room: inRoom })
     const wantsEvents = options.entryEvents ?? true
     if (wantsEvents && open.feed === undefined) await this.#startFeed(id, stored.nextSeq, options)
     if (!wantsEvents && open.feed !== undefined) await this.#stopFeed(id, options)
@@ -329,11 +416,13 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   async status(options: CallOptions = {}): Promise<MeshLogStatus> {
     const worker = await this.#supervisor.call('status', (api) => api.status(), options)
     const { calls, watchdog } = this.#supervisor.status()
+    const mesh = this.#mesh?.status()
     return {
       ...worker,
       namespace: this.namespace,
       slot: this.slot,
       pageLinks: [...this.#framePort.links].map(([peer, link]) => ({ peer, kind: link.kind })),
+      ...(mesh === undefined ? {} : { mesh }),
       client: {
         ...calls,
         subscriptions: this.#subscriptions.size,
@@ -354,6 +443,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
 
   async #close(): Promise<void> {
     this.#subscriptions.endAll()
+    await this.#mesh?.close()
     await this.#supervisor.close()
     for (const link of this.#framePort.links.values()) link.close()
     this.#lock?.release()

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AbortedError, InvalidArgumentError, TimeoutError } from '../core/errors.js'
 import { backoffDelay, checkBackoff } from './backoff.js'
-import { retry, sleep } from './deadline.js'
+import { attemptDeadline, retry, sleep, totalAttemptDeadlines } from './deadline.js'
 import { DialError } from './net-errors.js'
 
 const policy = { initialMs: 100, maxMs: 1_000, factor: 2 }
@@ -53,6 +53,32 @@ describe('retry: every attempt under a deadline, typed failures', () => {
     await expect(
       retry(hang, { ...base, attempts: 2, attemptTimeoutMs: 20 }),
     ).rejects.toBeInstanceOf(TimeoutError)
+  })
+
+  it('doubles the deadline per attempt up to its bound', async () => {
+    expect([1, 2, 3, 4, 5].map((n) => attemptDeadline(100, 500, n))).toEqual([
+      100, 200, 400, 500, 500,
+    ])
+    expect(attemptDeadline(100, 50, 3)).toBe(100)
+    expect(totalAttemptDeadlines(100, 500, 4)).toBe(1_200)
+    const lived: number[] = []
+    const hangAndTime = (signal: AbortSignal) => {
+      const started = performance.now()
+      return new Promise<never>((_, reject) => {
+        signal.addEventListener('abort', () => {
+          lived.push(performance.now() - started)
+          reject(signal.reason)
+        })
+      })
+    }
+    await expect(
+      retry(hangAndTime, { ...base, attempts: 3, attemptTimeoutMs: 20, attemptTimeoutMaxMs: 60 }),
+    ).rejects.toBeInstanceOf(TimeoutError)
+    expect(lived).toHaveLength(3)
+    const [first, second, third] = lived as [number, number, number]
+    expect(first).toBeGreaterThanOrEqual(18)
+    expect(second).toBeGreaterThanOrEqual(38)
+    expect(third).toBeGreaterThanOrEqual(58)
   })
 
   it('wraps the last plain failure', async () => {

@@ -67,8 +67,13 @@ export interface RetryOptions {
   readonly what: string
   /** How many attempts in total (>= 1). */
   readonly attempts: number
-  /** Deadline of each attempt. */
+  /** Deadline of the first attempt. */
   readonly attemptTimeoutMs: number
+  /**
+   * Each later attempt gets twice the deadline of the one before, up to this
+   * bound. Default `attemptTimeoutMs`: every attempt has the same deadline.
+   */
+  readonly attemptTimeoutMaxMs?: number
   readonly backoff: BackoffPolicy
   readonly signal?: AbortSignal
   /** Wraps a non-meshlog failure of the last attempt. */
@@ -76,10 +81,24 @@ export interface RetryOptions {
   readonly random?: () => number
 }
 
+/** The deadline of attempt `n` (from 1): doubling from `first`, capped at `max`. */
+export function attemptDeadline(first: number, max: number, n: number): number {
+  return Math.min(first * 2 ** (n - 1), Math.max(first, max))
+}
+
+/** The sum of `attempts` deadlines from `attemptDeadline`. */
+export function totalAttemptDeadlines(first: number, max: number, attempts: number): number {
+  let total = 0
+  for (let n = 1; n <= attempts; n++) total += attemptDeadline(first, max, n)
+  return total
+}
+
 /**
  * Runs `attempt` until it succeeds or `attempts` ran out, each under its own
  * deadline, with backoff in between. A caller's abort stops at once;
- * otherwise the last attempt's typed failure is thrown.
+ * otherwise the last attempt's typed failure is thrown. A deadline that
+ * doubles per attempt lets a short first try catch the common fast case
+ * while a slow path (a loaded machine, a far peer) still gets its time.
  */
 export async function retry<T>(
   attempt: (signal: AbortSignal, attemptNumber: number) => Promise<T>,
@@ -87,7 +106,12 @@ export async function retry<T>(
 ): Promise<T> {
   let lastError: MeshlogError | undefined
   for (let n = 1; n <= options.attempts; n++) {
-    const signal = deadlineSignal(options.attemptTimeoutMs, options.signal)
+    const timeoutMs = attemptDeadline(
+      options.attemptTimeoutMs,
+      options.attemptTimeoutMaxMs ?? options.attemptTimeoutMs,
+      n,
+    )
+    const signal = deadlineSignal(timeoutMs, options.signal)
     try {
       return await attempt(signal, n)
     } catch (err) {

@@ -356,6 +356,7 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
       dialTimeoutMs: this.#options.dialTimeoutMs,
       webRTCAttempts: this.#options.webRTCAttempts,
       webRTCAttemptTimeoutMs: this.#options.webRTCAttemptTimeoutMs,
+      webRTCAttemptTimeoutMaxMs: this.#options.webRTCAttemptTimeoutMaxMs,
       backoff: this.#options.peerBackoff,
       link: this.#options.link,
     }

@@ -9,6 +9,7 @@ import type { PeerId } from '../core/log/ids.js'
 import type { LinkKind } from '../core/transport/link.js'
 import { checkRelayAddr } from './addresses.js'
 import { type BackoffPolicy, checkBackoff } from './backoff.js'
+import { totalAttemptDeadlines } from './deadline.js'
 import { checkRoomName } from './directory/directory-messages.js'
 import { dialPeer } from './peer-dialer.js'
 import type { RelayState } from './relay-session.js'
@@ -32,11 +33,13 @@ export interface MeshNetworkOptions {
   /** WebRTC attempts before falling back to the relayed circuit. Default 3. */
   readonly webRTCAttempts?: number
   /**
-   * Deadline of one WebRTC attempt. Default 5 s: a handshake takes well under
-   * a second here, but one that hangs (seen when a page accepts one WebRTC
-   * connection while dialling another) only recovers by being retried.
+   * Deadline of the first WebRTC attempt. Default 3 s: a handshake takes well
+   * under a second here, but one that hangs (seen when a page accepts one
+   * WebRTC connection while dialling another) only recovers by being retried.
    */
   readonly webRTCAttemptTimeoutMs?: number
+  /** Each later WebRTC attempt's deadline doubles, up to this. Default 12 s. */
+  readonly webRTCAttemptTimeoutMaxMs?: number
   /**
    * When the directory says a linked peer left (or it is missing after a
    * rejoin), the link must answer a ping within this long or it is closed.
@@ -74,6 +77,7 @@ export interface ResolvedMeshOptions {
   readonly dialTimeoutMs: number
   readonly webRTCAttempts: number
   readonly webRTCAttemptTimeoutMs: number
+  readonly webRTCAttemptTimeoutMaxMs: number
   readonly probeTimeoutMs: number
   readonly peerBackoff: BackoffPolicy
   readonly relayBackoff: BackoffPolicy
@@ -100,8 +104,14 @@ export function resolveMeshOptions(options: MeshNetworkOptions): ResolvedMeshOpt
   const webRTCAttemptTimeoutMs = bounded(
     'webRTCAttemptTimeoutMs',
     options.webRTCAttemptTimeoutMs,
-    5_000,
+    3_000,
     120_000,
+  )
+  const webRTCAttemptTimeoutMaxMs = bounded(
+    'webRTCAttemptTimeoutMaxMs',
+    options.webRTCAttemptTimeoutMaxMs,
+    Math.max(12_000, webRTCAttemptTimeoutMs),
+    600_000,
   )
   return {
     relay: checkRelayAddr(options.relay),
@@ -112,6 +122,7 @@ export function resolveMeshOptions(options: MeshNetworkOptions): ResolvedMeshOpt
     dialTimeoutMs,
     webRTCAttempts,
     webRTCAttemptTimeoutMs,
+    webRTCAttemptTimeoutMaxMs,
     probeTimeoutMs: bounded('probeTimeoutMs', options.probeTimeoutMs, 3_000, 60_000),
     peerBackoff: checkBackoff(options.peerBackoff ?? { initialMs: 500, maxMs: 30_000, factor: 2 }),
     relayBackoff: checkBackoff(options.relayBackoff ?? { initialMs: 250, maxMs: 5_000, factor: 2 }),
@@ -121,7 +132,9 @@ export function resolveMeshOptions(options: MeshNetworkOptions): ResolvedMeshOpt
     acceptGraceMs: bounded(
       'acceptGraceMs',
       options.acceptGraceMs,
-      webRTCAttemptTimeoutMs * webRTCAttempts + dialTimeoutMs + 2_000,
+      totalAttemptDeadlines(webRTCAttemptTimeoutMs, webRTCAttemptTimeoutMaxMs, webRTCAttempts) +
+        dialTimeoutMs +
+        2_000,
       600_000,
     ),
     link: options.link ?? {},

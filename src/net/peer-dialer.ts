@@ -3,8 +3,8 @@
  *   1. WebRTC — `<relay>/p2p-circuit/webrtc/p2p/<peer>`: libp2p signals over a
  *      relayed circuit and hands back a direct WebRTC connection. Only when
  *      both sides run WebRTC (the member announced a `/webrtc` address).
- *      Every attempt has a deadline and is retried: a Chromium→Firefox dial
- *      was seen to hang in 3 of 17 runs.
+ *      Every attempt has a deadline, doubling per attempt up to a bound, and
+ *      is retried: a Chromium→Firefox dial was seen to hang in 3 of 17 runs.
  *   2. WebSockets — a member's own non-circuit addresses (Node/edge peers).
  *   3. The relayed circuit — `<relay>/p2p-circuit/p2p/<peer>`, limited by the
  *      relay, kept until WebRTC can replace it.
@@ -34,6 +34,8 @@ export interface PeerDialerOptions {
   readonly dialTimeoutMs: number
   readonly webRTCAttempts: number
   readonly webRTCAttemptTimeoutMs: number
+  /** WebRTC attempt deadlines double from `webRTCAttemptTimeoutMs` up to this. */
+  readonly webRTCAttemptTimeoutMaxMs: number
   readonly backoff: BackoffPolicy
   readonly link: StreamLinkOptions
 }
@@ -110,6 +112,7 @@ async function dialRoute(
       what: `dial ${member.peer} over ${route}`,
       attempts,
       attemptTimeoutMs: route === 'webrtc' ? options.webRTCAttemptTimeoutMs : options.dialTimeoutMs,
+      ...(route === 'webrtc' ? { attemptTimeoutMaxMs: options.webRTCAttemptTimeoutMaxMs } : {}),
       backoff: options.backoff,
       signal,
       wrap: (message, cause) => new DialError(message, { cause, details: { peer: member.peer } }),

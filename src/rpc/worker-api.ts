@@ -131,6 +131,8 @@ export interface WorkerApi {
   /** Starts replicating the channel; resolves with its local log as of the moment it opened. */
   open(channel: string, options: WorkerChannelOptions): Promise<StoredChannel>
   close(channel: string): Promise<void>
+  /** Changes an open channel's replica set without restarting it (role and leader stay). */
+  setReplicaSet(channel: string, replicaSet: readonly string[]): Promise<void>
   /** Leader only; resolves once the entries are durable. */
   append(channel: string, payloads: PayloadBatch): Promise<AppendedRange>
   read(

@@ -15,10 +15,15 @@ export class TabTransport {
   readonly #tabs: TabLinks
   readonly #receive: (peer: PeerId, frame: Uint8Array) => void
 
-  constructor(options: TabLinksOptions, receive: (peer: PeerId, frame: Uint8Array) => void) {
+  constructor(
+    options: TabLinksOptions,
+    receive: (peer: PeerId, frame: Uint8Array) => void,
+    onLinkDown: (peer: PeerId) => void = () => undefined,
+  ) {
     this.#tabs = new TabLinks(options)
     this.#receive = receive
     this.#tabs.on('link-up', (e) => void this.#pump(e.detail.link))
+    this.#tabs.on('link-down', (e) => onLinkDown(e.detail.peer))
   }
 
   get links(): ReadonlyMap<PeerId, Link> {

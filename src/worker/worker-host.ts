@@ -111,10 +111,17 @@ export class WorkerHost implements WorkerApi {
     const port = new WorkerFramePort(framePort)
     let node: PeerNode | undefined
     const receive = (peer: PeerId, frame: Uint8Array) => node?.receive(peer, frame)
-    const tabs =
+    // A closed link is certain news: the peer is unreachable now, not after missed heartbeats.
+    // With a tab link and a page link to one peer, it is unreachable only once both are gone.
+    let tabs: TabTransport | undefined
+    const linkDown = (peer: PeerId) => {
+      if (port.links.has(peer) || tabs?.links.has(peer) === true) return
+      node?.peerUnreachable(peer)
+    }
+    tabs =
       init.tabLinks === undefined
         ? undefined
-        : new TabTransport({ ...init.tabLinks, self, clock: this.#clock }, receive)
+        : new TabTransport({ ...init.tabLinks, self, clock: this.#clock }, receive, linkDown)
     node = new PeerNode({
       self,
       store,
@@ -125,6 +132,7 @@ export class WorkerHost implements WorkerApi {
       ...(init.heartbeatMs === undefined ? {} : { heartbeatMs: init.heartbeatMs }),
     })
     port.on('frame', (e) => receive(e.detail.peer, e.detail.frame))
+    port.on('link-down', (e) => linkDown(e.detail.peer))
     for (const type of FORWARDED_EVENTS) {
       node.on(type, (e) => eventPort.postMessage({ type, detail: e.detail } as WorkerEvent))
     }
@@ -142,6 +150,11 @@ export class WorkerHost implements WorkerApi {
     const id = channelId(channel)
     await this.#ready().node.open(id, channelOptions(options))
     return this.stored(id)
+  }
+
+  async setReplicaSet(channel: string, replicaSet: readonly string[]): Promise<void> {
+    const { replicaSet: peers } = channelOptions({ replicaSet })
+    this.#ready().node.setReplicaSet(channelId(channel), peers)
   }
 
   async close(channel: string): Promise<void> {

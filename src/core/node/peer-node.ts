@@ -107,7 +107,7 @@ export interface PeerNodeEvents {
 
 interface OpenChannel {
   readonly runtime: ReplicationRuntime
-  readonly options: ChannelOptions
+  options: ChannelOptions
   readonly detach: () => void
   /** The tail last announced through log-advanced/log-reset. */
   announcedTail: number
@@ -221,6 +221,29 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
     })
     runtime.start()
     this.emit('channel-opened', { channel, replicaSet: options.replicaSet })
+  }
+
+  /**
+   * Changes an open channel's replica set in place: unlike `open` with a new
+   * set, the runtime keeps running (role, leader, log), so a room's set can
+   * follow its members without an election per join.
+   */
+  setReplicaSet(channel: ChannelId, replicaSet: readonly PeerId[]): void {
+    const open = this.#channels.get(channel)
+    if (open === undefined) {
+      throw new InvalidArgumentError(`channel ${channel} is not open`, { details: { channel } })
+    }
+    if (sameSet(open.options.replicaSet, replicaSet)) return
+    open.runtime.setReplicaSet(replicaSet)
+    open.options = { ...open.options, replicaSet: [...replicaSet] }
+  }
+
+  /**
+   * The transport's link to `peer` closed: every channel treats it as
+   * unreachable now rather than after missed heartbeats.
+   */
+  peerUnreachable(peer: PeerId): void {
+    for (const open of this.#channels.values()) open.runtime.peerUnreachable(peer)
   }
 
   /** Stops replicating `channel` (its log stays in the store). */

@@ -92,6 +92,17 @@ export class HeartbeatTracker {
     this.#leaderlessSince = now
   }
 
+  /**
+   * Beyond the seed: the transport says `peer` is gone (its link closed), so
+   * its last heartbeat is no evidence of life any more. Its observation is
+   * dropped at once; a believed leader stays believed but reads as silent,
+   * so the next tick moves the replica to Candidate without waiting out the
+   * miss window.
+   */
+  forget(peer: PeerId): boolean {
+    return this.#peers.delete(peer)
+  }
+
   peerState(peer: PeerId): PeerState | undefined {
     return this.#peers.get(peer)
   }

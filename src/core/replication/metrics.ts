@@ -40,6 +40,10 @@ export const COUNTER_NAMES = [
   'electionsRunTotal',
   'invalidTransitionsTotal',
   'announcementFailuresTotal',
+  /** The transport reported a member's link closed; its heartbeat state was dropped at once. */
+  'peersUnreachableTotal',
+  /** ... and it was the believed leader, so the replica failed over without the miss window. */
+  'leaderLinkLostTotal',
   /** A handler threw something unexpected (store failure, bug); the event was dropped. */
   'handlerErrorsTotal',
 ] as const

@@ -7,6 +7,12 @@
  * scheduled on a microtask when work arrives and on the injected clock for
  * ticks; it never polls.
  *
+ * The transport may say a member became unreachable (its link closed):
+ * that is queued like an event and handled ahead of appends. Its heartbeat
+ * state is dropped, and if it was the followed leader, a tick runs at once,
+ * so failover starts now instead of after the miss window. The replica set
+ * may also change in place (`setReplicaSet`), keeping role and leader.
+ *
  * Lifecycle: `start()` arms the timer; `cancel()` queues Shutdown on the
  * priority lane, waits for the loop to move the coordinator to idle and
  * end, and resolves. If the priority lane is full it aborts instead
@@ -14,6 +20,7 @@
  * stuck past `cancelTimeoutMs` it gives up on it, and the context refuses
  * any write or send the handler attempts later. Both are idempotent.
  */
+import { InvalidArgumentError } from '../errors.js'
 import { TypedEventTarget } from '../events/typed-event-target.js'
 import type { ChannelId, PeerId } from '../log/ids.js'
 import { BoundedQueue } from '../queue/bounded-queue.js'
@@ -24,6 +31,7 @@ import { type PushResult, ReplicationInbox } from './inbox.js'
 import { type AppendResult, appendAsLeader } from './leader-append.js'
 import type { ReplicaRole } from './messages.js'
 import { onInbound } from './on-inbound.js'
+import { onPeersUnreachable } from './on-peers-unreachable.js'
 import { onTick } from './on-tick.js'
 import { InboxFullError, NotLeaderError, RuntimeStoppedError } from './replication-errors.js'
 import { transition } from './runtime-actions.js'
@@ -67,6 +75,7 @@ type Job =
   | { readonly kind: 'append'; readonly job: AppendJob }
   | { readonly kind: 'tick' }
   | { readonly kind: 'notice' }
+  | { readonly kind: 'unreachable'; readonly peers: readonly PeerId[] }
 
 type Phase = 'new' | 'running' | 'stopping' | 'stopped'
 
@@ -93,6 +102,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   #graceful = false
   #cancelling: Promise<void> | undefined
   #followed: PeerId | undefined
+  readonly #unreachable = new Set<PeerId>()
 
   constructor(options: ReplicationRuntimeOptions) {
     super()
@@ -176,6 +186,36 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
             details: { channel: this.channel },
           }),
     )
+  }
+
+  /**
+   * The transport lost its link to `peer`: it is unreachable now. Ignored
+   * for non-members and once stopping.
+   */
+  peerUnreachable(peer: PeerId): void {
+    if (this.#phase !== 'running' || peer === this.self || !this.#ctx.members.has(peer)) return
+    this.#unreachable.add(peer)
+    this.#schedule()
+  }
+
+  /**
+   * Replaces the replica set without restarting: role, leader belief and
+   * log stay. Peers no longer in the set are forgotten and their frames
+   * dropped from now on. The set must include this peer.
+   */
+  setReplicaSet(replicaSet: readonly PeerId[]): void {
+    if (!replicaSet.includes(this.self)) {
+      throw new InvalidArgumentError('the replica set must include this peer', {
+        details: { channel: this.channel, self: this.self, replicaSet: replicaSet.length },
+      })
+    }
+    const next = new Set(replicaSet)
+    for (const peer of this.#ctx.members) {
+      if (!next.has(peer)) this.#unreachable.add(peer)
+    }
+    this.#ctx.replicaSet = [...replicaSet]
+    this.#ctx.members = next
+    this.#schedule()
   }
 
   /** Leader only: seals `payloads` onto the tail and appends them; see leader-append. */
@@ -293,6 +333,11 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   #nextJob(): Job | undefined {
     const urgent = this.#inbox.shiftPriority()
     if (urgent !== undefined) return { kind: 'event', event: urgent }
+    if (this.#unreachable.size > 0) {
+      const peers = [...this.#unreachable]
+      this.#unreachable.clear()
+      return { kind: 'unreachable', peers }
+    }
     const append = this.#appends.shift()
     if (append !== undefined) return { kind: 'append', job: append }
     if (this.#tickDue) {
@@ -312,6 +357,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       this.#abort ||
       this.#tickDue ||
       this.#noticeDue ||
+      this.#unreachable.size > 0 ||
       this.#appends.size > 0 ||
       this.#inbox.prioritySize + this.#inbox.lowSize > 0
     )
@@ -337,6 +383,9 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
           return false
         case 'notice':
           await sendTailNotice(ctx)
+          return false
+        case 'unreachable':
+          await onPeersUnreachable(ctx, job.peers)
           return false
       }
     } catch {

@@ -90,8 +90,9 @@ export interface RuntimeContextOptions {
 export interface RuntimeContext {
   readonly channel: ChannelId
   readonly self: PeerId
-  readonly replicaSet: readonly PeerId[]
-  readonly members: ReadonlySet<PeerId>
+  /** Replaced as a whole (never mutated) when the set changes in place. */
+  replicaSet: readonly PeerId[]
+  members: ReadonlySet<PeerId>
   readonly heartbeatMs: number
   readonly chunkMax: number
   readonly bandwidthClass: BandwidthClass

@@ -15,6 +15,8 @@ export interface ReplicationRuntimeSnapshot extends ReplicationMetricsSnapshot {
   readonly self: PeerId
   readonly role: ReplicaRole
   readonly believedLeader: PeerId | null
+  /** The tail the believed leader last announced (a replica's catch-up target); null when unknown. */
+  readonly leaderTailSeq: Seq | null
   /** The tail this peer advertises as a holder of the chain. */
   readonly advertisedTailSeq: Seq
   readonly drops: Readonly<Record<InboundDropReason, number>> & { readonly total: number }
@@ -27,6 +29,11 @@ export interface ReplicationRuntimeSnapshot extends ReplicationMetricsSnapshot {
   readonly budgetAvailableBytes: number
 }
 
+function leaderTail(ctx: RuntimeContext): Seq | null {
+  const leader = ctx.tracker.believedLeader
+  return leader === undefined ? null : (ctx.tracker.peerState(leader)?.tailSeq ?? null)
+}
+
 export function runtimeSnapshot(
   ctx: RuntimeContext,
   queues: QueueDepths,
@@ -37,6 +44,7 @@ export function runtimeSnapshot(
     self: ctx.self,
     role: ctx.coordinator.role,
     believedLeader: ctx.tracker.believedLeader ?? null,
+    leaderTailSeq: leaderTail(ctx),
     advertisedTailSeq: ctx.coordinator.tailSeq,
     drops: ctx.drops.snapshot(),
     queues: { ...queues },

@@ -1,0 +1,28 @@
+/**
+ * What the demo page exposes on `window.meshlogDemo` for the e2e tests and
+ * the curious (plain data and promises; it crosses `page.evaluate`).
+ */
+import type { MeshLogStatus } from '../src/client/mesh-log-events.js'
+
+export interface DemoEntry {
+  readonly seq: number
+  readonly author: string
+  readonly text: string
+}
+
+export interface MeshlogDemoApi {
+  readonly peerId: string
+  readonly channel: string
+  status(): Promise<MeshLogStatus>
+  /** The channel's entries as this page holds them, in seq order. */
+  entries(): readonly DemoEntry[]
+  append(text: string): Promise<number>
+  setOnline(online: boolean): Promise<void>
+}
+
+declare global {
+  interface Window {
+    meshlogDemo?: MeshlogDemoApi
+    meshlogDemoError?: string
+  }
+}
