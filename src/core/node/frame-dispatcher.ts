@@ -35,5 +35,6 @@ export function frameDispatcher(sink: FrameSink): ReplicationDispatcher {
     sendSyncRequest: (target, message) => send(target, { kind: 'sync-request', message }),
     sendSyncResponse: (target, message) => send(target, { kind: 'sync-response', message }),
     sendSyncNack: (target, message) => send(target, { kind: 'sync-nack', message }),
+    sendLeaderHandoff: (target, message) => send(target, { kind: 'leader-handoff', message }),
   }
 }

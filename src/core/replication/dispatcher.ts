@@ -6,14 +6,21 @@
  * leader's bandwidth budget, refunded only on rejection, over-counts it.
  */
 import type { PeerId } from '../log/ids.js'
+import type { LeaderHandoff } from './handoff-message.js'
 import type { SyncHeartbeat, SyncNack, SyncRequest, SyncResponse } from './messages.js'
 
-/** The four replication frames, as send failures and recordings name them. */
-export type FrameKind = 'heartbeat' | 'sync-request' | 'sync-response' | 'sync-nack'
+/** The replication frames, as send failures and recordings name them. */
+export type FrameKind =
+  | 'heartbeat'
+  | 'sync-request'
+  | 'sync-response'
+  | 'sync-nack'
+  | 'leader-handoff'
 
 export interface ReplicationDispatcher {
   sendHeartbeat(target: PeerId, message: SyncHeartbeat): Promise<void>
   sendSyncRequest(target: PeerId, message: SyncRequest): Promise<void>
   sendSyncResponse(target: PeerId, message: SyncResponse): Promise<void>
   sendSyncNack(target: PeerId, message: SyncNack): Promise<void>
+  sendLeaderHandoff(target: PeerId, message: LeaderHandoff): Promise<void>
 }

@@ -3,6 +3,7 @@
  * local Shutdown. `from` is the transport-authenticated sender.
  */
 import type { PeerId } from '../log/ids.js'
+import type { LeaderHandoff } from './handoff-message.js'
 import type { SyncHeartbeat, SyncNack, SyncRequest, SyncResponse } from './messages.js'
 
 export type Inbound =
@@ -10,6 +11,7 @@ export type Inbound =
   | { readonly kind: 'sync-request'; readonly from: PeerId; readonly message: SyncRequest }
   | { readonly kind: 'sync-response'; readonly from: PeerId; readonly message: SyncResponse }
   | { readonly kind: 'sync-nack'; readonly from: PeerId; readonly message: SyncNack }
+  | { readonly kind: 'leader-handoff'; readonly from: PeerId; readonly message: LeaderHandoff }
   | { readonly kind: 'shutdown' }
 
 export type PeerInbound = Exclude<Inbound, { kind: 'shutdown' }>

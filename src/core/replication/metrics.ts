@@ -42,6 +42,12 @@ export const COUNTER_NAMES = [
   'announcementFailuresTotal',
   /** A handler threw something unexpected (store failure, bug); the event was dropped. */
   'handlerErrorsTotal',
+  /** Leadership hand-offs this leader sent, and the ones that lapsed unanswered. */
+  'handoffsSentTotal',
+  'handoffsLapsedTotal',
+  /** Hand-offs this replica took over from, and the ones it refused. */
+  'handoffsAcceptedTotal',
+  'handoffsRefusedTotal',
 ] as const
 export type CounterName = (typeof COUNTER_NAMES)[number]
 
@@ -66,7 +72,13 @@ const NACK_KEYS: readonly NackReason[] = [
   'backpressure',
   'channel-closed',
 ]
-const SEND_KEYS: readonly FrameKind[] = ['heartbeat', 'sync-request', 'sync-response', 'sync-nack']
+const SEND_KEYS: readonly FrameKind[] = [
+  'heartbeat',
+  'sync-request',
+  'sync-response',
+  'sync-nack',
+  'leader-handoff',
+]
 
 export class ReplicationMetrics {
   readonly #counters = zeros(COUNTER_NAMES)

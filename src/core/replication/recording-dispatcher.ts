@@ -5,6 +5,7 @@
  */
 import type { PeerId } from '../log/ids.js'
 import type { FrameKind, ReplicationDispatcher } from './dispatcher.js'
+import type { LeaderHandoff } from './handoff-message.js'
 import type { SyncHeartbeat, SyncNack, SyncRequest, SyncResponse } from './messages.js'
 
 export interface Sent<M> {
@@ -17,6 +18,7 @@ export class RecordingDispatcher implements ReplicationDispatcher {
   readonly syncRequests: Sent<SyncRequest>[] = []
   readonly syncResponses: Sent<SyncResponse>[] = []
   readonly syncNacks: Sent<SyncNack>[] = []
+  readonly handoffs: Sent<LeaderHandoff>[] = []
   /** Kinds whose sends reject (nothing recorded). */
   readonly failing = new Set<FrameKind>()
   /** Kinds whose sends never settle (nothing recorded). */
@@ -38,6 +40,10 @@ export class RecordingDispatcher implements ReplicationDispatcher {
 
   sendSyncNack(target: PeerId, message: SyncNack): Promise<void> {
     return this.#send('sync-nack', this.syncNacks, target, message)
+  }
+
+  sendLeaderHandoff(target: PeerId, message: LeaderHandoff): Promise<void> {
+    return this.#send('leader-handoff', this.handoffs, target, message)
   }
 
   #send<M>(kind: FrameKind, log: Sent<M>[], target: PeerId, message: M): Promise<void> {

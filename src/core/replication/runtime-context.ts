@@ -24,6 +24,7 @@ import type { DiskPressurePolicy } from './disk-pressure.js'
 import type { ReplicationDispatcher } from './dispatcher.js'
 import type { RttLookup } from './election.js'
 import { DEFAULT_MISS_THRESHOLD, HeartbeatTracker } from './heartbeat-tracker.js'
+import { createHandoffState, type HandoffState } from './leader-handoff.js'
 import { type BandwidthClass, SYNC_CHUNK_MAX_DEFAULT_BYTES } from './messages.js'
 import type { ReplicationMetrics } from './metrics.js'
 import { OutstandingRequests } from './outstanding-requests.js'
@@ -106,6 +107,7 @@ export interface RuntimeContext {
   readonly backoff: CatchupBackoff
   readonly outstanding: OutstandingRequests
   readonly chainCheck: ChainCheck
+  readonly handoff: HandoffState
   readonly events: TypedEventTarget<ReplicationRuntimeEvents>
   readonly isHalted: () => boolean
 }
@@ -123,6 +125,7 @@ function guardDispatcher(
     sendSyncRequest: (t, m) => (halted() ? stopped() : inner.sendSyncRequest(t, m)),
     sendSyncResponse: (t, m) => (halted() ? stopped() : inner.sendSyncResponse(t, m)),
     sendSyncNack: (t, m) => (halted() ? stopped() : inner.sendSyncNack(t, m)),
+    sendLeaderHandoff: (t, m) => (halted() ? stopped() : inner.sendLeaderHandoff(t, m)),
   }
 }
 
@@ -189,6 +192,7 @@ export function createRuntimeContext(options: RuntimeContextOptions): RuntimeCon
     backoff: new CatchupBackoff(),
     outstanding: new OutstandingRequests(),
     chainCheck: new ChainCheck(),
+    handoff: createHandoffState(),
     events: options.events ?? new TypedEventTarget<ReplicationRuntimeEvents>(),
     isHalted,
   }

@@ -43,6 +43,7 @@ function gatedHeartbeats(kit: Kit): {
     sendSyncRequest: (t, m) => kit.dispatcher.sendSyncRequest(t, m),
     sendSyncResponse: (t, m) => kit.dispatcher.sendSyncResponse(t, m),
     sendSyncNack: (t, m) => kit.dispatcher.sendSyncNack(t, m),
+    sendLeaderHandoff: (t, m) => kit.dispatcher.sendLeaderHandoff(t, m),
   }
   return { dispatcher, targets, release }
 }

@@ -35,6 +35,12 @@ import { ByteReader } from './byte-reader.js'
 import { ByteWriter } from './byte-writer.js'
 import { DecodeError } from './decode-error.js'
 import {
+  decodeHandoffBody,
+  encodeHandoffBody,
+  HANDOFF_FRAME_KIND_CODE,
+  type HandoffWireFrame,
+} from './handoff-frame-codec.js'
+import {
   decodeSessionBody,
   encodeSessionBody,
   SESSION_FRAME_KIND_CODES,
@@ -54,6 +60,8 @@ export type WireFrame =
   | { readonly kind: 'sync-request'; readonly message: SyncRequest }
   | { readonly kind: 'sync-response'; readonly message: SyncResponse }
   | { readonly kind: 'sync-nack'; readonly message: SyncNack }
+  // Leadership hand-off on drain; body in handoff-frame-codec.ts.
+  | HandoffWireFrame
   // Sync sessions and epoch rotation (src/core/sync); bodies in sync-frame-codec.ts.
   | SessionWireFrame
 
@@ -65,6 +73,7 @@ export const FRAME_KIND_CODES: Readonly<Record<WireFrameKind, number>> = {
   'sync-request': 2,
   'sync-response': 3,
   'sync-nack': 4,
+  'leader-handoff': HANDOFF_FRAME_KIND_CODE,
   // 16 and up: sync session and epoch rotation frames.
   ...SESSION_FRAME_KIND_CODES,
 }
@@ -187,6 +196,9 @@ export function encodeFrame(frame: WireFrame): Uint8Array {
       w.string(m.detail.slice(0, SYNC_NACK_DETAIL_MAX_LENGTH))
       break
     }
+    case 'leader-handoff':
+      encodeHandoffBody(w, frame.message)
+      break
     default:
       encodeSessionBody(w, frame, writeEntries)
   }
@@ -311,6 +323,8 @@ function decodeBody(r: ByteReader, kind: WireFrameKind): WireFrame {
         },
       }
     }
+    case 'leader-handoff':
+      return decodeHandoffBody(r, channel)
     default:
       return decodeSessionBody(r, kind as SessionFrameKind, channel, readEntries)
   }

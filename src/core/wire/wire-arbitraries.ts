@@ -84,8 +84,14 @@ export const sessionFrames: fc.Arbitrary<WireFrame> = fc.oneof(
   }),
 ) as fc.Arbitrary<WireFrame>
 
+export const handoffFrames: fc.Arbitrary<WireFrame> = fc.record({
+  kind: fc.constant('leader-handoff' as const),
+  message: fc.record({ channelId: channel, tailSeq: seq, lastHash: hash }),
+})
+
 export const smallFrames: fc.Arbitrary<WireFrame> = fc.oneof(
   sessionFrames,
+  handoffFrames,
   fc.record({
     kind: fc.constant('heartbeat' as const),
     message: fc.record({
