@@ -17,6 +17,7 @@ import {
 import {
   ChainBrokenError,
   CorruptLogError,
+  ForgedEntryError,
   HashMismatchError,
   OutboxFullError,
   RangeEvictedError,
@@ -87,6 +88,7 @@ export const MESHLOG_ERROR_CLASSES: readonly ErrorClass[] = [
   SeqConflictError,
   ChainBrokenError,
   HashMismatchError,
+  ForgedEntryError,
   OutboxFullError,
   StorageFullError,
   CorruptLogError,

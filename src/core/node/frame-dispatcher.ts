@@ -36,5 +36,6 @@ export function frameDispatcher(sink: FrameSink): ReplicationDispatcher {
     sendSyncResponse: (target, message) => send(target, { kind: 'sync-response', message }),
     sendSyncNack: (target, message) => send(target, { kind: 'sync-nack', message }),
     sendPropose: (target, message) => send(target, { kind: 'propose', message }),
+    sendLeaderHandoff: (target, message) => send(target, { kind: 'leader-handoff', message }),
   }
 }

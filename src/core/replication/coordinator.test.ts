@@ -18,6 +18,8 @@ const VALID: [ReplicaRole, ReplicaRole, string][] = [
   ['replica', 'candidate', 'missed-heartbeats'],
   ['candidate', 'leader', 'election-won'],
   ['candidate', 'replica', 'election-lost'],
+  ['replica', 'leader', 'handoff-accepted'],
+  ['candidate', 'leader', 'handoff-accepted'],
   ['leader', 'replica', 'peer-leader-observed'],
   ['leader', 'idle', 'graceful-relinquish'],
   ['leader', 'idle', 'leader-disk-pressure-withdraw'],
@@ -46,7 +48,8 @@ describe('role transitions follow the state machine', () => {
 
   it('tells an impossible pair from a wrong signal', () => {
     expect(() => checkTransition('idle', 'leader', 'election-won')).toThrow(InvalidTransitionError)
-    expect(() => checkTransition('replica', 'leader', 'election-won')).toThrow(
+    expect(() => checkTransition('replica', 'idle', 'election-won')).toThrow(TransitionSignalError)
+    expect(() => checkTransition('leader', 'leader', 'election-won')).toThrow(
       InvalidTransitionError,
     )
     expect(() => checkTransition('leader', 'candidate', 'missed-heartbeats')).toThrow(

@@ -6,11 +6,18 @@
  * leader's bandwidth budget, refunded only on rejection, over-counts it.
  */
 import type { PeerId } from '../log/ids.js'
+import type { LeaderHandoff } from './handoff-message.js'
 import type { SyncHeartbeat, SyncNack, SyncRequest, SyncResponse } from './messages.js'
 import type { Propose } from './propose-message.js'
 
 /** The replication frames, as send failures and recordings name them. */
-export type FrameKind = 'heartbeat' | 'sync-request' | 'sync-response' | 'sync-nack' | 'propose'
+export type FrameKind =
+  | 'heartbeat'
+  | 'sync-request'
+  | 'sync-response'
+  | 'sync-nack'
+  | 'propose'
+  | 'leader-handoff'
 
 export interface ReplicationDispatcher {
   sendHeartbeat(target: PeerId, message: SyncHeartbeat): Promise<void>
@@ -19,4 +26,5 @@ export interface ReplicationDispatcher {
   sendSyncNack(target: PeerId, message: SyncNack): Promise<void>
   /** Forwards outbox writes to the believed leader. */
   sendPropose(target: PeerId, message: Propose): Promise<void>
+  sendLeaderHandoff(target: PeerId, message: LeaderHandoff): Promise<void>
 }

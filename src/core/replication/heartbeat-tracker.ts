@@ -60,7 +60,35 @@ export class HeartbeatTracker {
       // replica to a peer that NACKs or never advances; drop the belief so
       // the real leader's next heartbeat takes over.
       this.clearBelievedLeader(now)
+      // Beyond the seed: another peer claimed leadership within the miss
+      // window (a hand-off successor, a tiebreak winner): follow it now
+      // rather than wait for its next beat.
+      const next = this.#freshLeaderClaimant(now)
+      if (next !== undefined) {
+        this.#believedLeader = next
+        this.#leaderlessSince = undefined
+      }
     }
+  }
+
+  #freshLeaderClaimant(now: number): PeerId | undefined {
+    let best: PeerId | undefined
+    for (const [peer, state] of this.#peers) {
+      if (state.role !== 'leader' || now - state.lastSeen >= this.silenceWindowMs) continue
+      if (best === undefined || peer < best) best = peer
+    }
+    return best
+  }
+
+  /**
+   * Follow `peer` now: it took over by hand-off from the leader we followed
+   * (or from us), and said so.
+   */
+  follow(peer: PeerId, now: number): void {
+    const state = this.#peers.get(peer)
+    this.#peers.set(peer, { lastSeen: now, role: 'leader', tailSeq: state?.tailSeq ?? (0 as Seq) })
+    this.#believedLeader = peer
+    this.#leaderlessSince = undefined
   }
 
   /** seed 001: the believed leader has been quiet for the whole miss window. */

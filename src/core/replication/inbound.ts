@@ -3,6 +3,7 @@
  * local Shutdown. `from` is the transport-authenticated sender.
  */
 import type { PeerId } from '../log/ids.js'
+import type { LeaderHandoff } from './handoff-message.js'
 import type { SyncHeartbeat, SyncNack, SyncRequest, SyncResponse } from './messages.js'
 import type { Propose } from './propose-message.js'
 
@@ -12,6 +13,7 @@ export type Inbound =
   | { readonly kind: 'sync-response'; readonly from: PeerId; readonly message: SyncResponse }
   | { readonly kind: 'sync-nack'; readonly from: PeerId; readonly message: SyncNack }
   | { readonly kind: 'propose'; readonly from: PeerId; readonly message: Propose }
+  | { readonly kind: 'leader-handoff'; readonly from: PeerId; readonly message: LeaderHandoff }
   | { readonly kind: 'shutdown' }
 
 export type PeerInbound = Exclude<Inbound, { kind: 'shutdown' }>

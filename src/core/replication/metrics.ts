@@ -46,6 +46,12 @@ export const COUNTER_NAMES = [
   'leaderLinkLostTotal',
   /** A handler threw something unexpected (store failure, bug); the event was dropped. */
   'handlerErrorsTotal',
+  /** Leadership hand-offs this leader sent, and the ones that lapsed unanswered. */
+  'handoffsSentTotal',
+  'handoffsLapsedTotal',
+  /** Hand-offs this replica took over from, and the ones it refused. */
+  'handoffsAcceptedTotal',
+  'handoffsRefusedTotal',
 ] as const
 export type CounterName = (typeof COUNTER_NAMES)[number]
 
@@ -76,6 +82,7 @@ const SEND_KEYS: readonly FrameKind[] = [
   'sync-response',
   'sync-nack',
   'propose',
+  'leader-handoff',
 ]
 
 export class ReplicationMetrics {

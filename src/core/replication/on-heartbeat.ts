@@ -3,6 +3,7 @@
  * a replica) pull at once when the leader says it is ahead.
  */
 import type { PeerId } from '../log/ids.js'
+import { settleHandoffClaim } from './leader-handoff.js'
 import type { SyncHeartbeat } from './messages.js'
 import { pullNow, transition } from './runtime-actions.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -41,6 +42,7 @@ export async function onHeartbeat(
 
   const localTail = ctx.store.state(ctx.channel).nextSeq
   if (message.role === 'leader' && ctx.coordinator.role === 'leader' && from !== ctx.self) {
+    if (await settleHandoffClaim(ctx, from, message)) return
     if (!localWinsLeaderTiebreak(ctx.self, localTail, from, message.tailSeq)) {
       // The loser concedes; the next ticks re-resolve through heartbeats.
       await transition(ctx, 'replica', 'peer-leader-observed')

@@ -5,6 +5,7 @@
  * attacker-chosen bytes into our log.
  */
 import type { PeerInbound } from './inbound.js'
+import { completeIncomingHandoff, onLeaderHandoff } from './leader-handoff.js'
 import { onHeartbeat } from './on-heartbeat.js'
 import { onSyncNack } from './on-sync-nack.js'
 import { onSyncRequest } from './on-sync-request.js'
@@ -22,8 +23,13 @@ export async function onInbound(ctx: RuntimeContext, event: PeerInbound): Promis
     case 'sync-request':
       return onSyncRequest(ctx, event.from, event.message)
     case 'sync-response':
-      return onSyncResponse(ctx, event.from, event.message)
+      await onSyncResponse(ctx, event.from, event.message)
+      // A successor catching up to a hand-off takes over once it is there.
+      if (ctx.handoff.incoming !== undefined) await completeIncomingHandoff(ctx)
+      return
     case 'sync-nack':
       return onSyncNack(ctx, event.from, event.message)
+    case 'leader-handoff':
+      return onLeaderHandoff(ctx, event.from, event.message)
   }
 }

@@ -7,6 +7,7 @@ import type { Seq } from '../log/ids.js'
 import { CATCHUP_BACKOFF_CAP_MS } from './catchup-backoff.js'
 import { elect, electionTransition } from './election.js'
 import { observeLag } from './lag-observation.js'
+import { expireHandoffs } from './leader-handoff.js'
 import { clearLeaderBelief, requestCatchUp, sendHeartbeat, transition } from './runtime-actions.js'
 import type { RuntimeContext } from './runtime-context.js'
 import { tick } from './tick.js'
@@ -31,6 +32,7 @@ export async function onTick(ctx: RuntimeContext): Promise<void> {
   const now = ctx.clock.now()
   // A demoted leader's backoff entry is never cleared by progress again.
   ctx.backoff.gcExpired(now, 2 * CATCHUP_BACKOFF_CAP_MS)
+  await expireHandoffs(ctx)
   const local = ctx.store.state(ctx.channel)
   const tailSeq = local.nextSeq
   const role = coordinator.role
@@ -85,13 +87,11 @@ function probeFrom(
 async function runElection(ctx: RuntimeContext): Promise<void> {
   const now = ctx.clock.now()
   ctx.metrics.add('electionsRunTotal')
-  // The tracker hears only peers; this peer is alive by tautology.
+  // The tracker hears only peers; this peer is alive by tautology, and
+  // stands unless it is draining.
   const healthy = new Set(ctx.tracker.healthyPeers(now))
-  const outcome = elect(
-    ctx.replicaSet,
-    ctx.self,
-    ctx.rttLookup,
-    (peer) => peer === ctx.self || healthy.has(peer),
+  const outcome = elect(ctx.replicaSet, ctx.self, ctx.rttLookup, (peer) =>
+    peer === ctx.self ? ctx.handoff.standing : healthy.has(peer),
   )
   const pending = electionTransition(outcome)
   if (pending === undefined) return

@@ -5,6 +5,7 @@
  */
 import type { PeerId } from '../log/ids.js'
 import type { FrameKind, ReplicationDispatcher } from './dispatcher.js'
+import type { LeaderHandoff } from './handoff-message.js'
 import type { SyncHeartbeat, SyncNack, SyncRequest, SyncResponse } from './messages.js'
 import type { Propose } from './propose-message.js'
 
@@ -19,6 +20,7 @@ export class RecordingDispatcher implements ReplicationDispatcher {
   readonly syncResponses: Sent<SyncResponse>[] = []
   readonly syncNacks: Sent<SyncNack>[] = []
   readonly proposes: Sent<Propose>[] = []
+  readonly handoffs: Sent<LeaderHandoff>[] = []
   /** Kinds whose sends reject (nothing recorded). */
   readonly failing = new Set<FrameKind>()
   /** Kinds whose sends never settle (nothing recorded). */
@@ -44,6 +46,10 @@ export class RecordingDispatcher implements ReplicationDispatcher {
 
   sendPropose(target: PeerId, message: Propose): Promise<void> {
     return this.#send('propose', this.proposes, target, message)
+  }
+
+  sendLeaderHandoff(target: PeerId, message: LeaderHandoff): Promise<void> {
+    return this.#send('leader-handoff', this.handoffs, target, message)
   }
 
   #send<M>(kind: FrameKind, log: Sent<M>[], target: PeerId, message: M): Promise<void> {

@@ -29,6 +29,7 @@ import { ReplicationCoordinator } from './coordinator.js'
 import type { Inbound } from './inbound.js'
 import { type PushResult, ReplicationInbox } from './inbox.js'
 import { type AppendResult, appendAsLeader } from './leader-append.js'
+import { type HandoffStart, startHandoff } from './leader-handoff.js'
 import type { ReplicaRole } from './messages.js'
 import { onInbound } from './on-inbound.js'
 import { onPeersUnreachable } from './on-peers-unreachable.js'
@@ -70,8 +71,14 @@ interface AppendJob {
   readonly reject: (error: unknown) => void
 }
 
+interface HandoffJob {
+  readonly to: PeerId
+  readonly resolve: (result: HandoffStart) => void
+}
+
 type Job =
   | { readonly kind: 'event'; readonly event: Inbound }
+  | { readonly kind: 'handoff'; readonly job: HandoffJob }
   | { readonly kind: 'append'; readonly job: AppendJob }
   | { readonly kind: 'tick' }
   | { readonly kind: 'notice' }
@@ -86,6 +93,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   readonly #ctx: RuntimeContext
   readonly #inbox: ReplicationInbox
   readonly #appends: BoundedQueue<AppendJob>
+  readonly #handoffs = new BoundedQueue<HandoffJob>(4)
   readonly #notices: TailNoticeScheduler
   readonly #cancelTimeoutMs: number
   readonly #offRoleChanged: () => void
@@ -224,7 +232,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     if (this.#phase === 'stopping' || this.#phase === 'stopped') {
       return Promise.reject(new RuntimeStoppedError('the runtime was cancelled', { details }))
     }
-    if (this.coordinator.role !== 'leader') {
+    if (this.coordinator.role !== 'leader' || this.#ctx.handoff.outgoing !== undefined) {
       return Promise.reject(
         new NotLeaderError('only the leader appends to the channel', { details }),
       )
@@ -236,6 +244,46 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       }
       this.#schedule()
     })
+  }
+
+  /**
+   * Leader only: stop appending and hand leadership to `to` (see
+   * leader-handoff). Served before queued appends, which then fail with
+   * NotLeaderError. Resolves once the hand-off frame is queued, or refused.
+   */
+  handOff(to: PeerId): Promise<HandoffStart> {
+    if (this.#phase !== 'running') {
+      return Promise.reject(
+        new RuntimeStoppedError('the runtime is not running', {
+          details: { channel: this.channel },
+        }),
+      )
+    }
+    return new Promise((resolve, reject) => {
+      if (!this.#handoffs.tryPush({ to, resolve })) {
+        reject(
+          new InboxFullError('too many hand-offs are waiting', {
+            details: { channel: this.channel },
+          }),
+        )
+        return
+      }
+      this.#schedule()
+    })
+  }
+
+  /** False while this peer drains: it neither wins elections nor accepts hand-offs. */
+  setStanding(standing: boolean): void {
+    this.#ctx.handoff.standing = standing
+  }
+
+  get standing(): boolean {
+    return this.#ctx.handoff.standing
+  }
+
+  /** The successor this leader is handing off to, if any. */
+  get handingOffTo(): PeerId | undefined {
+    return this.#ctx.handoff.outgoing?.to
   }
 
   cancel(options: { readonly timeoutMs?: number } = {}): Promise<void> {
@@ -338,6 +386,8 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       this.#unreachable.clear()
       return { kind: 'unreachable', peers }
     }
+    const handoff = this.#handoffs.shift()
+    if (handoff !== undefined) return { kind: 'handoff', job: handoff }
     const append = this.#appends.shift()
     if (append !== undefined) return { kind: 'append', job: append }
     if (this.#tickDue) {
@@ -359,6 +409,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       this.#noticeDue ||
       this.#unreachable.size > 0 ||
       this.#appends.size > 0 ||
+      this.#handoffs.size > 0 ||
       this.#inbox.prioritySize + this.#inbox.lowSize > 0
     )
   }
@@ -377,6 +428,9 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
           return false
         case 'append':
           await this.#runAppend(job.job)
+          return false
+        case 'handoff':
+          job.job.resolve(await startHandoff(ctx, job.job.to))
           return false
         case 'tick':
           await onTick(ctx)
@@ -397,6 +451,14 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   }
 
   async #runAppend(job: AppendJob): Promise<void> {
+    if (this.#ctx.handoff.outgoing !== undefined) {
+      job.reject(
+        new NotLeaderError('leadership is being handed off', {
+          details: { channel: this.channel, to: this.#ctx.handoff.outgoing.to },
+        }),
+      )
+      return
+    }
     try {
       job.resolve(await appendAsLeader(this.#ctx, job.payloads))
       this.#notices.notify()
@@ -413,6 +475,8 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   }
 
   #rejectAppends(): void {
+    for (const job of this.#handoffs.drain())
+      job.resolve({ status: 'refused', reason: 'not-leader' })
     for (const job of this.#appends.drain()) {
       job.reject(
         new RuntimeStoppedError('the runtime was cancelled', {

@@ -25,6 +25,7 @@ import type { DiskPressurePolicy } from './disk-pressure.js'
 import type { ReplicationDispatcher } from './dispatcher.js'
 import type { RttLookup } from './election.js'
 import { DEFAULT_MISS_THRESHOLD, HeartbeatTracker } from './heartbeat-tracker.js'
+import { createHandoffState, type HandoffState } from './leader-handoff.js'
 import { type BandwidthClass, SYNC_CHUNK_MAX_DEFAULT_BYTES } from './messages.js'
 import type { ReplicationMetrics } from './metrics.js'
 import { OutstandingRequests } from './outstanding-requests.js'
@@ -112,6 +113,7 @@ export interface RuntimeContext {
   readonly backoff: CatchupBackoff
   readonly outstanding: OutstandingRequests
   readonly chainCheck: ChainCheck
+  readonly handoff: HandoffState
   readonly events: TypedEventTarget<ReplicationRuntimeEvents>
   readonly isHalted: () => boolean
   readonly signer: EntrySigner | undefined
@@ -132,6 +134,7 @@ function guardDispatcher(
     sendSyncResponse: (t, m) => (halted() ? stopped() : inner.sendSyncResponse(t, m)),
     sendSyncNack: (t, m) => (halted() ? stopped() : inner.sendSyncNack(t, m)),
     sendPropose: (t, m) => (halted() ? stopped() : inner.sendPropose(t, m)),
+    sendLeaderHandoff: (t, m) => (halted() ? stopped() : inner.sendLeaderHandoff(t, m)),
   }
 }
 
@@ -209,6 +212,7 @@ export function createRuntimeContext(options: RuntimeContextOptions): RuntimeCon
     backoff: new CatchupBackoff(),
     outstanding: new OutstandingRequests(),
     chainCheck: new ChainCheck(),
+    handoff: createHandoffState(),
     events: options.events ?? new TypedEventTarget<ReplicationRuntimeEvents>(),
     isHalted,
     signer: options.signer,

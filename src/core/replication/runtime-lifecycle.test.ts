@@ -44,6 +44,7 @@ function gatedHeartbeats(kit: Kit): {
     sendSyncResponse: (t, m) => kit.dispatcher.sendSyncResponse(t, m),
     sendSyncNack: (t, m) => kit.dispatcher.sendSyncNack(t, m),
     sendPropose: (t, m) => kit.dispatcher.sendPropose(t, m),
+    sendLeaderHandoff: (t, m) => kit.dispatcher.sendLeaderHandoff(t, m),
   }
   return { dispatcher, targets, release }
 }

@@ -7,6 +7,8 @@
  *   replica   → candidate  missed-heartbeats (leader silent for the miss window)
  *   candidate → leader     election-won
  *   candidate → replica    election-lost
+ *   replica   → leader     handoff-accepted (the leaving leader named this peer)
+ *   candidate → leader     handoff-accepted
  *   leader    → replica    peer-leader-observed (lost the dual-leader tiebreak)
  *   leader    → idle       graceful-relinquish | leader-disk-pressure-withdraw
  *   replica   → idle       disk-pressure-withdraw
@@ -27,13 +29,15 @@ export const TRANSITION_SIGNALS = [
   'candidate-disk-pressure-withdraw',
   'channel-close',
   'peer-leader-observed',
+  'handoff-accepted',
 ] as const
 export type TransitionSignal = (typeof TRANSITION_SIGNALS)[number]
 
 const ALLOWED: Readonly<Record<string, readonly TransitionSignal[]>> = {
   'idle>replica': ['capability-selected'],
   'replica>candidate': ['missed-heartbeats'],
-  'candidate>leader': ['election-won'],
+  'candidate>leader': ['election-won', 'handoff-accepted'],
+  'replica>leader': ['handoff-accepted'],
   'candidate>replica': ['election-lost'],
   'leader>replica': ['peer-leader-observed'],
   'leader>idle': ['graceful-relinquish', 'leader-disk-pressure-withdraw', 'channel-close'],

@@ -35,6 +35,12 @@ import type { Propose } from '../replication/propose-message.js'
 import { ByteReader } from './byte-reader.js'
 import { ByteWriter } from './byte-writer.js'
 import { DecodeError } from './decode-error.js'
+import {
+  decodeHandoffBody,
+  encodeHandoffBody,
+  HANDOFF_FRAME_KIND_CODE,
+  type HandoffWireFrame,
+} from './handoff-frame-codec.js'
 import { readProposeBody, writeProposeBody } from './propose-codec.js'
 import {
   decodeSessionBody,
@@ -58,6 +64,8 @@ export type WireFrame =
   | { readonly kind: 'sync-nack'; readonly message: SyncNack }
   // Writes forwarded to the leader (offline-first writes); body in propose-codec.ts.
   | { readonly kind: 'propose'; readonly message: Propose }
+  // Leadership hand-off on drain; body in handoff-frame-codec.ts.
+  | HandoffWireFrame
   // Sync sessions and epoch rotation (src/core/sync); bodies in sync-frame-codec.ts.
   | SessionWireFrame
 
@@ -70,7 +78,8 @@ export const FRAME_KIND_CODES: Readonly<Record<WireFrameKind, number>> = {
   'sync-response': 3,
   'sync-nack': 4,
   propose: 5,
-  // 6 is reserved for the leadership hand-off; 7 for a propose acknowledgement.
+  // 7 is reserved for a propose acknowledgement.
+  'leader-handoff': HANDOFF_FRAME_KIND_CODE,
   // 16 and up: sync session and epoch rotation frames.
   ...SESSION_FRAME_KIND_CODES,
 }
@@ -198,6 +207,9 @@ export function encodeFrame(frame: WireFrame): Uint8Array {
     case 'propose':
       writeProposeBody(w, frame.message)
       break
+    case 'leader-handoff':
+      encodeHandoffBody(w, frame.message)
+      break
     default:
       encodeSessionBody(w, frame, writeEntries)
   }
@@ -324,6 +336,8 @@ function decodeBody(r: ByteReader, kind: WireFrameKind): WireFrame {
     }
     case 'propose':
       return { kind, message: { channelId: channel, entries: readProposeBody(r) } }
+    case 'leader-handoff':
+      return decodeHandoffBody(r, channel)
     default:
       return decodeSessionBody(r, kind as SessionFrameKind, channel, readEntries)
   }

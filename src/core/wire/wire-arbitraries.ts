@@ -107,9 +107,15 @@ export const proposeFrames: fc.Arbitrary<WireFrame> = fc.record({
   }),
 })
 
+export const handoffFrames: fc.Arbitrary<WireFrame> = fc.record({
+  kind: fc.constant('leader-handoff' as const),
+  message: fc.record({ channelId: channel, tailSeq: seq, lastHash: hash }),
+})
+
 export const smallFrames: fc.Arbitrary<WireFrame> = fc.oneof(
   sessionFrames,
   proposeFrames,
+  handoffFrames,
   fc.record({
     kind: fc.constant('heartbeat' as const),
     message: fc.record({

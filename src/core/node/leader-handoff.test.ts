@@ -1,0 +1,163 @@
+import { equals } from 'uint8arrays/equals'
+import { describe, expect, it } from 'vitest'
+import { channelId, type PeerId, peerId, type Seq } from '../log/ids.js'
+import { NotLeaderError } from '../replication/replication-errors.js'
+import { type SyncCluster, syncCluster } from './sync-cluster.js'
+
+const CH = channelId('handoff')
+const PEERS = ['p1', 'p2', 'p3'].map((p) => peerId(p)) as [PeerId, PeerId, PeerId]
+const HEARTBEAT = 100
+
+function runtime(cluster: SyncCluster, peer: PeerId) {
+  const found = cluster.node(peer).node.runtime(CH)
+  if (found === undefined) throw new Error(`${peer} has no runtime`)
+  return found
+}
+
+async function electedCluster(): Promise<{ cluster: SyncCluster; leader: PeerId }> {
+  const cluster = await syncCluster({ peers: PEERS, heartbeatMs: HEARTBEAT })
+  for (const peer of PEERS) await cluster.node(peer).open(CH, { replicaSet: PEERS })
+  for (let i = 0; i < 100; i++) {
+    const leader = PEERS.find((p) => runtime(cluster, p).role === 'leader')
+    const followed =
+      leader !== undefined &&
+      PEERS.every((p) => p === leader || runtime(cluster, p).believedLeader === leader)
+    if (followed) return { cluster, leader }
+    await cluster.clock.advanceAsync(10)
+  }
+  throw new Error('no leader was elected')
+}
+
+async function sameLog(cluster: SyncCluster, a: PeerId, b: PeerId): Promise<boolean> {
+  const left = await cluster.store(a).read(CH, 0 as Seq)
+  const right = await cluster.store(b).read(CH, 0 as Seq)
+  return (
+    left.length === right.length &&
+    left.every((e, i) => {
+      const mirror = right[i]
+      return mirror !== undefined && equals(e.hash, mirror.hash)
+    })
+  )
+}
+
+/** Steps 1 ms at a time until `done`, returning how long it took. */
+async function timeUntil(
+  cluster: SyncCluster,
+  done: () => boolean,
+  maxMs = 2_000,
+): Promise<number> {
+  const start = cluster.clock.now()
+  while (!done()) {
+    if (cluster.clock.now() - start > maxMs) throw new Error(`not within ${maxMs} ms`)
+    await cluster.clock.advanceAsync(1)
+  }
+  return cluster.clock.now() - start
+}
+
+describe('leadership hand-off: a leaving leader names its successor', () => {
+  it('the successor leads and every replica follows it within a heartbeat, nothing lost', async () => {
+    const { cluster, leader } = await electedCluster()
+    await cluster.node(leader).node.append(CH, [Uint8Array.of(1), Uint8Array.of(2)])
+    await cluster.clock.advanceAsync(HEARTBEAT)
+    const [successor, other] = PEERS.filter((p) => p !== leader) as [PeerId, PeerId]
+    runtime(cluster, leader).setStanding(false)
+    const started = await runtime(cluster, leader).handOff(successor)
+    expect(started).toEqual({ status: 'sent', to: successor, tailSeq: 2 })
+    const took = await timeUntil(
+      cluster,
+      () =>
+        runtime(cluster, successor).role === 'leader' &&
+        runtime(cluster, leader).role === 'replica' &&
+        runtime(cluster, leader).believedLeader === successor &&
+        runtime(cluster, other).believedLeader === successor,
+    )
+    expect(took).toBeLessThanOrEqual(HEARTBEAT)
+    expect(runtime(cluster, successor).metrics().handoffsAcceptedTotal).toBe(1)
+    expect(runtime(cluster, successor).metrics().transitionsBySignal['handoff-accepted']).toBe(1)
+    await cluster.node(successor).node.append(CH, [Uint8Array.of(3)])
+    await cluster.clock.advanceAsync(3 * HEARTBEAT)
+    for (const peer of PEERS) expect(cluster.store(peer).state(CH).nextSeq).toBe(3)
+    expect(await sameLog(cluster, leader, other)).toBe(true)
+    // The old leader does not come back: it is not standing.
+    await cluster.clock.advanceAsync(20 * HEARTBEAT)
+    expect(runtime(cluster, successor).role).toBe('leader')
+    await cluster.stop()
+  })
+
+  it('a successor that lags pulls up to the named tail first, then takes over', async () => {
+    const { cluster, leader } = await electedCluster()
+    const [successor] = PEERS.filter((p) => p !== leader) as [PeerId]
+    // The successor hears nothing from the leader while 50 entries are written.
+    cluster.dropFrom(leader, (to, frame) => to === successor && frame.kind === 'sync-response')
+    for (let i = 0; i < 5; i++) {
+      await cluster.node(leader).node.append(
+        CH,
+        Array.from({ length: 10 }, (_, j) => Uint8Array.of(i, j)),
+      )
+    }
+    await cluster.clock.advanceAsync(HEARTBEAT)
+    expect(cluster.store(successor).state(CH).nextSeq).toBe(0)
+    cluster.dropFrom(leader, undefined)
+    await runtime(cluster, leader).handOff(successor)
+    await timeUntil(cluster, () => runtime(cluster, successor).role === 'leader', 2 * HEARTBEAT)
+    expect(cluster.store(successor).state(CH).nextSeq).toBe(50)
+    expect(await sameLog(cluster, leader, successor)).toBe(true)
+    await cluster.stop()
+  })
+
+  it('appends are refused while handing off; an unanswered hand-off lapses and the leader resumes', async () => {
+    const { cluster, leader } = await electedCluster()
+    const [successor] = PEERS.filter((p) => p !== leader) as [PeerId]
+    // The successor is draining too: it refuses.
+    runtime(cluster, successor).setStanding(false)
+    await runtime(cluster, leader).handOff(successor)
+    await expect(cluster.node(leader).node.append(CH, [Uint8Array.of(9)])).rejects.toBeInstanceOf(
+      NotLeaderError,
+    )
+    await cluster.clock.advanceAsync(10)
+    expect(runtime(cluster, successor).metrics().handoffsRefusedTotal).toBe(1)
+    expect(runtime(cluster, successor).role).toBe('replica')
+    await cluster.clock.advanceAsync(3 * HEARTBEAT)
+    expect(runtime(cluster, leader).metrics().handoffsLapsedTotal).toBe(1)
+    expect(runtime(cluster, leader).role).toBe('leader')
+    await expect(cluster.node(leader).node.append(CH, [Uint8Array.of(9)])).resolves.toMatchObject({
+      firstSeq: 0,
+    })
+    await cluster.stop()
+  })
+
+  it('a successor ahead of the named tail, or on another chain, refuses', async () => {
+    const { cluster, leader } = await electedCluster()
+    const [successor] = PEERS.filter((p) => p !== leader) as [PeerId]
+    // Forge a hand-off from the leader naming a tail behind the successor's log.
+    await cluster.node(leader).node.append(CH, [Uint8Array.of(1), Uint8Array.of(2)])
+    await cluster.clock.advanceAsync(HEARTBEAT)
+    runtime(cluster, successor).tryDispatch({
+      kind: 'leader-handoff',
+      from: leader,
+      message: { channelId: CH, tailSeq: 1 as Seq, lastHash: new Uint8Array(32) },
+    })
+    runtime(cluster, successor).tryDispatch({
+      kind: 'leader-handoff',
+      from: leader,
+      message: { channelId: CH, tailSeq: 2 as Seq, lastHash: new Uint8Array(32).fill(7) },
+    })
+    await cluster.clock.advanceAsync(5)
+    expect(runtime(cluster, successor).metrics().handoffsRefusedTotal).toBe(2)
+    expect(runtime(cluster, successor).role).toBe('replica')
+    await cluster.stop()
+  })
+
+  it('a peer that is not standing never wins an election', async () => {
+    const { cluster, leader } = await electedCluster()
+    const rest = PEERS.filter((p) => p !== leader)
+    for (const peer of rest) runtime(cluster, peer).setStanding(false)
+    await cluster.node(leader).node.close(CH)
+    await cluster.clock.advanceAsync(20 * HEARTBEAT)
+    for (const peer of rest) expect(runtime(cluster, peer).role).not.toBe('leader')
+    runtime(cluster, rest[0] as PeerId).setStanding(true)
+    await cluster.clock.advanceAsync(10 * HEARTBEAT)
+    expect(runtime(cluster, rest[0] as PeerId).role).toBe('leader')
+    await cluster.stop()
+  })
+})

@@ -1,0 +1,186 @@
+/**
+ * Leadership hand-off (issue 9, drain): a leader that is leaving names a
+ * successor and stops appending, so its tail is final; the successor takes
+ * over once its log ends at exactly that tail (pulling what it lacks from
+ * the leader first) and announces itself at once; the old leader concedes
+ * the moment it hears the successor lead. Replicas switch on that
+ * announcement, so failover waits on no heartbeat timeout.
+ *
+ * Every step has a deadline (`HANDOFF_WINDOW_HEARTBEATS`): an unanswered
+ * hand-off lapses and the leader resumes (the control loop then retries with
+ * another successor), a successor that cannot catch up in time drops it.
+ * A peer that is not standing (draining) never accepts one.
+ */
+import { equals } from 'uint8arrays/equals'
+import type { PeerId, Seq } from '../log/ids.js'
+import type { LeaderHandoff } from './handoff-message.js'
+import type { SyncHeartbeat } from './messages.js'
+import { pullNow, sendHeartbeat, transition } from './runtime-actions.js'
+import type { RuntimeContext } from './runtime-context.js'
+
+/** How long each side of a hand-off waits for the other, in heartbeats. */
+export const HANDOFF_WINDOW_HEARTBEATS = 2
+
+export interface HandoffState {
+  /** False while this peer drains: it neither wins elections nor accepts hand-offs. */
+  standing: boolean
+  /** This leader named `to` and appends nothing until `expiresAt`. */
+  outgoing: { readonly to: PeerId; readonly tailSeq: Seq; readonly expiresAt: number } | undefined
+  /** `from` named this peer; it takes over once its log ends at `tailSeq`/`lastHash`. */
+  incoming:
+    | {
+        readonly from: PeerId
+        readonly tailSeq: Seq
+        readonly lastHash: Uint8Array
+        readonly expiresAt: number
+      }
+    | undefined
+  /** This peer leads by `from`'s hand-off: `from` claiming leadership meanwhile is not a rival. */
+  acceptedFrom: { readonly from: PeerId; readonly expiresAt: number } | undefined
+}
+
+export function createHandoffState(): HandoffState {
+  return { standing: true, outgoing: undefined, incoming: undefined, acceptedFrom: undefined }
+}
+
+export type HandoffStart =
+  | { readonly status: 'sent'; readonly to: PeerId; readonly tailSeq: Seq }
+  | { readonly status: 'refused'; readonly reason: 'not-leader' | 'not-a-replica' | 'send-failed' }
+
+function windowMs(ctx: RuntimeContext): number {
+  return HANDOFF_WINDOW_HEARTBEATS * ctx.heartbeatMs
+}
+
+/** Leader side: stop appending and name `to` as successor. */
+export async function startHandoff(ctx: RuntimeContext, to: PeerId): Promise<HandoffStart> {
+  if (ctx.coordinator.role !== 'leader') return { status: 'refused', reason: 'not-leader' }
+  if (to === ctx.self || !ctx.members.has(to)) {
+    return { status: 'refused', reason: 'not-a-replica' }
+  }
+  const { nextSeq: tailSeq, lastHash } = ctx.store.state(ctx.channel)
+  ctx.handoff.outgoing = { to, tailSeq, expiresAt: ctx.clock.now() + windowMs(ctx) }
+  const message: LeaderHandoff = { channelId: ctx.channel, tailSeq, lastHash }
+  try {
+    await ctx.dispatcher.sendLeaderHandoff(to, message)
+  } catch {
+    ctx.metrics.recordSendFailure('leader-handoff')
+    ctx.handoff.outgoing = undefined
+    return { status: 'refused', reason: 'send-failed' }
+  }
+  ctx.metrics.add('handoffsSentTotal')
+  return { status: 'sent', to, tailSeq }
+}
+
+/** Successor side: a hand-off frame from a member of the replica set. */
+export async function onLeaderHandoff(
+  ctx: RuntimeContext,
+  from: PeerId,
+  message: LeaderHandoff,
+): Promise<void> {
+  if (message.channelId !== ctx.channel) {
+    ctx.drops.record('wrong-channel')
+    return
+  }
+  const role = ctx.coordinator.role
+  const local = ctx.store.state(ctx.channel)
+  if (
+    !ctx.handoff.standing ||
+    (role !== 'replica' && role !== 'candidate') ||
+    // Only from the leader we follow (or, leaderless, from any member).
+    (ctx.tracker.believedLeader !== undefined && ctx.tracker.believedLeader !== from) ||
+    // Our log must be a prefix of the leader's: never ahead of its final tail.
+    local.nextSeq > message.tailSeq
+  ) {
+    refuse(ctx)
+    return
+  }
+  // The named tail is final and may be past what its heartbeats advertise
+  // (a leader advertises only confirmed tails): pull up to it.
+  ctx.tracker.recordHeartbeat(from, 'leader', message.tailSeq, ctx.clock.now())
+  ctx.handoff.incoming = {
+    from,
+    tailSeq: message.tailSeq,
+    lastHash: message.lastHash,
+    expiresAt: ctx.clock.now() + windowMs(ctx),
+  }
+  if (!(await completeIncomingHandoff(ctx))) await pullNow(ctx, from)
+}
+
+/** Takes over if the pending hand-off's tail is reached; true when it did. */
+export async function completeIncomingHandoff(ctx: RuntimeContext): Promise<boolean> {
+  const incoming = ctx.handoff.incoming
+  if (incoming === undefined) return false
+  const now = ctx.clock.now()
+  const role = ctx.coordinator.role
+  if (now >= incoming.expiresAt || (role !== 'replica' && role !== 'candidate')) {
+    ctx.handoff.incoming = undefined
+    refuse(ctx)
+    return false
+  }
+  const local = ctx.store.state(ctx.channel)
+  if (local.nextSeq < incoming.tailSeq) return false
+  ctx.handoff.incoming = undefined
+  if (local.nextSeq !== incoming.tailSeq || !equals(local.lastHash, incoming.lastHash)) {
+    refuse(ctx)
+    return false
+  }
+  if ((await transition(ctx, 'leader', 'handoff-accepted')) === 'rejected') return false
+  ctx.metrics.add('handoffsAcceptedTotal')
+  ctx.handoff.acceptedFrom = { from: incoming.from, expiresAt: now + windowMs(ctx) }
+  await announceRole(ctx)
+  return true
+}
+
+/**
+ * Heartbeat from `from` claiming leadership, as seen by either side of a
+ * hand-off. Returns true when it settled the claim (the caller skips the
+ * dual-leader tiebreak): the old leader concedes to its successor, and the
+ * successor ignores its predecessor's last claims.
+ */
+export async function settleHandoffClaim(
+  ctx: RuntimeContext,
+  from: PeerId,
+  message: SyncHeartbeat,
+): Promise<boolean> {
+  if (message.role !== 'leader' || ctx.coordinator.role !== 'leader') return false
+  const { outgoing, acceptedFrom } = ctx.handoff
+  if (outgoing?.to === from) {
+    ctx.handoff.outgoing = undefined
+    await transition(ctx, 'replica', 'peer-leader-observed')
+    ctx.tracker.follow(from, ctx.clock.now())
+    await announceRole(ctx)
+    return true
+  }
+  return acceptedFrom?.from === from && ctx.clock.now() < acceptedFrom.expiresAt
+}
+
+/** Each tick: lapse what waited too long. */
+export async function expireHandoffs(ctx: RuntimeContext): Promise<void> {
+  const now = ctx.clock.now()
+  const { outgoing, acceptedFrom } = ctx.handoff
+  if (outgoing !== undefined && now >= outgoing.expiresAt) {
+    ctx.handoff.outgoing = undefined
+    ctx.metrics.add('handoffsLapsedTotal')
+  }
+  if (acceptedFrom !== undefined && now >= acceptedFrom.expiresAt) {
+    ctx.handoff.acceptedFrom = undefined
+  }
+  await completeIncomingHandoff(ctx)
+}
+
+function refuse(ctx: RuntimeContext): void {
+  ctx.metrics.add('handoffsRefusedTotal')
+}
+
+/** A heartbeat to every other member now, so they learn the new roles without waiting a beat. */
+async function announceRole(ctx: RuntimeContext): Promise<void> {
+  const message: SyncHeartbeat = {
+    channelId: ctx.channel,
+    tailSeq: ctx.store.state(ctx.channel).nextSeq,
+    role: ctx.coordinator.role,
+    wallClockMs: ctx.clock.wallNow(),
+  }
+  for (const peer of ctx.replicaSet) {
+    if (peer !== ctx.self) await sendHeartbeat(ctx, peer, message)
+  }
+}
