@@ -6,6 +6,7 @@
  */
 import type { PeerInbound } from './inbound.js'
 import { onHeartbeat } from './on-heartbeat.js'
+import { onPropose } from './on-propose.js'
 import { onSyncNack } from './on-sync-nack.js'
 import { onSyncRequest } from './on-sync-request.js'
 import { onSyncResponse } from './on-sync-response.js'
@@ -25,5 +26,7 @@ export async function onInbound(ctx: RuntimeContext, event: PeerInbound): Promis
       return onSyncResponse(ctx, event.from, event.message)
     case 'sync-nack':
       return onSyncNack(ctx, event.from, event.message)
+    case 'propose':
+      return onPropose(ctx, event.from, event.message)
   }
 }
