@@ -16,7 +16,8 @@ export interface MeshlogDemoApi {
   status(): Promise<MeshLogStatus>
   /** The channel's entries as this page holds them, in seq order. */
   entries(): readonly DemoEntry[]
-  append(text: string): Promise<number>
+  /** The seq when this peer committed it (it leads), undefined while pending in the outbox. */
+  append(text: string): Promise<number | undefined>
   setOnline(online: boolean): Promise<void>
 }
 

@@ -199,9 +199,9 @@ async function main(): Promise<void> {
   }
   tick()
 
-  const append = async (text: string): Promise<number> => {
-    const { seq } = await log.append(CHANNEL, encoder.encode(text))
-    return seq
+  const append = async (text: string): Promise<number | undefined> => {
+    const receipt = await log.append(CHANNEL, encoder.encode(text))
+    return 'seq' in receipt ? receipt.seq : undefined
   }
 
   element<HTMLFormElement>('append-form').addEventListener('submit', (event) => {
@@ -214,14 +214,7 @@ async function main(): Promise<void> {
         input.value = ''
         showError(undefined)
       })
-      .catch((error: unknown) => {
-        const leader = latest?.channels.find((c) => c.channel === CHANNEL)?.leader
-        showError(
-          (error as Error).name === 'NotLeaderError'
-            ? `Only the leader appends for now (${short(leader)}); forwarded writes come with the offline outbox.`
-            : `append failed: ${(error as Error).message}`,
-        )
-      })
+      .catch((error: unknown) => showError(`append failed: ${(error as Error).message}`))
   })
   const toggle = element<HTMLButtonElement>('toggle-online')
   toggle.disabled = false

@@ -40,11 +40,13 @@ const tab = {
     return { role: found?.role ?? null, leader: found?.leader ?? null }
   },
   async append(channel: string, texts: string[]) {
-    const { firstSeq, nextSeq } = await current().appendMany(
+    const receipt = await current().appendMany(
       channel,
       texts.map((t) => encoder.encode(t)),
     )
-    return { firstSeq, nextSeq }
+    if ('pending' in receipt)
+      throw new Error(`${channel}: this tab does not lead; the append is pending`)
+    return { firstSeq: receipt.firstSeq, nextSeq: receipt.nextSeq }
   },
   async read(channel: string): Promise<TabEntry[]> {
     const out: TabEntry[] = []

@@ -18,12 +18,14 @@ import { ClosedError, describeValue, InvalidArgumentError } from '../core/errors
 import { TypedEventTarget } from '../core/events/typed-event-target.js'
 import type { Entry } from '../core/log/entry.js'
 import { type ChannelId, channelId, type PeerId } from '../core/log/ids.js'
+import type { WriteKey } from '../core/log/log-store.js'
 import type { Link } from '../core/transport/link.js'
 import { installMeshlogErrorTransfer } from '../rpc/error-registry.js'
 import { PageFramePort } from '../rpc/page-frame-port.js'
 import { payloadTransfers } from '../rpc/payload-batch.js'
 import type {
   AppendedRange,
+  AppendReceipt,
   StoredChannel,
   WorkerApi,
   WorkerChannelOptions,
@@ -299,31 +301,33 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   }
 
   /**
-   * Appends one entry as the channel's leader. Resolves once it is durable
-   * in IndexedDB, with its seq. Rejects with NotLeaderError when this peer
-   * does not lead the channel (forwarded writes come later).
+   * Appends one entry. Resolves once it is durable in IndexedDB: with its
+   * seq when this peer leads the channel, else `{ pending }` (it waits in
+   * this peer's outbox and will be committed exactly once; see the README's
+   * write model).
    */
   async append(
     channel: string,
     payload: Uint8Array,
     options: CallOptions = {},
-  ): Promise<{ readonly seq: AppendedRange['firstSeq'] }> {
-    const { firstSeq } = await this.appendMany(channel, [payload], options)
-    return { seq: firstSeq }
+  ): Promise<{ readonly seq: AppendedRange['firstSeq'] } | { readonly pending: WriteKey }> {
+    const receipt = await this.appendMany(channel, [payload], options)
+    return 'pending' in receipt ? { pending: receipt.pending } : { seq: receipt.firstSeq }
   }
 
   /**
-   * Appends up to 4096 payloads (16 MiB) in one atomic, durable batch; they
-   * take the seqs `[firstSeq, nextSeq)`. Payloads are copied, never detached.
+   * Appends up to 4096 payloads (16 MiB) in one atomic, durable batch: on
+   * the leader they take the seqs `[firstSeq, nextSeq)`; elsewhere they are
+   * pending together. Payloads are copied, never detached.
    */
   async appendMany(
     channel: string,
     payloads: readonly Uint8Array[],
     options: CallOptions = {},
-  ): Promise<AppendedRange> {
+  ): Promise<AppendReceipt> {
     const id = channelId(channel)
     const batch = packAppend(id, payloads)
-    return this.#supervisor.call(
+    return this.#supervisor.call<AppendReceipt>(
       'append',
       (api) => api.append(id, transfer(batch, payloadTransfers(batch))),
       options,

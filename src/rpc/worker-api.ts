@@ -12,6 +12,7 @@
 import type { releaseProxy } from 'comlink'
 import type { Entry } from '../core/log/entry.js'
 import type { ChannelId, PeerId, Seq } from '../core/log/ids.js'
+import type { WriteKey } from '../core/log/log-store.js'
 import type { ChannelStatus, PeerNodeEvents } from '../core/node/peer-node.js'
 import type { DiskPressurePolicy } from '../core/replication/disk-pressure.js'
 import type { BandwidthClass } from '../core/replication/messages.js'
@@ -119,10 +120,22 @@ export interface WorkerStatus {
   readonly store: IdbLogStoreMetrics
 }
 
+/** Committed by this peer as leader: the entries took `[firstSeq, nextSeq)`. */
 export interface AppendedRange {
   readonly firstSeq: Seq
   readonly nextSeq: Seq
 }
+
+/**
+ * Durable in this peer's outbox, not yet committed: writes `pending.authorSeq`
+ * to `pending.authorSeq + count - 1` of `pending.author` will be, exactly once.
+ */
+export interface PendingRange {
+  readonly pending: WriteKey
+  readonly count: number
+}
+
+export type AppendReceipt = AppendedRange | PendingRange
 
 /** The worker's Comlink surface. Every method is safe to call again after a failure. */
 export interface WorkerApi {
@@ -133,8 +146,8 @@ export interface WorkerApi {
   close(channel: string): Promise<void>
   /** Changes an open channel's replica set without restarting it (role and leader stay). */
   setReplicaSet(channel: string, replicaSet: readonly string[]): Promise<void>
-  /** Leader only; resolves once the entries are durable. */
-  append(channel: string, payloads: PayloadBatch): Promise<AppendedRange>
+  /** Resolves once the entries are durable: committed (on the leader) or pending in the outbox. */
+  append(channel: string, payloads: PayloadBatch): Promise<AppendReceipt>
   read(
     channel: string,
     from: number | null,

@@ -14,7 +14,7 @@ import { type Clock, systemClock } from '../core/time/clock.js'
 import { packEntries } from '../rpc/entry-batch.js'
 import { unpackPayloads } from '../rpc/payload-batch.js'
 import type {
-  AppendedRange,
+  AppendReceipt,
   Delivery,
   PageCallback,
   ReadChunk,
@@ -164,8 +164,12 @@ export class WorkerHost implements WorkerApi {
   async append(
     channel: string,
     payloads: Parameters<WorkerApi['append']>[1],
-  ): Promise<AppendedRange> {
+  ): Promise<AppendReceipt> {
     const result = await this.#ready().node.append(channelId(channel), unpackPayloads(payloads))
+    if ('pending' in result) {
+      const { author, authorSeq } = result.pending
+      return { pending: { author, authorSeq }, count: result.count }
+    }
     return { firstSeq: result.firstSeq, nextSeq: result.nextSeq }
   }
 

@@ -105,23 +105,26 @@ describe('leadership hand-off: a leaving leader names its successor', () => {
     await cluster.stop()
   })
 
-  it('appends are refused while handing off; an unanswered hand-off lapses and the leader resumes', async () => {
+  it('appends wait in the outbox while handing off; an unanswered hand-off lapses and the leader resumes', async () => {
     const { cluster, leader } = await electedCluster()
     const [successor] = PEERS.filter((p) => p !== leader) as [PeerId]
     // The successor is draining too: it refuses.
     runtime(cluster, successor).setStanding(false)
     await runtime(cluster, leader).handOff(successor)
-    await expect(cluster.node(leader).node.append(CH, [Uint8Array.of(9)])).rejects.toBeInstanceOf(
-      NotLeaderError,
-    )
+    // The leader promised its successor this tail: its own write waits.
+    await expect(cluster.node(leader).node.append(CH, [Uint8Array.of(9)])).resolves.toMatchObject({
+      pending: { author: leader, authorSeq: 0 },
+    })
     await cluster.clock.advanceAsync(10)
     expect(runtime(cluster, successor).metrics().handoffsRefusedTotal).toBe(1)
     expect(runtime(cluster, successor).role).toBe('replica')
     await cluster.clock.advanceAsync(3 * HEARTBEAT)
     expect(runtime(cluster, leader).metrics().handoffsLapsedTotal).toBe(1)
     expect(runtime(cluster, leader).role).toBe('leader')
-    await expect(cluster.node(leader).node.append(CH, [Uint8Array.of(9)])).resolves.toMatchObject({
-      firstSeq: 0,
+    // Leading again, it commits the waiting write first, then takes new ones at once.
+    await cluster.clock.advanceAsync(HEARTBEAT)
+    await expect(cluster.node(leader).node.append(CH, [Uint8Array.of(10)])).resolves.toMatchObject({
+      firstSeq: 1,
     })
     await cluster.stop()
   })

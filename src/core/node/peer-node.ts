@@ -21,9 +21,10 @@ import type { DiskPressurePolicy } from '../replication/disk-pressure.js'
 import type { RttLookup } from '../replication/election.js'
 import type { Inbound } from '../replication/inbound.js'
 import { ReplicationInboundRouter } from '../replication/inbound-router.js'
-import type { AppendResult } from '../replication/leader-append.js'
+import type { AppendOutcome } from '../replication/local-append.js'
 import type { BandwidthClass, ReplicaRole } from '../replication/messages.js'
 import { ReplicationRuntime } from '../replication/replication-runtime.js'
+import type { CommittedWrite } from '../replication/runtime-events.js'
 import type { ReplicationRuntimeSnapshot } from '../replication/runtime-snapshot.js'
 import type { Clock } from '../time/clock.js'
 import { DECODE_FAILURES, DecodeError } from '../wire/decode-error.js'
@@ -103,6 +104,15 @@ export interface PeerNodeEvents {
     readonly toSeq: Seq
   }
   'disk-pressure': { readonly channel: ChannelId; readonly action: string }
+  /** Pending writes of this peer's outbox are now committed in the local log. */
+  'writes-committed': { readonly channel: ChannelId; readonly writes: readonly CommittedWrite[] }
+  /** A divergent suffix was cut; its entries went back into the outbox (counted). */
+  'writes-reproposed': {
+    readonly channel: ChannelId
+    readonly fromSeq: Seq
+    readonly toSeq: Seq
+    readonly count: number
+  }
 }
 
 interface OpenChannel {
@@ -207,6 +217,12 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
       runtime.on('divergence-suspected', (e) =>
         this.emit('divergence-suspected', { channel, ...e.detail }),
       ),
+      runtime.on('writes-committed', (e) =>
+        this.emit('writes-committed', { channel, ...e.detail }),
+      ),
+      runtime.on('writes-reproposed', (e) =>
+        this.emit('writes-reproposed', { channel, ...e.detail }),
+      ),
       runtime.on('disk-pressure', (e) => {
         this.emit('disk-pressure', { channel, action: e.detail.action })
         this.#announce(channel)
@@ -256,8 +272,12 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
     this.emit('channel-closed', { channel })
   }
 
-  /** Appends as the channel's leader; rejects with NotLeaderError elsewhere. */
-  append(channel: ChannelId, payloads: readonly Uint8Array[]): Promise<AppendResult> {
+  /**
+   * Appends to the channel: committed at once on its leader, otherwise
+   * pending in the durable outbox until a leader commits it (see
+   * local-append).
+   */
+  append(channel: ChannelId, payloads: readonly Uint8Array[]): Promise<AppendOutcome> {
     const open = this.#channels.get(channel)
     if (open === undefined) {
       return Promise.reject(

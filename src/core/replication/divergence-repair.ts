@@ -9,10 +9,12 @@
  * Only the followed leader's answer to a request in flight leads here (the
  * token and belief gates come first), and only entries the leader's own
  * chunk contradicts, or that lie past the end of the leader's log, are cut.
- * An acknowledged write among them is lost; re-proposing it belongs to the
- * offline-writes work (DESIGN.md, invariant 1).
+ * Before anything is cut, the cut entries go back into the outbox to be
+ * proposed to the leader (repropose.ts): an acknowledged write among them
+ * is never lost (DESIGN.md, invariant 1).
  */
 import type { PeerId, Seq } from '../log/ids.js'
+import { reproposeBeforeCut } from './repropose.js'
 import { pullNow } from './runtime-actions.js'
 import type { RuntimeContext } from './runtime-context.js'
 
@@ -24,6 +26,7 @@ async function truncate(
 ): Promise<boolean> {
   const tail = ctx.store.state(ctx.channel).nextSeq
   if (newTail >= tail) return false
+  await reproposeBeforeCut(ctx, newTail, tail)
   await ctx.store.truncateAfter(ctx.channel, newTail - 1)
   noteCut(ctx, from, newTail, tail, cause)
   return true

@@ -1,18 +1,14 @@
 /**
- * Beyond the seed: the leader's own writes. Payloads are sealed onto the
- * local tail (seq and hash chain assigned here) and appended in one atomic
- * batch. Only the leader appends for now; forwarded and offline writes
- * come later.
- *
- * Each entry's author is this peer and its `authorSeq` is its seq: unique
- * for the author in this channel and durable without extra state. With a
- * signer, each draft is signed here, where the payload becomes a draft.
+ * Beyond the seed: the leader commits writes. Drafts (this peer's own
+ * appends, or writes forwarded to it) are sealed onto the local tail (seq
+ * and hash chain assigned here) and appended in one atomic batch; a
+ * draft's signature travels into its entry untouched.
  */
-import { signDrafts } from '../crypto/entry-signing.js'
-import type { EntryDraft } from '../log/entry.js'
+import type { Entry } from '../log/entry.js'
 import { sealEntries } from '../log/entry-chain.js'
 import type { Seq } from '../log/ids.js'
 import { StorageFullError } from '../log/log-errors.js'
+import type { OutboxEntry } from '../log/log-store.js'
 import { NotLeaderError } from './replication-errors.js'
 import { reactToDiskPressure } from './runtime-actions.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -24,32 +20,35 @@ export interface AppendResult {
   readonly nextSeq: Seq
 }
 
-export async function appendAsLeader(
+export async function commitAsLeader(
   ctx: RuntimeContext,
-  payloads: readonly Uint8Array[],
+  drafts: readonly OutboxEntry[],
 ): Promise<AppendResult> {
   if (ctx.coordinator.role !== 'leader') {
     throw new NotLeaderError('only the leader appends to the channel', {
       details: { channel: ctx.channel, role: ctx.coordinator.role },
     })
   }
+  // A leader handing off has promised its successor this tail: nothing more.
+  if (ctx.handoff.outgoing !== undefined) {
+    throw new NotLeaderError('leadership is being handed off', {
+      details: { channel: ctx.channel, to: ctx.handoff.outgoing.to },
+    })
+  }
   const state = ctx.store.state(ctx.channel)
-  if (payloads.length === 0) return { firstSeq: state.nextSeq, nextSeq: state.nextSeq }
-  const unsigned: EntryDraft[] = payloads.map((payload, index) => ({
-    author: ctx.self,
-    authorSeq: state.nextSeq + index,
-    payload,
-  }))
-  const drafts =
-    ctx.signer === undefined
-      ? unsigned
-      : await signDrafts(ctx.signer, ctx.hasher, ctx.channel, unsigned)
-  const entries = sealEntries(
+  if (drafts.length === 0) return { firstSeq: state.nextSeq, nextSeq: state.nextSeq }
+  const sealed = sealEntries(
     ctx.hasher,
     ctx.channel,
     { nextSeq: state.nextSeq, lastHash: state.lastHash },
     drafts,
   )
+  const entries: Entry[] = sealed.map((entry, i) => {
+    const signature = (drafts[i] as OutboxEntry).signature
+    return signature === undefined || entry.signature !== undefined
+      ? entry
+      : { ...entry, signature }
+  })
   try {
     const after = await ctx.store.append(ctx.channel, entries)
     ctx.metrics.add('localAppendsTotal')

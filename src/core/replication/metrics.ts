@@ -52,6 +52,23 @@ export const COUNTER_NAMES = [
   /** Hand-offs this replica took over from, and the ones it refused. */
   'handoffsAcceptedTotal',
   'handoffsRefusedTotal',
+  /** Appends that went into the outbox (no leader here to take them at once). */
+  'pendingAppendsTotal',
+  /** Propose frames sent to the believed leader, and the writes they carried. */
+  'proposesSentTotal',
+  'proposedWritesSentTotal',
+  /** Leader: Propose frames taken, writes committed from them, and those refused. */
+  'proposesReceivedTotal',
+  'proposedWritesCommittedTotal',
+  /** Already in the log (re-sent, re-proposed, delivered twice): not committed again. */
+  'proposeDuplicatesTotal',
+  /** An earlier write of the same author had not arrived: left for a later forward. */
+  'proposeWaitingTotal',
+  /** Outbox writes seen committed in the local log and dropped from the outbox. */
+  'outboxCommittedTotal',
+  /** Divergent suffixes cut from the local log, and the writes put back in the outbox. */
+  'divergencesTotal',
+  'reproposedWritesTotal',
 ] as const
 export type CounterName = (typeof COUNTER_NAMES)[number]
 

@@ -7,6 +7,7 @@
 import type { PeerInbound } from './inbound.js'
 import { completeIncomingHandoff, onLeaderHandoff } from './leader-handoff.js'
 import { onHeartbeat } from './on-heartbeat.js'
+import { onPropose } from './on-propose.js'
 import { onSyncNack } from './on-sync-nack.js'
 import { onSyncRequest } from './on-sync-request.js'
 import { onSyncResponse } from './on-sync-response.js'
@@ -31,5 +32,7 @@ export async function onInbound(ctx: RuntimeContext, event: PeerInbound): Promis
       return onSyncNack(ctx, event.from, event.message)
     case 'leader-handoff':
       return onLeaderHandoff(ctx, event.from, event.message)
+    case 'propose':
+      return onPropose(ctx, event.from, event.message)
   }
 }

@@ -8,6 +8,7 @@
 import type { PeerId, Seq } from '../log/ids.js'
 import { cutDivergentTail, noteCut, trimBeyondLeader } from './divergence-repair.js'
 import type { SyncResponse } from './messages.js'
+import { reproposeBeforeCut } from './repropose.js'
 import { pullNow, reactToDiskPressure } from './runtime-actions.js'
 import type { InboundDropReason, RuntimeContext } from './runtime-context.js'
 import { type ApplyError, type ApplyResult, applySyncResponse } from './sync-response-apply.js'
@@ -45,8 +46,14 @@ export async function onSyncResponse(
     ctx.drops.record('wrong-role')
     return
   }
-  const result = await applySyncResponse(ctx.store, ctx.hasher, ctx.channel, response)
+  const result = await apply(ctx, response)
   await react(ctx, from, response, result, true)
+}
+
+function apply(ctx: RuntimeContext, response: SyncResponse): Promise<ApplyResult> {
+  return applySyncResponse(ctx.store, ctx.hasher, ctx.channel, response, (fromSeq, toSeq) =>
+    reproposeBeforeCut(ctx, fromSeq, toSeq),
+  )
 }
 
 async function react(
@@ -144,6 +151,10 @@ async function skipAheadAndRetry(
 ): Promise<void> {
   ctx.metrics.add('skipAheadTotal')
   try {
+    // The jump drops every entry we hold; if the logs may have parted, some
+    // of them may be writes the leader lacks.
+    const held = ctx.store.state(ctx.channel)
+    if (gap.divergenceSuspected) await reproposeBeforeCut(ctx, held.firstSeq, held.nextSeq)
     await ctx.store.skipTo(ctx.channel, gap.firstSeq)
   } catch {
     // Left to the heartbeat cycle: the next request re-asks from our tail.
@@ -156,6 +167,6 @@ async function skipAheadAndRetry(
     ctx.metrics.add('divergenceSuspectedTotal')
     ctx.events.emit('divergence-suspected', jump)
   }
-  const retry = await applySyncResponse(ctx.store, ctx.hasher, ctx.channel, response)
+  const retry = await apply(ctx, response)
   await react(ctx, from, response, retry, false)
 }

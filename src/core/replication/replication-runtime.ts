@@ -2,8 +2,8 @@
  * One replicated channel's runtime (seed 001): a two-lane inbox and a
  * heartbeat timer feeding a single drain loop that handles one job at a
  * time, so handlers never interleave. Jobs are served priority lane first,
- * then the leader's local appends, then a due tick, then a due tail
- * notice, then the low lane. The loop runs only while there is work: it is
+ * then local appends, then a due tick, then a due outbox move (after a
+ * leader change), then a due tail notice, then the low lane. The loop runs only while there is work: it is
  * scheduled on a microtask when work arrives and on the injected clock for
  * ticks; it never polls.
  *
@@ -28,13 +28,14 @@ import type { Cancel } from '../time/clock.js'
 import { ReplicationCoordinator } from './coordinator.js'
 import type { Inbound } from './inbound.js'
 import { type PushResult, ReplicationInbox } from './inbox.js'
-import { type AppendResult, appendAsLeader } from './leader-append.js'
 import { type HandoffStart, startHandoff } from './leader-handoff.js'
+import { type AppendOutcome, appendLocal, isPending } from './local-append.js'
 import type { ReplicaRole } from './messages.js'
 import { onInbound } from './on-inbound.js'
 import { onPeersUnreachable } from './on-peers-unreachable.js'
 import { onTick } from './on-tick.js'
-import { InboxFullError, NotLeaderError, RuntimeStoppedError } from './replication-errors.js'
+import { moveOutbox } from './outbox-flow.js'
+import { InboxFullError, RuntimeStoppedError } from './replication-errors.js'
 import { transition } from './runtime-actions.js'
 import {
   createRuntimeContext,
@@ -67,7 +68,7 @@ export interface ReplicationRuntimeOptions
 
 interface AppendJob {
   readonly payloads: readonly Uint8Array[]
-  readonly resolve: (result: AppendResult) => void
+  readonly resolve: (result: AppendOutcome) => void
   readonly reject: (error: unknown) => void
 }
 
@@ -81,6 +82,7 @@ type Job =
   | { readonly kind: 'handoff'; readonly job: HandoffJob }
   | { readonly kind: 'append'; readonly job: AppendJob }
   | { readonly kind: 'tick' }
+  | { readonly kind: 'outbox' }
   | { readonly kind: 'notice' }
   | { readonly kind: 'unreachable'; readonly peers: readonly PeerId[] }
 
@@ -103,6 +105,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   #cancelTick: Cancel | undefined
   #nextTickAt = 0
   #tickDue = false
+  #outboxDue = false
   #noticeDue = false
   #draining = false
   #abort = false
@@ -226,16 +229,16 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     this.#schedule()
   }
 
-  /** Leader only: seals `payloads` onto the tail and appends them; see leader-append. */
-  append(payloads: readonly Uint8Array[]): Promise<AppendResult> {
+  /**
+   * Appends `payloads` (see local-append): on the leader, committed at once
+   * (`{ firstSeq, nextSeq }`); anywhere else, or behind writes already
+   * waiting, durably queued in the outbox (`{ pending, count }`) and
+   * delivered to a leader from there ('writes-committed' follows).
+   */
+  append(payloads: readonly Uint8Array[]): Promise<AppendOutcome> {
     const details = { channel: this.channel }
     if (this.#phase === 'stopping' || this.#phase === 'stopped') {
       return Promise.reject(new RuntimeStoppedError('the runtime was cancelled', { details }))
-    }
-    if (this.coordinator.role !== 'leader' || this.#ctx.handoff.outgoing !== undefined) {
-      return Promise.reject(
-        new NotLeaderError('only the leader appends to the channel', { details }),
-      )
     }
     return new Promise((resolve, reject) => {
       if (!this.#appends.tryPush({ payloads: [...payloads], resolve, reject })) {
@@ -394,6 +397,10 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       this.#tickDue = false
       return { kind: 'tick' }
     }
+    if (this.#outboxDue) {
+      this.#outboxDue = false
+      return { kind: 'outbox' }
+    }
     if (this.#noticeDue) {
       this.#noticeDue = false
       return { kind: 'notice' }
@@ -406,6 +413,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     return (
       this.#abort ||
       this.#tickDue ||
+      this.#outboxDue ||
       this.#noticeDue ||
       this.#unreachable.size > 0 ||
       this.#appends.size > 0 ||
@@ -424,7 +432,9 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
             await transition(ctx, 'idle', 'channel-close')
             return true
           }
-          await onInbound(ctx, job.event)
+          await this.#advancing(() =>
+            onInbound(ctx, job.event as Exclude<Inbound, { kind: 'shutdown' }>),
+          )
           return false
         case 'append':
           await this.#runAppend(job.job)
@@ -434,6 +444,10 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
           return false
         case 'tick':
           await onTick(ctx)
+          await this.#advancing(() => moveOutbox(ctx))
+          return false
+        case 'outbox':
+          await this.#advancing(() => moveOutbox(ctx))
           return false
         case 'notice':
           await sendTailNotice(ctx)
@@ -451,19 +465,28 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   }
 
   async #runAppend(job: AppendJob): Promise<void> {
-    if (this.#ctx.handoff.outgoing !== undefined) {
-      job.reject(
-        new NotLeaderError('leadership is being handed off', {
-          details: { channel: this.channel, to: this.#ctx.handoff.outgoing.to },
-        }),
-      )
-      return
-    }
     try {
-      job.resolve(await appendAsLeader(this.#ctx, job.payloads))
-      this.#notices.notify()
+      const outcome = await this.#advancing(() => appendLocal(this.#ctx, job.payloads))
+      job.resolve(outcome)
+      // Forward (or, on a leader, commit) at once rather than at the next beat.
+      if (isPending(outcome)) await this.#advancing(() => moveOutbox(this.#ctx))
     } catch (error) {
       job.reject(error)
+    }
+  }
+
+  /** Runs `step`; if it moved a leader's tail, replicas hear of it early. */
+  async #advancing<T>(step: () => Promise<T>): Promise<T> {
+    const before = this.#ctx.store.state(this.channel).nextSeq
+    try {
+      return await step()
+    } finally {
+      if (
+        this.coordinator.role === 'leader' &&
+        this.#ctx.store.state(this.channel).nextSeq > before
+      ) {
+        this.#notices.notify()
+      }
     }
   }
 
@@ -471,6 +494,8 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     const leader = this.#ctx.tracker.believedLeader
     if (leader === this.#followed) return
     this.#followed = leader
+    // Writes waiting in the outbox go to the new leader now, not at the next beat.
+    this.#outboxDue = true
     this.emit('leader-changed', { leader })
   }
 

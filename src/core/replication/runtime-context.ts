@@ -24,6 +24,7 @@ import type { ReplicationCoordinator } from './coordinator.js'
 import type { DiskPressurePolicy } from './disk-pressure.js'
 import type { ReplicationDispatcher } from './dispatcher.js'
 import type { RttLookup } from './election.js'
+import { ForwardSchedule } from './forward-schedule.js'
 import { DEFAULT_MISS_THRESHOLD, HeartbeatTracker } from './heartbeat-tracker.js'
 import { createHandoffState, type HandoffState } from './leader-handoff.js'
 import { type BandwidthClass, SYNC_CHUNK_MAX_DEFAULT_BYTES } from './messages.js'
@@ -45,6 +46,8 @@ export const INBOUND_DROP_REASONS = [
   'skip-rejected',
   /** The leader's chain parts from ours below everything we hold; nothing to cut. */
   'diverged-below-floor',
+  /** A Propose reached a peer that is not the leader (the proposer re-sends on its own). */
+  'propose-not-leader',
   'inbox-full',
   'stopped',
   'cancelled',
@@ -88,6 +91,15 @@ export interface RuntimeContextOptions {
   readonly signatures?: EntrySignaturePolicy
 }
 
+/** The runtime's memory of its offline-first writes; the outbox itself is in the store. */
+export interface OutboxState {
+  /** The authorSeq this peer's next write takes; undefined until read from the store. */
+  nextAuthorSeq: number | undefined
+  /** The log tail when the outbox was last checked for committed writes. */
+  checkedThrough: number
+  readonly forward: ForwardSchedule
+}
+
 export interface RuntimeContext {
   readonly channel: ChannelId
   readonly self: PeerId
@@ -114,6 +126,7 @@ export interface RuntimeContext {
   readonly outstanding: OutstandingRequests
   readonly chainCheck: ChainCheck
   readonly handoff: HandoffState
+  readonly outbox: OutboxState
   readonly events: TypedEventTarget<ReplicationRuntimeEvents>
   readonly isHalted: () => boolean
   readonly signer: EntrySigner | undefined
@@ -213,6 +226,11 @@ export function createRuntimeContext(options: RuntimeContextOptions): RuntimeCon
     outstanding: new OutstandingRequests(),
     chainCheck: new ChainCheck(),
     handoff: createHandoffState(),
+    outbox: {
+      nextAuthorSeq: undefined,
+      checkedThrough: options.store.state(options.channel).nextSeq,
+      forward: new ForwardSchedule(options.heartbeatMs),
+    },
     events: options.events ?? new TypedEventTarget<ReplicationRuntimeEvents>(),
     isHalted,
     signer: options.signer,

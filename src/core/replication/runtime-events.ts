@@ -1,7 +1,12 @@
 /** The facts a replication runtime announces, one CustomEvent name each. */
 import type { ChannelId, PeerId, Seq } from '../log/ids.js'
+import type { WriteKey } from '../log/log-store.js'
 import type { RoleChange } from './coordinator.js'
 import type { DiskPressureOutcome, DiskPressurePolicy } from './disk-pressure.js'
+
+export interface CommittedWrite extends WriteKey {
+  readonly seq?: Seq
+}
 
 export interface ReplicationRuntimeEvents extends Record<string, unknown> {
   /** The coordinator's role changed (whoever drove it). */
@@ -44,6 +49,19 @@ export interface ReplicationRuntimeEvents extends Record<string, unknown> {
   }
   /** This leader appended local entries. */
   'entries-appended': { readonly channel: ChannelId; readonly firstSeq: Seq; readonly nextSeq: Seq }
+  /** Writes went into the durable outbox, to be forwarded to a leader. */
+  'writes-pending': { readonly writes: readonly WriteKey[] }
+  /**
+   * Outbox writes are now in the local log, committed; they left the outbox.
+   * `seq` is where each sits, when this peer saw it arrive.
+   */
+  'writes-committed': { readonly writes: readonly CommittedWrite[] }
+  /**
+   * Divergence: our log held entries [fromSeq, toSeq) that the leader's log
+   * does not; before cutting them they went back into the outbox, to be
+   * proposed to the leader (it keeps those it already has out by key).
+   */
+  'writes-reproposed': { readonly fromSeq: Seq; readonly toSeq: Seq; readonly count: number }
   /** The runtime's loop has ended; `graceful` is false when cancel aborted it. */
   stopped: { readonly graceful: boolean }
 }

@@ -13,7 +13,7 @@ import { BandwidthBudget } from './bandwidth-budget.js'
 import type { ReplicationCoordinator } from './coordinator.js'
 import { onInbound } from './on-inbound.js'
 import { onTick } from './on-tick.js'
-import { InboxFullError, NotLeaderError } from './replication-errors.js'
+import { InboxFullError } from './replication-errors.js'
 import {
   CHANNEL,
   contextFor,
@@ -25,6 +25,7 @@ import {
   N30,
   promote,
   runtimeFor,
+  SEED_TAIL,
   settle,
   writerFor,
 } from './replication-test-kit.js'
@@ -166,12 +167,16 @@ describe('a candidate elects by RTT over itself and the healthy peers', () => {
   })
 })
 
-describe('only the leader appends, sealing entries onto its tail', () => {
-  it('refuses an append on a non-leader', async () => {
+describe('only the leader commits, sealing entries onto its tail', () => {
+  it('does not commit an append on a non-leader: it waits in the outbox (offline-writes)', async () => {
     const kit = await makeKit()
     await promote(kit.coordinator, 'replica')
     const runtime = runtimeFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100 })
-    await expect(runtime.append([new Uint8Array([1])])).rejects.toBeInstanceOf(NotLeaderError)
+    expect(await runtime.append([new Uint8Array([1])])).toEqual({
+      pending: { author: N10, authorSeq: 0 },
+      count: 1,
+    })
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(SEED_TAIL)
     await runtime.cancel()
   })
 

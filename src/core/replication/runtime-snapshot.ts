@@ -27,6 +27,8 @@ export interface ReplicationRuntimeSnapshot extends ReplicationMetricsSnapshot {
   readonly trackedPeers: number
   readonly backoffEntries: number
   readonly budgetAvailableBytes: number
+  /** Writes in the outbox, waiting to be seen committed. */
+  readonly outboxSize: number
 }
 
 function leaderTail(ctx: RuntimeContext): Seq | null {
@@ -53,5 +55,6 @@ export function runtimeSnapshot(
     trackedPeers: ctx.tracker.peerCount,
     backoffEntries: ctx.backoff.size,
     budgetAvailableBytes: ctx.budget.availableBytes(ctx.clock.now()),
+    outboxSize: ctx.store.isOpen ? ctx.store.outboxSize(ctx.channel) : 0,
   }
 }

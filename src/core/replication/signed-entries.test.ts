@@ -9,7 +9,7 @@ import { NobleEd25519Verifier } from '../crypto/noble-ed25519.js'
 import { testAuthor } from '../crypto/test-authors.js'
 import { InvalidArgumentError } from '../errors.js'
 import { sealEntries } from '../log/entry-chain.js'
-import { appendAsLeader } from './leader-append.js'
+import { appendLocal } from './local-append.js'
 import { CHANNEL, contextFor, makeKit, N20, promote } from './replication-test-kit.js'
 
 const alice = testAuthor(11)
@@ -29,7 +29,7 @@ describe('the leader signs its own writes', () => {
       signer: alice.signer,
     })
     const payloads = ['a', 'b', 'c'].map((t) => new TextEncoder().encode(t))
-    await appendAsLeader(ctx, payloads)
+    await appendLocal(ctx, payloads)
     const stored = await kit.store.read(CHANNEL, 0 as never)
     expect(stored).toHaveLength(3)
     for (const entry of stored) expect(entry.signature?.byteLength).toBe(64)
@@ -44,7 +44,7 @@ describe('the leader signs its own writes', () => {
       replicaSet: [alice.author],
       heartbeatMs: 100,
     })
-    await appendAsLeader(ctx, [Uint8Array.of(1)])
+    await appendLocal(ctx, [Uint8Array.of(1)])
     const [entry] = await kit.store.read(CHANNEL, 0 as never)
     expect(entry?.signature).toBeUndefined()
   })

@@ -123,11 +123,15 @@ async function firstDifference(
   return seq as Seq
 }
 
+/** Called with the seqs [fromSeq, toSeq) about to be replaced, before they are cut. */
+export type BeforeCut = (fromSeq: Seq, toSeq: Seq) => Promise<void>
+
 export async function applySyncResponse(
   store: LogStore,
   hasher: EntryHasher,
   channel: ChannelId,
   response: SyncResponse,
+  beforeCut: BeforeCut = async () => undefined,
 ): Promise<ApplyResult> {
   if (response.channelId !== channel) return fail({ kind: 'channel-mismatch' })
   const problem = shapeProblem(channel, response)
@@ -190,6 +194,7 @@ export async function applySyncResponse(
   try {
     if (fork < local.nextSeq) {
       // Our entries from the fork on are not the leader's: theirs take the place.
+      await beforeCut(fork, local.nextSeq)
       await store.truncateAfter(channel, fork - 1)
       replacedEntries = local.nextSeq - fork
     }

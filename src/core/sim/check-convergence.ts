@@ -4,7 +4,9 @@
  * for every channel: exactly one member leads, every other member is a
  * replica that follows it, and every member's log ends at the leader's
  * tail with the leader's last hash (the log checker has verified each log
- * chains, so equal last hashes mean equal logs). It must hold within
+ * chains, so equal last hashes mean equal logs), and every member's outbox
+ * is empty: every write taken while the mesh was broken has been
+ * delivered and seen committed. It must hold within
  * `boundMs` of the heal (SETTLE_BOUND_HEARTBEATS heartbeats) and then keep
  * holding until the run ends: a converged mesh with no faults and no
  * writes has no reason to move.
@@ -16,7 +18,7 @@ import { InvariantViolation } from './invariant-violation.js'
 import type { SimPeer } from './sim-peer.js'
 
 /** What convergence needs to know of a peer. */
-export type ConvergingPeer = Pick<SimPeer, 'role' | 'follows'>
+export type ConvergingPeer = Pick<SimPeer, 'role' | 'follows' | 'outboxSize'>
 
 import type { SimChannelPlan } from './sim-scenario.js'
 
@@ -75,6 +77,7 @@ export class ConvergenceChecker {
           id,
           role: peer?.role(plan.channel) ?? 'down',
           follows: peer?.follows(plan.channel),
+          outbox: peer?.outboxSize(plan.channel) ?? 0,
         }
       })
       const leaders = roles.filter((r) => r.role === 'leader')
@@ -85,6 +88,7 @@ export class ConvergenceChecker {
       const leader = (leaders[0] as { id: PeerId }).id
       const reference = this.#logs.mirror(leader, plan.channel)
       for (const r of roles) {
+        if (r.outbox > 0) return `${r.id} has ${r.outbox} writes in its ${plan.channel} outbox`
         if (r.id === leader) continue
         if (r.role !== 'replica') return `${r.id} is ${r.role} in ${plan.channel}`
         if (r.follows !== leader) {

@@ -39,6 +39,9 @@ class FakePeer {
   follows() {
     return this.leader
   }
+  outboxSize(channel: ChannelId) {
+    return this.backing.outboxes.get(channel)?.size ?? 0
+  }
 }
 
 async function logs() {

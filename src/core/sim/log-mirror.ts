@@ -9,8 +9,10 @@
  *   (from GENESIS when the log starts at seq 0; from the first retained
  *   entry after a skip-ahead, whose predecessor is unknown here);
  * - genuine: its payload is a catalogued submission to this channel, sealed
- *   by the peer it was submitted to, at seq == authorSeq (leaders seal
- *   their own writes at their tail; a replica never re-seals);
+ *   with the peer it was submitted to as author (a replica never re-seals;
+ *   a forwarded write keeps its author);
+ * - in author order: each author's writes follow one another, authorSeq
+ *   by authorSeq, with no hole and none twice (the leader's dedupe rule);
  * - no duplicate: no payload id twice in one log.
  *
  * A log that lost entries (skip-ahead, truncation, eviction) is re-read
@@ -35,6 +37,10 @@ export class LogMirror {
   #ids: number[] = []
   #idSet = new Set<number>()
   #lastHash: Uint8Array = GENESIS_HASH
+  /** Each author's last authorSeq seen in this log. */
+  #authorLast = new Map<PeerId, number>()
+  /** Payload ids evicted from the front of the log: still committed, no longer held. */
+  readonly #evicted = new Set<number>()
   resets = 0
 
   constructor(peer: PeerId, channel: ChannelId) {
@@ -61,6 +67,11 @@ export class LogMirror {
 
   holds(id: number): boolean {
     return this.#idSet.has(id)
+  }
+
+  /** True when `id` was in this log and left it by eviction from the front (still committed). */
+  evicted(id: number): boolean {
+    return this.#evicted.has(id)
   }
 
   /** Payload ids in seq order. */
@@ -112,6 +123,7 @@ export class LogMirror {
     this.#ids = []
     this.#idSet = new Set()
     this.#lastHash = state.lastHash
+    this.#authorLast = new Map()
     const entries = await store.read(this.channel, state.firstSeq)
     // A log from seq 0 chains from GENESIS; after a skip the first predecessor is unknown.
     this.#take(entries, hasher, catalog, now, {
@@ -125,7 +137,10 @@ export class LogMirror {
   #dropBelow(firstSeq: number): void {
     const drop = firstSeq - this.#firstSeq
     if (drop <= 0) return
-    for (const id of this.#ids.slice(0, drop)) this.#idSet.delete(id)
+    for (const id of this.#ids.slice(0, drop)) {
+      this.#idSet.delete(id)
+      this.#evicted.add(id)
+    }
     this.#hashes = this.#hashes.slice(drop)
     this.#ids = this.#ids.slice(drop)
     this.#firstSeq = firstSeq
@@ -148,9 +163,10 @@ export class LogMirror {
     }
     for (const entry of entries) {
       const id = payloadId(entry.payload) ?? -1
+      const last = this.#authorLast.get(entry.author)
       const problem =
-        entry.seq !== entry.authorSeq
-          ? `entry ${entry.seq} was sealed at ${entry.authorSeq}`
+        last !== undefined && entry.authorSeq !== last + 1
+          ? `entry ${entry.seq}: ${entry.author}'s write ${entry.authorSeq} follows its write ${last}`
           : this.#idSet.has(id)
             ? `payload ${id} appears twice`
             : catalog.problem(this.channel, entry.author, entry.payload)
@@ -168,6 +184,7 @@ export class LogMirror {
       this.#hashes.push(entry.hash)
       this.#ids.push(id)
       this.#idSet.add(id)
+      this.#authorLast.set(entry.author, entry.authorSeq)
       this.#lastHash = entry.hash
     }
   }

@@ -85,6 +85,11 @@ export class SimPeer {
     return this.#node?.runtime(channel)?.believedLeader
   }
 
+  /** Writes waiting in this peer's outbox for `channel` (on its disk, up or down). */
+  outboxSize(channel: ChannelId): number {
+    return this.backing.outboxes.get(channel)?.size ?? 0
+  }
+
   get diskFull(): boolean {
     return Number.isFinite(this.#quotaBytes)
   }

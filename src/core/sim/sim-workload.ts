@@ -1,21 +1,20 @@
 /**
  * Simulated clients. At random times one client picks a channel and a home
  * peer (a tab of that channel's replica set that is up) and appends one to
- * three payloads there. Only leaders append (leader-only writes, for now),
- * so on NotLeaderError the client does what a real one would: it asks the
- * peer it reached whom it follows and retries there, or, with no answer,
- * tries another reachable member after a pause; it gives up after
- * MAX_ATTEMPTS. Every other refusal (full disk, stopped runtime, full
+ * three payloads there. Any peer takes the append (offline-first writes):
+ * the leader commits it at once, any other peer (a replica, a peer cut off
+ * by a partition, one with no leader) acknowledges it as pending in its
+ * durable outbox. Every refusal (outbox full, stopped runtime, full
  * backlog) is final for that append.
  *
  * Every attempt mints fresh payloads (see PayloadCatalog). Every append
  * promise is tracked until it settles (invariant 4); every acknowledged one
- * is kept with the seqs its leader gave it, for the lost-acknowledged
- * figure (invariant 1, leader-only form).
+ * is kept, committed or pending, for invariant 1: it must end up exactly
+ * once in the channel's final log (check-acked).
  */
 import type { ChannelId, PeerId, Seq } from '../log/ids.js'
 import type { Rng } from '../random/rng.js'
-import { NotLeaderError } from '../replication/replication-errors.js'
+import { isPending } from '../replication/local-append.js'
 import type { Cancel, Clock } from '../time/clock.js'
 import { InvariantViolation } from './invariant-violation.js'
 import type { PayloadCatalog } from './payload-catalog.js'
@@ -24,13 +23,13 @@ import type { SimPeer } from './sim-peer.js'
 import type { SimChannelPlan } from './sim-scenario.js'
 import type { SimTrace } from './sim-trace.js'
 
-export const MAX_ATTEMPTS = 5
-
 export interface AckedAppend {
   readonly channel: ChannelId
-  readonly leader: PeerId
+  /** The peer that took the append (the entries' author). */
+  readonly peer: PeerId
   readonly ids: readonly number[]
-  readonly firstSeq: Seq
+  /** Where the leader put them; undefined when acknowledged as pending. */
+  readonly firstSeq: Seq | undefined
   readonly at: number
 }
 
@@ -49,7 +48,6 @@ export interface WorkloadOptions {
   readonly catalog: PayloadCatalog
   readonly trace: SimTrace
   readonly meanGapMs: number
-  readonly retryMs: number
 }
 
 export class ClientWorkload {
@@ -61,7 +59,6 @@ export class ClientWorkload {
   readonly #pending = new Map<number, PendingAppend>()
   readonly #timers = new Set<Cancel>()
   #nextAttempt = 0
-  #waitingRetries = 0
   #running = false
 
   constructor(options: WorkloadOptions) {
@@ -77,13 +74,11 @@ export class ClientWorkload {
     this.#scheduleNext()
   }
 
-  /** No new appends; retries still waiting are abandoned (counted as 'abandoned'). */
+  /** No new appends. */
   stop(): void {
     this.#running = false
     for (const cancel of this.#timers) cancel()
     this.#timers.clear()
-    if (this.#waitingRetries > 0) this.#fail('abandoned', this.#waitingRetries)
-    this.#waitingRetries = 0
   }
 
   /** Throws when an append promise has been pending longer than `limitMs`. */
@@ -126,14 +121,14 @@ export class ClientWorkload {
     }
     this.submitted += 1
     const home = homes[rng.int(0, homes.length - 1)] as PeerId
-    this.#attempt(plan, home, home, rng.int(1, 3), 1)
+    this.#attempt(plan, home, rng.int(1, 3))
   }
 
-  #attempt(plan: SimChannelPlan, home: PeerId, target: PeerId, count: number, attempt: number) {
+  #attempt(plan: SimChannelPlan, target: PeerId, count: number) {
     const { clock, catalog, trace } = this.#o
     const node = this.#o.peers.get(target)?.node
     if (node === undefined) {
-      this.#retry(plan, home, undefined, count, attempt)
+      this.#fail('no-peer-up')
       return
     }
     this.attempts += 1
@@ -146,59 +141,23 @@ export class ClientWorkload {
         submissions.map((s) => s.payload),
       )
       .then(
-        (result) => {
+        (outcome) => {
           this.#pending.delete(key)
           const ids = submissions.map((s) => s.id)
-          this.acked.push({
-            channel: plan.channel,
-            leader: target,
-            ids,
-            firstSeq: result.firstSeq,
-            at: clock.now(),
-          })
-          trace.note(clock.now(), `ack ${plan.channel} ${target} seq ${result.firstSeq}+${count}`)
+          const firstSeq = isPending(outcome) ? undefined : outcome.firstSeq
+          this.acked.push({ channel: plan.channel, peer: target, ids, firstSeq, at: clock.now() })
+          trace.note(
+            clock.now(),
+            isPending(outcome)
+              ? `ack pending ${plan.channel} ${target} #${outcome.pending.authorSeq}+${count}`
+              : `ack ${plan.channel} ${target} seq ${outcome.firstSeq}+${count}`,
+          )
         },
         (error: unknown) => {
           this.#pending.delete(key)
-          if (error instanceof NotLeaderError) {
-            const hint = node.runtime(plan.channel)?.believedLeader
-            this.#retry(plan, home, hint === target ? undefined : hint, count, attempt)
-            return
-          }
           this.#fail(error instanceof Error && 'code' in error ? String(error.code) : 'error')
         },
       )
-  }
-
-  #retry(
-    plan: SimChannelPlan,
-    home: PeerId,
-    hint: PeerId | undefined,
-    count: number,
-    attempt: number,
-  ): void {
-    if (attempt >= MAX_ATTEMPTS || !this.#running) {
-      this.#fail('no-leader')
-      return
-    }
-    const { net, peers, rng, retryMs } = this.#o
-    const reachable = (id: PeerId) => peers.get(id)?.isUp === true && net.canReach(home, id)
-    let next = hint !== undefined && reachable(hint) ? hint : undefined
-    // Without a hint, any other reachable member might lead; ask after a pause.
-    if (next === undefined) {
-      const others = plan.replicaSet.filter(reachable)
-      if (others.length === 0) {
-        this.#fail('no-peer-reachable')
-        return
-      }
-      next = others[rng.int(0, others.length - 1)] as PeerId
-    }
-    const target = next
-    this.#waitingRetries += 1
-    this.#later(hint === target ? 1 : retryMs, () => {
-      this.#waitingRetries -= 1
-      this.#attempt(plan, home, target, count, attempt + 1)
-    })
   }
 
   #fail(reason: string, n = 1): void {

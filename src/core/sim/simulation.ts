@@ -126,7 +126,6 @@ export class Simulation {
       catalog,
       trace: this.trace,
       meanGapMs: s.appendEveryMs,
-      retryMs: Math.ceil(s.heartbeatMs / 2),
     })
     const faults = new FaultInjector({
       clock: this.clock,

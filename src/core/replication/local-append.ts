@@ -1,0 +1,92 @@
+/**
+ * Offline-first writes (DESIGN.md): any peer may append. The leader with
+ * nothing waiting in its outbox commits at once and answers with the seq.
+ * Every other peer (a replica, a candidate, a peer with no leader in
+ * sight) writes the entries durably into the store's outbox and answers
+ * "pending": from then on the write is the runtime's to deliver, across
+ * restarts, leader changes and partitions, and it lands exactly once.
+ *
+ * A leader with writes waiting in its outbox queues new ones behind them,
+ * so its own writes still commit in authorSeq order.
+ *
+ * This peer numbers its writes 0, 1, 2, ... per channel: one past the
+ * highest of its writes in the log (its author mark) or in the outbox.
+ * A number is used only once the write is durable; a failed write gives
+ * it back.
+ */
+import { signDrafts } from '../crypto/entry-signing.js'
+import type { Seq } from '../log/ids.js'
+import type { OutboxEntry, WriteKey } from '../log/log-store.js'
+import { type AppendResult, commitAsLeader } from './leader-append.js'
+import type { RuntimeContext } from './runtime-context.js'
+
+/** Writes `pending.authorSeq` … `pending.authorSeq + count - 1` of `pending.author` wait in the outbox. */
+export interface PendingAppend {
+  readonly pending: WriteKey
+  readonly count: number
+}
+
+export type AppendOutcome = AppendResult | PendingAppend
+
+export function isPending(outcome: AppendOutcome): outcome is PendingAppend {
+  return 'pending' in outcome
+}
+
+async function nextAuthorSeq(ctx: RuntimeContext): Promise<number> {
+  const mark = ctx.store.authorMark(ctx.channel, ctx.self)
+  if (ctx.outbox.nextAuthorSeq === undefined) {
+    let highest = mark
+    if (ctx.store.outboxSize(ctx.channel) > 0) {
+      for (const entry of await ctx.store.outbox(ctx.channel)) {
+        if (entry.author === ctx.self && entry.authorSeq > highest) highest = entry.authorSeq
+      }
+    }
+    ctx.outbox.nextAuthorSeq = highest + 1
+  }
+  return Math.max(ctx.outbox.nextAuthorSeq, mark + 1)
+}
+
+export async function appendLocal(
+  ctx: RuntimeContext,
+  payloads: readonly Uint8Array[],
+): Promise<AppendOutcome> {
+  if (payloads.length === 0) {
+    const { nextSeq } = ctx.store.state(ctx.channel)
+    return { firstSeq: nextSeq, nextSeq }
+  }
+  const first = await nextAuthorSeq(ctx)
+  const drafts: OutboxEntry[] = payloads.map((payload, i) => ({
+    author: ctx.self,
+    authorSeq: first + i,
+    payload,
+  }))
+  // Signed once, here, where the payload becomes a draft; the signature
+  // travels with it through the outbox to whoever commits it.
+  const writes: readonly OutboxEntry[] =
+    ctx.signer === undefined
+      ? drafts
+      : await signDrafts(ctx.signer, ctx.hasher, ctx.channel, drafts)
+  try {
+    const leading = ctx.coordinator.role === 'leader' && ctx.handoff.outgoing === undefined
+    if (leading && ctx.store.outboxSize(ctx.channel) === 0) {
+      const result = await commitAsLeader(ctx, writes)
+      ctx.outbox.nextAuthorSeq = first + writes.length
+      return result
+    }
+    await ctx.store.putOutbox(ctx.channel, writes)
+    ctx.outbox.nextAuthorSeq = first + writes.length
+  } catch (error) {
+    // Nothing was written: the numbers are free again (read back on next use).
+    ctx.outbox.nextAuthorSeq = undefined
+    throw error
+  }
+  ctx.metrics.add('pendingAppendsTotal')
+  ctx.events.emit('writes-pending', {
+    writes: writes.map(({ author, authorSeq }) => ({ author, authorSeq })),
+  })
+  return { pending: { author: ctx.self, authorSeq: first }, count: writes.length }
+}
+
+export function firstSeqOf(outcome: AppendOutcome): Seq | undefined {
+  return isPending(outcome) ? undefined : outcome.firstSeq
+}
