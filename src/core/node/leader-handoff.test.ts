@@ -1,7 +1,6 @@
 import { equals } from 'uint8arrays/equals'
 import { describe, expect, it } from 'vitest'
 import { channelId, type PeerId, peerId, type Seq } from '../log/ids.js'
-import { NotLeaderError } from '../replication/replication-errors.js'
 import { type SyncCluster, syncCluster } from './sync-cluster.js'
 
 const CH = channelId('handoff')
