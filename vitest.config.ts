@@ -17,6 +17,9 @@ export default defineConfig({
           environment: 'node',
           include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
+          // Networking tests poll real sockets; under a loaded CI machine a
+          // link takes longer than the 1 s default to come up.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
       {

@@ -88,7 +88,9 @@ describe('peers find each other through the relay and link once per pair', {
     const relay = await net.relay()
     const a = await meshPeer(relayAddr(relay))
     const b = await meshPeer(relayAddr(relay))
-    await expect.poll(() => a.links().has(b.self) && b.links().has(a.self)).toBe(true)
+    await expect
+      .poll(() => a.links().has(b.self) && b.links().has(a.self), { timeout: 10_000 })
+      .toBe(true)
     // The link each side keeps is the same stream: what a sends, b's link reads.
     const fromA = a.links().get(b.self) as StreamLink
     const atB = b.links().get(a.self) as StreamLink
@@ -114,7 +116,7 @@ describe('links go down and come back', { timeout: 20_000 }, () => {
     const relay = await net.relay()
     const a = await meshPeer(relayAddr(relay))
     const b = await meshPeer(relayAddr(relay))
-    await expect.poll(() => a.links().has(b.self)).toBe(true)
+    await expect.poll(() => a.links().has(b.self), { timeout: 10_000 }).toBe(true)
     const down = new Promise<PeerId>((resolve) => {
       a.on('link-down', (e) => resolve(e.detail.peer), { once: true })
     })
@@ -138,7 +140,7 @@ describe('links go down and come back', { timeout: 20_000 }, () => {
     const firstLink = a.links().get(b.self)
     await relay.stop()
     await expect.poll(() => a.status().relay.state, { timeout: 10_000 }).not.toBe('joined')
-    await expect.poll(() => a.links().size).toBe(0)
+    await expect.poll(() => a.links().size, { timeout: 10_000 }).toBe(0)
     relay = await net.relay({ privateKey, port })
     expect(relayAddr(relay).toString()).toBe(addr.toString())
     for (const [mesh, other] of [
@@ -159,7 +161,9 @@ describe('bounds and lifecycle', { timeout: 20_000 }, () => {
     const small = await meshPeer(relayAddr(relay), { maxPeers: 1 })
     const others = [await meshPeer(relayAddr(relay)), await meshPeer(relayAddr(relay))]
     await expect.poll(() => small.links().size, { timeout: 10_000 }).toBe(1)
-    await expect.poll(() => small.status().counters.refusedOverMaxPeers).toBeGreaterThan(0)
+    await expect
+      .poll(() => small.status().counters.refusedOverMaxPeers, { timeout: 10_000 })
+      .toBeGreaterThan(0)
     expect(small.status().peers).toHaveLength(1)
     // When the linked peer goes, the one left out takes its place.
     const first = linkedTo(small)[0]
@@ -172,12 +176,12 @@ describe('bounds and lifecycle', { timeout: 20_000 }, () => {
     const relay = await net.relay()
     const mesh = await meshPeer(relayAddr(relay))
     await Promise.all([mesh.start(), mesh.start()])
-    await expect.poll(() => mesh.status().relay.state).toBe('joined')
+    await expect.poll(() => mesh.status().relay.state, { timeout: 10_000 }).toBe('joined')
     await Promise.all([mesh.stop(), mesh.stop()])
     await mesh.stop()
     expect(mesh.status().started).toBe(false)
     expect(mesh.node.status).toBe('stopped')
-    await expect.poll(() => relay.directory.stats().members).toBe(0)
+    await expect.poll(() => relay.directory.stats().members, { timeout: 10_000 }).toBe(0)
   })
 
   it('a node that cannot start leaves the mesh stopped, and start may be tried again', async () => {
