@@ -17,6 +17,7 @@ import {
 import {
   ChainBrokenError,
   CorruptLogError,
+  ForgedEntryError,
   HashMismatchError,
   RangeEvictedError,
   SeqConflictError,
@@ -85,6 +86,7 @@ export const MESHLOG_ERROR_CLASSES: readonly ErrorClass[] = [
   SeqGapError,
   SeqConflictError,
   ChainBrokenError,
+  ForgedEntryError,
   HashMismatchError,
   StorageFullError,
   CorruptLogError,

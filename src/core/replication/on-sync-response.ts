@@ -6,6 +6,7 @@
  * part of our log the leader does not have (divergence-repair).
  */
 import type { PeerId, Seq } from '../log/ids.js'
+import { HashMismatchError } from '../log/log-errors.js'
 import { cutDivergentTail, noteCut, trimBeyondLeader } from './divergence-repair.js'
 import type { SyncResponse } from './messages.js'
 import { pullNow, reactToDiskPressure } from './runtime-actions.js'
@@ -17,6 +18,7 @@ const DROP_REASON: Partial<Record<ApplyError['kind'], InboundDropReason>> = {
   malformed: 'malformed-response',
   'stale-chunk': 'stale-chunk',
   'invalid-entries': 'invalid-entries',
+  'forged-entries': 'forged-entry',
   'append-rejected': 'append-rejected',
 }
 
@@ -45,7 +47,13 @@ export async function onSyncResponse(
     ctx.drops.record('wrong-role')
     return
   }
-  const result = await applySyncResponse(ctx.store, ctx.hasher, ctx.channel, response)
+  const result = await applySyncResponse(
+    ctx.store,
+    ctx.hasher,
+    ctx.channel,
+    response,
+    ctx.signatures,
+  )
   await react(ctx, from, response, result, true)
 }
 
@@ -78,6 +86,9 @@ async function react(
   } else if (error.kind === 'gap-before-chunk' && maySkip) {
     await skipAheadAndRetry(ctx, from, response, error)
   } else {
+    if (error.kind === 'forged-entries') ctx.metrics.add('forgedEntriesTotal')
+    if (error.kind === 'invalid-entries' && error.cause instanceof HashMismatchError)
+      ctx.metrics.add('hashMismatchesTotal')
     ctx.drops.record(DROP_REASON[error.kind] ?? 'malformed-response')
   }
 }
@@ -156,6 +167,12 @@ async function skipAheadAndRetry(
     ctx.metrics.add('divergenceSuspectedTotal')
     ctx.events.emit('divergence-suspected', jump)
   }
-  const retry = await applySyncResponse(ctx.store, ctx.hasher, ctx.channel, response)
+  const retry = await applySyncResponse(
+    ctx.store,
+    ctx.hasher,
+    ctx.channel,
+    response,
+    ctx.signatures,
+  )
   await react(ctx, from, response, retry, false)
 }

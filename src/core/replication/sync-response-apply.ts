@@ -24,17 +24,21 @@
  * - `gap-before-chunk`: the chunk starts past our tail. If it starts at the
  *   leader's first retained seq the leader trimmed history we never got;
  *   any other start suggests the logs diverged.
+ * - `forged-entries`: an entry we would take is not signed by its author
+ *   (signed entries); checked before anything is cut or appended, so a
+ *   forgery changes nothing.
  * - `append-failed`: the store is full (the seed's AppendFailed); the
  *   disk-pressure policy decides.
  * - the rest (`malformed`, `invalid-entries`, ...) drop the chunk; the next
  *   heartbeat's request retries.
  */
 import { equals } from 'uint8arrays/equals'
+import { checkSignatures, type EntrySignaturePolicy } from '../crypto/entry-signing.js'
 import { type Entry, GENESIS_HASH } from '../log/entry.js'
 import { verifyEntries } from '../log/entry-chain.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
 import type { ChannelId, Seq } from '../log/ids.js'
-import { StorageFullError } from '../log/log-errors.js'
+import { ForgedEntryError, StorageFullError } from '../log/log-errors.js'
 import type { ChannelState, LogStore } from '../log/log-store.js'
 import type { SyncResponse } from './messages.js'
 
@@ -50,6 +54,7 @@ export type ApplyError =
       readonly divergenceSuspected: boolean
     }
   | { readonly kind: 'invalid-entries'; readonly cause: unknown }
+  | { readonly kind: 'forged-entries'; readonly cause: ForgedEntryError }
   | { readonly kind: 'append-failed'; readonly cause: StorageFullError }
   | { readonly kind: 'append-rejected'; readonly cause: unknown }
 
@@ -128,6 +133,7 @@ export async function applySyncResponse(
   hasher: EntryHasher,
   channel: ChannelId,
   response: SyncResponse,
+  signatures?: EntrySignaturePolicy,
 ): Promise<ApplyResult> {
   if (response.channelId !== channel) return fail({ kind: 'channel-mismatch' })
   const problem = shapeProblem(channel, response)
@@ -186,6 +192,17 @@ export async function applySyncResponse(
       return fail({ kind: 'diverged', atSeq: (fork - 1) as Seq })
   }
   if (fork === end) return fail({ kind: 'stale-chunk', firstSeq, localNext: local.nextSeq })
+  // Only the entries we would take need their signatures checked: the
+  // ones we already hold matched ours by hash.
+  const fresh = response.entries.slice(fork - firstSeq)
+  if (signatures !== undefined) {
+    try {
+      await checkSignatures(signatures, hasher, channel, fresh)
+    } catch (cause) {
+      if (cause instanceof ForgedEntryError) return fail({ kind: 'forged-entries', cause })
+      throw cause
+    }
+  }
   let replacedEntries = 0
   try {
     if (fork < local.nextSeq) {
@@ -193,7 +210,6 @@ export async function applySyncResponse(
       await store.truncateAfter(channel, fork - 1)
       replacedEntries = local.nextSeq - fork
     }
-    const fresh = response.entries.slice(fork - firstSeq)
     const state = await store.append(channel, fresh)
     let appliedBytes = 0
     for (const entry of fresh) appliedBytes += entry.payload.byteLength
