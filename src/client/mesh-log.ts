@@ -144,6 +144,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
         identityDatabaseName: names.identityDatabaseName,
         slotName: names.slotName,
         ...(options.peerId === undefined ? {} : { peerId: options.peerId }),
+        ...(options.signEntries ? { signing: { keyDatabaseName: names.keyDatabaseName } } : {}),
         ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
         ...(options.tabLinks === undefined
           ? {}
