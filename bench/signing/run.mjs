@@ -4,7 +4,8 @@
 // in Node and in a module Web Worker of headless Chromium and Firefox.
 // Progress goes to stderr; the last line of stdout is one JSON object.
 // `--entries N` sets the entries per measurement (default 4096; noble 512).
-// `--no-firefox` skips Firefox.
+// `--batch N` sets how many entries are signed or verified at once (default 256);
+// `--no-firefox` skips Firefox; `--only node|chromium|firefox` runs one runtime.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,6 +18,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 const at = process.argv.indexOf('--entries')
 const entries = at > 0 ? Number(process.argv[at + 1]) : 4096
 const withFirefox = !process.argv.includes('--no-firefox')
+const only = process.argv.includes('--only')
+  ? process.argv[process.argv.indexOf('--only') + 1]
+  : undefined
+const atBatch = process.argv.indexOf('--batch')
+const batch = atBatch > 0 ? Number(process.argv[atBatch + 1]) : undefined
 const log = (...parts) => console.error('[bench:signing]', ...parts)
 
 async function inNode() {
@@ -29,7 +35,10 @@ async function inNode() {
   })
   try {
     const { runSigningBench } = await vite.ssrLoadModule('/bench/signing/signing-bench.ts')
-    return await runSigningBench(`node ${process.versions.node}`, { entries })
+    return await runSigningBench(`node ${process.versions.node}`, {
+      entries,
+      ...(batch === undefined ? {} : { batch }),
+    })
   } finally {
     await vite.close()
   }
@@ -42,16 +51,19 @@ async function inBrowser(type, launchOptions, url) {
     await page.goto(url)
     await page.waitForFunction(() => window.signingBench !== undefined)
     const runtime = `${type.name()} ${browser.version()} (worker)`
-    return await page.evaluate((r) => window.signingBench(r), runtime)
+    return await page.evaluate(([r, b]) => window.signingBench(r, b), [runtime, batch])
   } finally {
     await browser.close()
   }
 }
 
 const results = []
-log('node')
-results.push(await inNode())
-log(JSON.stringify(results.at(-1)))
+const runs = (name) => only === undefined || only === name
+if (runs('node')) {
+  log('node')
+  results.push(await inNode())
+  log(JSON.stringify(results.at(-1)))
+}
 
 const outDir = mkdtempSync(join(tmpdir(), 'meshlog-signing-bench-'))
 let server
@@ -71,10 +83,12 @@ try {
     preview: { port: 0, host: '127.0.0.1' },
   })
   const url = server.resolvedUrls?.local[0]
-  log('chromium')
-  results.push(await inBrowser(chromium, chromiumLaunchOptions(), url))
-  log(JSON.stringify(results.at(-1)))
-  if (withFirefox) {
+  if (runs('chromium')) {
+    log('chromium')
+    results.push(await inBrowser(chromium, chromiumLaunchOptions(), url))
+    log(JSON.stringify(results.at(-1)))
+  }
+  if (withFirefox && runs('firefox')) {
     log('firefox')
     results.push(await inBrowser(firefox, firefoxLaunchOptions(), url))
     log(JSON.stringify(results.at(-1)))

@@ -33,7 +33,8 @@ import { seededBytes } from '../../src/core/log/test-entries.js'
 
 const CHANNEL = channelId('bench/signing')
 const PAYLOAD_BYTES = 100
-const BATCH = 256
+const BATCH_DEFAULT = 256
+let BATCH = BATCH_DEFAULT
 
 export interface Figure {
   readonly signUs: number
@@ -139,8 +140,13 @@ async function attempt(run: () => Promise<Figure>): Promise<Figure | { readonly 
 
 export async function runSigningBench(
   runtime: string,
-  options: { readonly entries?: number; readonly nobleEntries?: number } = {},
+  options: {
+    readonly entries?: number
+    readonly nobleEntries?: number
+    readonly batch?: number
+  } = {},
 ): Promise<SigningBenchResult> {
+  BATCH = options.batch ?? BATCH_DEFAULT
   const entries = options.entries ?? 4096
   // Pure-JS Ed25519 costs milliseconds per signature: fewer entries.
   const nobleEntries = options.nobleEntries ?? 512

@@ -3,11 +3,11 @@ import type { SigningBenchResult } from './signing-bench.js'
 
 declare global {
   interface Window {
-    signingBench: (runtime: string) => Promise<SigningBenchResult>
+    signingBench: (runtime: string, batch?: number) => Promise<SigningBenchResult>
   }
 }
 
-window.signingBench = (runtime) =>
+window.signingBench = (runtime, batch) =>
   new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./signing-worker.ts', import.meta.url), { type: 'module' })
     worker.addEventListener('message', (event) => {
@@ -16,5 +16,5 @@ window.signingBench = (runtime) =>
       else resolve(event.data.result)
     })
     worker.addEventListener('error', (event) => reject(new Error(event.message)))
-    worker.postMessage({ runtime })
+    worker.postMessage({ runtime, batch })
   })
