@@ -237,3 +237,19 @@ describe('a leader checks drafts proposed by others before it commits them', () 
     )
   })
 })
+
+describe('a forged chunk past our tail does not make a replica skip', () => {
+  it('refuses it before the skip-ahead, and takes the genuine one after', async () => {
+    const { kit, ctx, deliver } = await verifyingReplica()
+    const genuine = await signedLog(kit, 6)
+    const forged = await signedLog(kit, 6, mallory.signer)
+    // Both start at seq 3, past our empty log: a trim, or a lie.
+    await deliver(forged.slice(3), 3)
+    expect(kit.store.state(CHANNEL)).toMatchObject({ firstSeq: 0, nextSeq: 0 })
+    expect(ctx.metrics.get('skipAheadTotal')).toBe(0)
+    expect(ctx.metrics.get('forgedEntriesTotal')).toBe(1)
+    await deliver(genuine.slice(3), 3)
+    expect(kit.store.state(CHANNEL)).toMatchObject({ firstSeq: 3, nextSeq: 6 })
+    expect(ctx.metrics.get('skipAheadTotal')).toBe(1)
+  })
+})

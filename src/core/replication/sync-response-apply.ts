@@ -128,6 +128,22 @@ async function firstDifference(
   return seq as Seq
 }
 
+async function forgery(
+  signatures: EntrySignaturePolicy | undefined,
+  hasher: EntryHasher,
+  channel: ChannelId,
+  entries: readonly Entry[],
+): Promise<ApplyError | undefined> {
+  if (signatures === undefined) return undefined
+  try {
+    await checkSignatures(signatures, hasher, channel, entries)
+    return undefined
+  } catch (cause) {
+    if (cause instanceof ForgedEntryError) return { kind: 'forged-entries', cause }
+    throw cause
+  }
+}
+
 export async function applySyncResponse(
   store: LogStore,
   hasher: EntryHasher,
@@ -156,6 +172,15 @@ export async function applySyncResponse(
     }
   }
   if (firstSeq > local.nextSeq) {
+    // Nothing is taken yet, but the runtime skips our log forward to this
+    // chunk: a forged one must not move us.
+    try {
+      verifyEntries(hasher, response.entries, { nextSeq: firstSeq })
+    } catch (cause) {
+      return fail({ kind: 'invalid-entries', cause })
+    }
+    const forged = await forgery(signatures, hasher, channel, response.entries)
+    if (forged !== undefined) return fail(forged)
     return fail({
       kind: 'gap-before-chunk',
       firstSeq,
@@ -195,14 +220,8 @@ export async function applySyncResponse(
   // Only the entries we would take need their signatures checked: the
   // ones we already hold matched ours by hash.
   const fresh = response.entries.slice(fork - firstSeq)
-  if (signatures !== undefined) {
-    try {
-      await checkSignatures(signatures, hasher, channel, fresh)
-    } catch (cause) {
-      if (cause instanceof ForgedEntryError) return fail({ kind: 'forged-entries', cause })
-      throw cause
-    }
-  }
+  const forged = await forgery(signatures, hasher, channel, fresh)
+  if (forged !== undefined) return fail(forged)
   let replacedEntries = 0
   try {
     if (fork < local.nextSeq) {
