@@ -83,7 +83,7 @@ export async function readAll(log: MeshLog, channel: string) {
 }
 
 export async function deleteNamespace(namespace: string, slots: number): Promise<void> {
-  const names = [`${namespace}-identity`]
+  const names = [`${namespace}-identity`, `${namespace}-keys`]
   for (let slot = 0; slot < slots; slot++) names.push(`${namespace}-slot-${slot}`)
   await Promise.all(names.map((name) => deleteDB(name)))
 }

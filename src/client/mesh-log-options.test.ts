@@ -35,6 +35,18 @@ describe('MeshLog options', () => {
     })
   })
 
+  it('sign entries by default, unless the caller brings its own peer id', () => {
+    expect(resolveMeshLogOptions({}).signEntries).toBe(true)
+    expect(resolveMeshLogOptions({ signEntries: false }).signEntries).toBe(false)
+    expect(resolveMeshLogOptions({ peerId: 'peer-a' }).signEntries).toBe(false)
+    expect(
+      refusal(() => resolveMeshLogOptions({ peerId: 'peer-a', signEntries: true })).details,
+    ).toMatchObject({ option: 'signEntries' })
+    expect(
+      refusal(() => resolveMeshLogOptions({ signEntries: 'yes' as never })).details,
+    ).toMatchObject({ option: 'signEntries', value: '"yes"' })
+  })
+
   it('name the offending option in the error details', () => {
     const cases: [object, string][] = [
       [{ namespace: '' }, 'namespace'],
@@ -86,6 +98,7 @@ describe('MeshLog options', () => {
       slotName: 'app-slot-3',
       databaseName: 'app-slot-3',
       identityDatabaseName: 'app-identity',
+      keyDatabaseName: 'app-keys',
       tabChannelName: 'app-tabs',
       sessionKey: 'app:slots',
     })

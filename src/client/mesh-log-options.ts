@@ -40,6 +40,13 @@ export interface MeshLogOptions extends CallOptions {
    * IndexedDB; pass one to bring your own (e.g. the libp2p peer id).
    */
   readonly peerId?: string
+  /**
+   * Sign every entry with this slot's libp2p Ed25519 key and accept only
+   * entries signed by their authors (default true, unless `peerId` is
+   * given). The peer id is then the key's libp2p peer id. Every peer of a
+   * mesh must agree: a signing peer refuses unsigned entries.
+   */
+  readonly signEntries?: boolean
   /** Link same-origin tabs over BroadcastChannel (default true). */
   readonly tabLinks?: boolean | TabLinkOptions
   /** Default replication heartbeat for channels (default 500 ms). */
@@ -66,6 +73,7 @@ export interface ResolvedMeshLogOptions {
   readonly maxSlots: number
   readonly slotWaitMs: number
   readonly peerId: PeerId | undefined
+  readonly signEntries: boolean
   readonly tabLinks: TabLinkOptions | undefined
   readonly heartbeatMs: number | undefined
   readonly callTimeoutMs: number
@@ -165,6 +173,17 @@ export function resolveMeshLogOptions(options: MeshLogOptions): ResolvedMeshLogO
       })
     }
   }
+  const signEntries = options.signEntries ?? id === undefined
+  if (typeof signEntries !== 'boolean') {
+    throw invalid('signEntries', signEntries, 'must be a boolean')
+  }
+  if (signEntries && id !== undefined) {
+    throw invalid(
+      'signEntries',
+      signEntries,
+      "signs with the slot's own key, whose peer id is the peer's: do not pass peerId with it",
+    )
+  }
   if (options.createWorker !== undefined && typeof options.createWorker !== 'function') {
     throw invalid('createWorker', options.createWorker, 'must be a function returning a Worker')
   }
@@ -192,6 +211,7 @@ export function resolveMeshLogOptions(options: MeshLogOptions): ResolvedMeshLogO
     maxSlots,
     slotWaitMs: milliseconds('slotWaitMs', options.slotWaitMs ?? 2000),
     peerId: id,
+    signEntries,
     tabLinks: tabLinkOptions(options.tabLinks),
     heartbeatMs,
     callTimeoutMs: milliseconds('callTimeoutMs', options.callTimeoutMs ?? CALL_TIMEOUT_MS_DEFAULT),
@@ -209,6 +229,8 @@ export function slotNames(namespace: string, slot: number) {
     slotName: `${namespace}-slot-${slot}`,
     databaseName: `${namespace}-slot-${slot}`,
     identityDatabaseName: `${namespace}-identity`,
+    /** The slot's libp2p key (signed entries; the page's libp2p node may share it). */
+    keyDatabaseName: `${namespace}-keys`,
     tabChannelName: `${namespace}-tabs`,
     sessionKey: `${namespace}:slots`,
   }

@@ -30,7 +30,8 @@ async function soloLog(label: string): Promise<MeshLog> {
 describe(`MeshLog worker API in ${server.browser}`, () => {
   it('appends as leader, reads back in bounded chunks, and reports status', async () => {
     const log = await soloLog('round-trip')
-    expect(log.peerId).toMatch(/^peer-[0-9a-f]{24}$/)
+    // Entries are signed by default, so the peer id is the slot key's libp2p peer id.
+    expect(log.peerId).toMatch(/^12D3KooW[1-9A-HJ-NP-Za-km-z]{44}$/)
     const opened = await log.open('notes', { replicaSet: [log.peerId] })
     expect(opened).toMatchObject({ channel: 'notes', firstSeq: 0, nextSeq: 0 })
     await untilRole(log, 'notes', 'leader')
@@ -48,6 +49,7 @@ describe(`MeshLog worker API in ${server.browser}`, () => {
       [3, 'c', log.peerId],
     ])
     expect(entries[1]?.prevHash).toEqual(entries[0]?.hash)
+    for (const e of entries) expect(e.signature?.byteLength).toBe(64)
     const chunked: number[] = []
     for await (const e of log.read('notes', { from: 1, to: 3, chunkEntries: 1 }))
       chunked.push(e.seq)

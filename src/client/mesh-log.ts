@@ -137,7 +137,13 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     if (options.mesh !== undefined) {
       try {
         const { MeshTransport } = await import('./mesh-transport.js')
-        mesh = await MeshTransport.create(slotNames(options.namespace, slot).slotName, options.mesh)
+        // One key per slot for both: the libp2p node's peer id is the one
+        // the worker signs as (signed entries) and names itself by.
+        const names = slotNames(options.namespace, slot)
+        mesh = await MeshTransport.create(names.slotName, {
+          ...options.mesh,
+          keyDatabase: keyDatabaseOf(options, names),
+        })
       } catch (error) {
         lock?.release()
         throw error
@@ -174,6 +180,9 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
         identityDatabaseName: names.identityDatabaseName,
         slotName: names.slotName,
         ...(self === undefined ? {} : { peerId: self }),
+        ...(options.signEntries
+          ? { signing: { keyDatabaseName: keyDatabaseOf(options, names) } }
+          : {}),
         ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
         ...(options.tabLinks === undefined
           ? {}
@@ -486,4 +495,12 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     // TypeScript cannot pair a union's `type` with its `detail`; WorkerEvent does.
     this.emit(event.type, event.detail as never)
   }
+}
+
+/** The database holding the slot's libp2p key: the mesh's own choice, else the namespace's. */
+function keyDatabaseOf(
+  options: ResolvedMeshLogOptions,
+  names: ReturnType<typeof slotNames>,
+): string {
+  return options.mesh?.keyDatabase ?? names.keyDatabaseName
 }

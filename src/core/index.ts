@@ -1,6 +1,12 @@
 // meshlog/core: the pure parts, importable anywhere (Node, browsers, workers).
 
 export * from './control/index.js'
+export * from './crypto/author-key-cache.js'
+export * from './crypto/ed25519-peer-id.js'
+export * from './crypto/ed25519-signing.js'
+export * from './crypto/entry-signing.js'
+export * from './crypto/noble-ed25519.js'
+export * from './crypto/webcrypto-ed25519.js'
 export * from './errors.js'
 export * from './events/typed-event-target.js'
 export * from './log/channel-state.js'

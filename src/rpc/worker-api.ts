@@ -30,6 +30,12 @@ export interface WorkerInit {
   readonly slotName: string
   /** Use this peer id instead of the one remembered for the slot (not stored). */
   readonly peerId?: string
+  /**
+   * Signed entries: the slot's libp2p Ed25519 key (kept in `keyDatabaseName`)
+   * is the peer's identity, signs its writes, and every entry taken from
+   * others must carry its author's valid signature. Absent: off.
+   */
+  readonly signing?: { readonly keyDatabaseName: string }
   readonly heartbeatMs?: number
   /** Link same-origin tabs (worker to worker, over BroadcastChannel); absent: do not. */
   readonly tabLinks?: {

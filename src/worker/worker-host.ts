@@ -31,6 +31,7 @@ import { FORWARDED_EVENTS } from '../rpc/worker-api.js'
 import { WorkerFramePort } from '../rpc/worker-frame-port.js'
 import { IdbLogStore } from '../storage/idb-log-store.js'
 import { slotPeerId } from './slot-identity.js'
+import { slotSigning } from './slot-signing.js'
 import { SubscriptionPump } from './subscription-pump.js'
 import { TabTransport } from './tab-transport.js'
 
@@ -101,10 +102,21 @@ export class WorkerHost implements WorkerApi {
     framePort: MessagePort,
     eventPort: MessagePort,
   ): Promise<WorkerHello> {
+    const signing =
+      init.signing === undefined
+        ? undefined
+        : await slotSigning(init.signing.keyDatabaseName, init.slotName)
+    if (signing !== undefined && init.peerId !== undefined && signing.self !== init.peerId) {
+      throw new InvalidArgumentError(
+        "the peer id given differs from the slot key's: signed entries name their author by the key",
+        { details: { peerId: init.peerId, keyPeerId: signing.self } },
+      )
+    }
     const self =
-      init.peerId === undefined
+      signing?.self ??
+      (init.peerId === undefined
         ? await slotPeerId(init.identityDatabaseName, init.slotName)
-        : peerId(init.peerId)
+        : peerId(init.peerId))
     const hasher = await loadEntryHasher()
     const store = new IdbLogStore({ databaseName: init.databaseName, hasher })
     await store.open()
@@ -129,6 +141,7 @@ export class WorkerHost implements WorkerApi {
       clock: this.#clock,
       rng: cryptoRng(),
       sink: tabs === undefined ? port : tabs.sinkBefore(port),
+      ...(signing === undefined ? {} : { signer: signing.signer, signatures: signing.signatures }),
       ...(init.heartbeatMs === undefined ? {} : { heartbeatMs: init.heartbeatMs }),
     })
     port.on('frame', (e) => receive(e.detail.peer, e.detail.frame))

@@ -8,6 +8,7 @@
  * and changes nothing) and routed to their channel's runtime without
  * waiting. Outbound frames are encoded and handed to the FrameSink.
  */
+import type { EntrySignaturePolicy, EntrySigner } from '../crypto/entry-signing.js'
 import { ClosedError, InvalidArgumentError } from '../errors.js'
 import { TypedEventTarget } from '../events/typed-event-target.js'
 import type { Entry } from '../log/entry.js'
@@ -58,6 +59,10 @@ export interface PeerNodeOptions {
    * without it they are dropped and counted as `no-runtime`.
    */
   readonly sessionFrames?: (from: PeerId, frame: SessionWireFrame) => boolean
+  /** Signs this peer's writes (signed entries). */
+  readonly signer?: EntrySigner
+  /** Checks authors' signatures on every entry taken from others. */
+  readonly signatures?: EntrySignaturePolicy
 }
 
 export interface ChannelStatus {
@@ -185,6 +190,8 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
       dispatcher: this.#dispatcher,
       coordinator,
       ...(this.#options.rttLookup === undefined ? {} : { rttLookup: this.#options.rttLookup }),
+      ...(this.#options.signer === undefined ? {} : { signer: this.#options.signer }),
+      ...(this.#options.signatures === undefined ? {} : { signatures: this.#options.signatures }),
       ...(options.diskPressurePolicy === undefined
         ? {}
         : { diskPressurePolicy: options.diskPressurePolicy }),

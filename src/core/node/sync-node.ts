@@ -71,6 +71,7 @@ export class SyncNode {
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.protocolLimits === undefined ? {} : { limits: options.protocolLimits }),
       ...(options.mayServe === undefined ? {} : { mayServe: options.mayServe }),
+      ...(options.signatures === undefined ? {} : { signatures: options.signatures }),
       candidates: (channel) => this.#candidates(channel),
       isAvoided: (peer) => this.manager.isPeerAvoided(peer),
     })

@@ -16,6 +16,10 @@ export const COUNTER_NAMES = [
   'syncResponsesAppliedTotal',
   'appliedEntriesTotal',
   'appliedBytesTotal',
+  /** Chunks refused because an entry was not signed by its author (never persisted). */
+  'forgedEntriesTotal',
+  /** Chunks refused because an entry's hash does not match its contents (tampered payload). */
+  'hashMismatchesTotal',
   /** Local tail moved forward past missing seqs (GapBeforeChunk or NACK bad-range). */
   'skipAheadTotal',
   'divergenceSuspectedTotal',

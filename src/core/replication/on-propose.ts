@@ -2,8 +2,10 @@
  * The leader's side of forwarded writes: commit what the dedupe rule
  * (propose-plan) accepts, in one atomic append. A Propose reaching a peer
  * that is not the leader is dropped and counted; its sender re-sends to
- * whichever leader it finds.
+ * whichever leader it finds. With a signature policy, a forged write is
+ * dropped before it can be committed.
  */
+import { findForgery } from '../crypto/entry-signing.js'
 import type { PeerId } from '../log/ids.js'
 import type { OutboxEntry } from '../log/log-store.js'
 import { commitAsLeader } from './leader-append.js'
@@ -39,5 +41,26 @@ export async function onPropose(
     return
   }
   ctx.metrics.add('proposesReceivedTotal')
-  await commitProposals(ctx, message.entries)
+  await commitProposals(ctx, await authentic(ctx, message.entries))
+}
+
+/**
+ * The writes whose signatures hold (all of them without a signature
+ * policy). A forged write is dropped and counted, never committed; the
+ * rest of its frame still is, so one bad author cannot stall the others.
+ */
+async function authentic(
+  ctx: RuntimeContext,
+  writes: readonly OutboxEntry[],
+): Promise<readonly OutboxEntry[]> {
+  if (ctx.signatures === undefined) return writes
+  const kept: OutboxEntry[] = []
+  let rest = writes
+  for (;;) {
+    const forgery = await findForgery(ctx.signatures, ctx.hasher, ctx.channel, rest)
+    if (forgery === undefined) return kept.concat(rest)
+    kept.push(...rest.slice(0, forgery.index))
+    ctx.metrics.add('forgedEntriesTotal')
+    rest = rest.slice(forgery.index + 1)
+  }
 }

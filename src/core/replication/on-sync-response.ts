@@ -6,6 +6,7 @@
  * part of our log the leader does not have (divergence-repair).
  */
 import type { PeerId, Seq } from '../log/ids.js'
+import { HashMismatchError } from '../log/log-errors.js'
 import { cutDivergentTail, noteCut, trimBeyondLeader } from './divergence-repair.js'
 import type { SyncResponse } from './messages.js'
 import { reproposeBeforeCut } from './repropose.js'
@@ -18,6 +19,7 @@ const DROP_REASON: Partial<Record<ApplyError['kind'], InboundDropReason>> = {
   malformed: 'malformed-response',
   'stale-chunk': 'stale-chunk',
   'invalid-entries': 'invalid-entries',
+  'forged-entries': 'forged-entry',
   'append-rejected': 'append-rejected',
 }
 
@@ -51,9 +53,10 @@ export async function onSyncResponse(
 }
 
 function apply(ctx: RuntimeContext, response: SyncResponse): Promise<ApplyResult> {
-  return applySyncResponse(ctx.store, ctx.hasher, ctx.channel, response, (fromSeq, toSeq) =>
-    reproposeBeforeCut(ctx, fromSeq, toSeq),
-  )
+  return applySyncResponse(ctx.store, ctx.hasher, ctx.channel, response, {
+    beforeCut: (fromSeq, toSeq) => reproposeBeforeCut(ctx, fromSeq, toSeq),
+    signatures: ctx.signatures,
+  })
 }
 
 async function react(
@@ -85,6 +88,9 @@ async function react(
   } else if (error.kind === 'gap-before-chunk' && maySkip) {
     await skipAheadAndRetry(ctx, from, response, error)
   } else {
+    if (error.kind === 'forged-entries') ctx.metrics.add('forgedEntriesTotal')
+    if (error.kind === 'invalid-entries' && error.cause instanceof HashMismatchError)
+      ctx.metrics.add('hashMismatchesTotal')
     ctx.drops.record(DROP_REASON[error.kind] ?? 'malformed-response')
   }
 }

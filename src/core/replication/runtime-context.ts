@@ -42,6 +42,8 @@ export const INBOUND_DROP_REASONS = [
   'malformed-response',
   'stale-chunk',
   'invalid-entries',
+  /** An entry's signature is missing or not its author's (signed entries). */
+  'forged-entry',
   'append-rejected',
   'skip-rejected',
   /** The leader's chain parts from ours below everything we hold; nothing to cut. */

@@ -24,17 +24,21 @@
  * - `gap-before-chunk`: the chunk starts past our tail. If it starts at the
  *   leader's first retained seq the leader trimmed history we never got;
  *   any other start suggests the logs diverged.
+ * - `forged-entries`: an entry we would take is not signed by its author
+ *   (signed entries); checked before anything is cut or appended, so a
+ *   forgery changes nothing.
  * - `append-failed`: the store is full (the seed's AppendFailed); the
  *   disk-pressure policy decides.
  * - the rest (`malformed`, `invalid-entries`, ...) drop the chunk; the next
  *   heartbeat's request retries.
  */
 import { equals } from 'uint8arrays/equals'
+import { checkSignatures, type EntrySignaturePolicy } from '../crypto/entry-signing.js'
 import { type Entry, GENESIS_HASH } from '../log/entry.js'
 import { verifyEntries } from '../log/entry-chain.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
 import type { ChannelId, Seq } from '../log/ids.js'
-import { StorageFullError } from '../log/log-errors.js'
+import { ForgedEntryError, StorageFullError } from '../log/log-errors.js'
 import type { ChannelState, LogStore } from '../log/log-store.js'
 import type { SyncResponse } from './messages.js'
 
@@ -50,6 +54,7 @@ export type ApplyError =
       readonly divergenceSuspected: boolean
     }
   | { readonly kind: 'invalid-entries'; readonly cause: unknown }
+  | { readonly kind: 'forged-entries'; readonly cause: ForgedEntryError }
   | { readonly kind: 'append-failed'; readonly cause: StorageFullError }
   | { readonly kind: 'append-rejected'; readonly cause: unknown }
 
@@ -126,13 +131,37 @@ async function firstDifference(
 /** Called with the seqs [fromSeq, toSeq) about to be replaced, before they are cut. */
 export type BeforeCut = (fromSeq: Seq, toSeq: Seq) => Promise<void>
 
+export interface ApplyOptions {
+  /** Runs before a divergent suffix is cut (to re-propose the writes in it). */
+  readonly beforeCut?: BeforeCut
+  /** How signatures are checked; without one they are not. */
+  readonly signatures?: EntrySignaturePolicy | undefined
+}
+
+async function forgery(
+  signatures: EntrySignaturePolicy | undefined,
+  hasher: EntryHasher,
+  channel: ChannelId,
+  entries: readonly Entry[],
+): Promise<ApplyError | undefined> {
+  if (signatures === undefined) return undefined
+  try {
+    await checkSignatures(signatures, hasher, channel, entries)
+    return undefined
+  } catch (cause) {
+    if (cause instanceof ForgedEntryError) return { kind: 'forged-entries', cause }
+    throw cause
+  }
+}
+
 export async function applySyncResponse(
   store: LogStore,
   hasher: EntryHasher,
   channel: ChannelId,
   response: SyncResponse,
-  beforeCut: BeforeCut = async () => undefined,
+  options: ApplyOptions = {},
 ): Promise<ApplyResult> {
+  const { beforeCut = async () => undefined, signatures } = options
   if (response.channelId !== channel) return fail({ kind: 'channel-mismatch' })
   const problem = shapeProblem(channel, response)
   if (problem !== undefined) return fail({ kind: 'malformed', detail: problem })
@@ -154,6 +183,15 @@ export async function applySyncResponse(
     }
   }
   if (firstSeq > local.nextSeq) {
+    // Nothing is taken yet, but the runtime skips our log forward to this
+    // chunk: a forged one must not move us.
+    try {
+      verifyEntries(hasher, response.entries, { nextSeq: firstSeq })
+    } catch (cause) {
+      return fail({ kind: 'invalid-entries', cause })
+    }
+    const forged = await forgery(signatures, hasher, channel, response.entries)
+    if (forged !== undefined) return fail(forged)
     return fail({
       kind: 'gap-before-chunk',
       firstSeq,
@@ -190,6 +228,11 @@ export async function applySyncResponse(
       return fail({ kind: 'diverged', atSeq: (fork - 1) as Seq })
   }
   if (fork === end) return fail({ kind: 'stale-chunk', firstSeq, localNext: local.nextSeq })
+  // Only the entries we would take need their signatures checked: the
+  // ones we already hold matched ours by hash.
+  const fresh = response.entries.slice(fork - firstSeq)
+  const forged = await forgery(signatures, hasher, channel, fresh)
+  if (forged !== undefined) return fail(forged)
   let replacedEntries = 0
   try {
     if (fork < local.nextSeq) {
@@ -198,7 +241,6 @@ export async function applySyncResponse(
       await store.truncateAfter(channel, fork - 1)
       replacedEntries = local.nextSeq - fork
     }
-    const fresh = response.entries.slice(fork - firstSeq)
     const state = await store.append(channel, fresh)
     let appliedBytes = 0
     for (const entry of fresh) appliedBytes += entry.payload.byteLength

@@ -4,13 +4,20 @@
  * fetch the missing range in chunks within the fetch budget. Each chunk is
  * checked against the fetch (channel, range, tree, caps) and verified
  * (range proof against the responder's claimed root, entry hashes, chaining
- * onto our log) before anything is appended; one bad chunk ends the session
+ * onto our log, and with signed entries each author's signature) before
+ * anything is appended; one bad chunk ends the session
  * with ChunkRejectedError and nothing of it is kept. Chunks verified before
  * it stay: each was proven on its own.
  */
+import { checkSignatures } from '../../crypto/entry-signing.js'
 import type { Entry } from '../../log/entry.js'
 import type { ChannelId, Seq } from '../../log/ids.js'
-import { ChainBrokenError, SeqConflictError, SeqGapError } from '../../log/log-errors.js'
+import {
+  ChainBrokenError,
+  ForgedEntryError,
+  SeqConflictError,
+  SeqGapError,
+} from '../../log/log-errors.js'
 import type { SyncWireFrame } from '../../wire/sync-frame-codec.js'
 import type { TreeHead } from '../merkle-hash.js'
 import type { SessionOutcome, SessionVerdict } from '../session-job.js'
@@ -229,6 +236,7 @@ async function fetchRange(
       }
       throw rejectChunk(ctx, channel, link, rejected.reason, rejected.entry.seq)
     }
+    await checkAuthors(ctx, channel, link, verification.verified)
     received += await appendFresh(ctx, channel, link, verification.verified)
   }
   return { received, diverged: false }
@@ -240,6 +248,7 @@ function rejectChunk(
   link: SessionLink,
   reason: string,
   seq: number,
+  cause?: unknown,
 ): ChunkRejectedError {
   ctx.metrics.chunksRejected++
   return new ChunkRejectedError(
@@ -247,8 +256,27 @@ function rejectChunk(
     link.peer,
     {
       details: { channel, reason, seq },
+      ...(cause === undefined ? {} : { cause }),
     },
   )
+}
+
+/** Signed entries: a chunk with an entry its author did not sign ends the session, unapplied. */
+async function checkAuthors(
+  ctx: SessionContext,
+  channel: ChannelId,
+  link: SessionLink,
+  entries: readonly Entry[],
+): Promise<void> {
+  if (ctx.signatures === undefined) return
+  try {
+    await checkSignatures(ctx.signatures, ctx.index.hasher, channel, entries)
+  } catch (error) {
+    if (!(error instanceof ForgedEntryError)) throw error
+    ctx.metrics.forgedEntries++
+    const { reason, seq } = error.details as { reason: string; seq: number }
+    throw rejectChunk(ctx, channel, link, `forged-entry (${reason})`, seq, error)
+  }
 }
 
 /** Appends the verified entries we do not hold yet; 0 when the log moved under us (retried by the loop). */

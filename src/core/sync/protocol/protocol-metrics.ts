@@ -26,6 +26,8 @@ export interface SyncProtocolCounters {
   readonly verdicts: Readonly<Record<SessionVerdict, number>>
   readonly chunksReceived: number
   readonly chunksRejected: number
+  /** Chunks rejected because an entry was not signed by its author (signed entries). */
+  readonly forgedEntries: number
   readonly entriesAppended: number
   readonly chunksServed: number
   readonly entriesServed: number
@@ -48,6 +50,7 @@ export class SyncProtocolMetrics {
   }
   chunksReceived = 0
   chunksRejected = 0
+  forgedEntries = 0
   entriesAppended = 0
   chunksServed = 0
   entriesServed = 0
@@ -60,6 +63,7 @@ export class SyncProtocolMetrics {
       verdicts: { ...this.verdicts },
       chunksReceived: this.chunksReceived,
       chunksRejected: this.chunksRejected,
+      forgedEntries: this.forgedEntries,
       entriesAppended: this.entriesAppended,
       chunksServed: this.chunksServed,
       entriesServed: this.entriesServed,

@@ -10,6 +10,8 @@
  * through the FrameSink. An initiator job without a peer takes the first
  * candidate that is not avoided.
  */
+
+import type { EntrySignaturePolicy } from '../../crypto/entry-signing.js'
 import { ClosedError, InvalidArgumentError } from '../../errors.js'
 import { TypedEventTarget } from '../../events/typed-event-target.js'
 import type { ChannelId, PeerId } from '../../log/ids.js'
@@ -57,6 +59,8 @@ export interface ProtocolSessionRunnerOptions {
   readonly holds?: (channel: ChannelId) => boolean
   /** Who may read a channel from us (default: anyone who asks). */
   readonly mayServe?: (peer: PeerId, channel: ChannelId) => boolean
+  /** Checks authors' signatures on fetched entries before they are appended. */
+  readonly signatures?: EntrySignaturePolicy
 }
 
 /** Hands a peer's opening to the session actor (the sync manager's `acceptInbound`). */
@@ -108,6 +112,7 @@ export class ProtocolSessionRunner
       metrics: this.#metrics,
       events: this,
       send: (peer, frame) => this.#send(peer, frame),
+      ...(options.signatures === undefined ? {} : { signatures: options.signatures }),
     }
   }
 

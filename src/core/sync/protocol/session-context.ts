@@ -3,6 +3,7 @@
  * the store and its Merkle trees, time, limits, the shared fetch budget,
  * counters, events, and a way to send frames to its peer.
  */
+import type { EntrySignaturePolicy } from '../../crypto/entry-signing.js'
 import type { TypedEventTarget } from '../../events/typed-event-target.js'
 import type { ChannelId, PeerId, Seq } from '../../log/ids.js'
 import type { LogStore } from '../../log/log-store.js'
@@ -52,6 +53,8 @@ export interface SessionContext {
   readonly budget: FetchBudget
   readonly metrics: SyncProtocolMetrics
   readonly events: TypedEventTarget<SyncProtocolEvents>
+  /** How authors' signatures on fetched entries are checked; without one they are not. */
+  readonly signatures?: EntrySignaturePolicy
   /** Encodes and hands the frame to the transport; throws SyncSendFailedError when refused. */
   send(peer: PeerId, frame: SyncWireFrame): void
 }
