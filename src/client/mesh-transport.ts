@@ -9,6 +9,10 @@
  * Offline and back: `setOnline(false)` stops the network (every link closes,
  * the worker learns each peer is unreachable at once) and `setOnline(true)`
  * starts a fresh node with the same key and rejoins the room.
+ *
+ * A page that goes away (`pagehide`: closed, reloaded, navigated) closes its
+ * links on the way out, so its peers see them close at once and fail over
+ * without waiting for a probe or for missed heartbeats.
  */
 
 import { InvalidArgumentError } from '../core/errors.js'
@@ -39,6 +43,8 @@ export interface MeshJoinOptions {
 export interface MeshTransportStatus extends MeshStatus {
   /** False after `setOnline(false)`: no relay, no links, until back online. */
   readonly online: boolean
+  /** Times this page joined the room through the relay (rejoins after relay restarts count). */
+  readonly relayJoins: number
 }
 
 export interface MeshTransportEvents extends Record<string, unknown> {
@@ -78,6 +84,7 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
   #online = false
   #switching: Promise<void> = Promise.resolve()
   #closed = false
+  #relayJoins = 0
 
   /** Loads (or makes) the slot's key and builds the node; nothing is dialled yet. */
   static async create(keySlot: string, options: MeshJoinOptions): Promise<MeshTransport> {
@@ -102,6 +109,11 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
     this.#node = node
     this.self = peerId(node.peerId.toString())
     this.room = options.room ?? 'default'
+    globalThis.addEventListener?.('pagehide', this.#onPageHide)
+  }
+
+  readonly #onPageHide = (): void => {
+    for (const link of this.#network?.links().values() ?? []) link.close()
   }
 
   get online(): boolean {
@@ -124,12 +136,13 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
   status(): MeshTransportStatus | undefined {
     const network = this.#network
     if (network === undefined) return undefined
-    return { ...network.status(), online: this.#online }
+    return { ...network.status(), online: this.#online, relayJoins: this.#relayJoins }
   }
 
   /** Leaves the room and stops the node. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return this.#switching.catch(() => undefined)
+    globalThis.removeEventListener?.('pagehide', this.#onPageHide)
     await this.setOnline(false).catch(() => undefined)
     this.#closed = true
   }
@@ -152,6 +165,9 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
     })
     network.on('peers-changed', ({ detail }) => {
       if (this.#network === network) this.emit('members-changed', { members: detail.peers })
+    })
+    network.on('relay-state', ({ detail }) => {
+      if (detail.state === 'joined') this.#relayJoins++
     })
     this.#network = network
     await network.start()
