@@ -10,6 +10,9 @@ import type { Browser, BrowserContext, Page, TestInfo } from '@playwright/test'
 import { expect } from '@playwright/test'
 import type { DemoEntry, DemoEvent, MeshlogDemoApi } from '../../demo/demo-api.js'
 
+/** Where playwright.config.ts serves the demo (absolute: tests also launch a second browser). */
+export const DEMO_URL = `http://127.0.0.1:${process.env.E2E_PORT ?? 4174}/`
+
 /** The demo's heartbeat (PeerNode's default). */
 export const HEARTBEAT_MS = 500
 
@@ -33,7 +36,7 @@ export async function openDemo(
   watch(page, options.label)
   const query = new URLSearchParams({ room: options.room })
   if (options.relay !== undefined) query.set('relay', options.relay)
-  await page.goto(`/?${query}`)
+  await page.goto(`${DEMO_URL}?${query}`)
   return { page, context, peerId: await waitForDemo(page, options.label), label: options.label }
 }
 

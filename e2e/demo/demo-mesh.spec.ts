@@ -72,7 +72,7 @@ test.describe('the demo: three peers through the npm start relay', () => {
       // The leader's page closes: the others fail over within 3 heartbeats.
       const rest = peers.filter((p) => p !== leader)
       const closedAt = Date.now()
-      await leader.context.close()
+      await leader.page.close()
       const next = await expectOneLeader(rest, 10_000)
       const elected = (await events(next)).find(
         (e) => e.type === 'role-changed' && e.role === 'leader' && e.at >= closedAt,
