@@ -68,6 +68,8 @@ export interface PeerView {
   readonly tail: number | undefined
   /** Mesh link kind per room member (not us), `none` when unlinked. */
   readonly links: Record<string, string>
+  /** RTT per linked member, ms (null until a ping answered). */
+  readonly rtts: Record<string, number | null>
   readonly relay: string | undefined
   readonly relayJoins: number
   readonly online: boolean | undefined
@@ -83,6 +85,9 @@ export function view(peer: DemoPeer): Promise<PeerView> {
       tail: chat?.nextSeq,
       links: Object.fromEntries(
         (s.mesh?.peers ?? []).filter((p) => p.member).map((p) => [p.peer, p.link?.kind ?? 'none']),
+      ),
+      rtts: Object.fromEntries(
+        (s.mesh?.peers ?? []).filter((p) => p.link).map((p) => [p.peer, p.link?.rtt ?? null]),
       ),
       relay: s.mesh?.relay.state,
       relayJoins: s.mesh?.relayJoins ?? 0,

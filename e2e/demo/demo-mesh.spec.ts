@@ -59,6 +59,16 @@ test.describe('the demo: three peers through the npm start relay', () => {
       const reference = await entries(leader)
       for (const peer of peers) expect(await entries(peer)).toEqual(reference)
 
+      // status().mesh carries each link's RTT (a loopback WebRTC round trip: well under 100 ms).
+      for (const peer of peers) {
+        await expect
+          .poll(
+            async () =>
+              Object.values((await view(peer)).rtts).filter((r) => r !== null && r < 100).length,
+          )
+          .toBe(2)
+      }
+
       // The demo's live view: three peers meshed, one link per peer, drawn as WebRTC.
       for (const peer of peers) {
         await expect(peer.page.locator('#graph line.webrtc')).toHaveCount(2)

@@ -10,6 +10,10 @@
  * the worker learns each peer is unreachable at once) and `setOnline(true)`
  * starts a fresh node with the same key and rejoins the room.
  *
+ * Each link is pinged when it comes up and every `RTT_PING_INTERVAL_MS`
+ * after, so `status()` shows a current RTT per peer (a link only pings by
+ * itself after 10 s of silence).
+ *
  * A page that goes away (`pagehide`: closed, reloaded, navigated) closes its
  * links on the way out, so its peers see them close at once and fail over
  * without waiting for a probe or for missed heartbeats.
@@ -74,6 +78,10 @@ export function checkMeshJoinOptions(value: unknown): MeshJoinOptions {
   return options
 }
 
+/** How often every link is pinged for its RTT. */
+export const RTT_PING_INTERVAL_MS = 5_000
+const RTT_PING_TIMEOUT_MS = 5_000
+
 export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
   readonly self: PeerId
   readonly room: string
@@ -85,6 +93,7 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
   #switching: Promise<void> = Promise.resolve()
   #closed = false
   #relayJoins = 0
+  #pinger: ReturnType<typeof setInterval> | undefined
 
   /** Loads (or makes) the slot's key and builds the node; nothing is dialled yet. */
   static async create(keySlot: string, options: MeshJoinOptions): Promise<MeshTransport> {
@@ -160,8 +169,12 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
       room: this.room,
     })
     network.on('link-up', ({ detail }) => {
-      if (this.#network === network) this.emit('link-up', { link: detail.link })
-      else detail.link.close()
+      if (this.#network !== network) {
+        detail.link.close()
+        return
+      }
+      this.emit('link-up', { link: detail.link })
+      detail.link.ping(RTT_PING_TIMEOUT_MS).catch(() => undefined)
     })
     network.on('peers-changed', ({ detail }) => {
       if (this.#network === network) this.emit('members-changed', { members: detail.peers })
@@ -170,6 +183,12 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
       if (detail.state === 'joined') this.#relayJoins++
     })
     this.#network = network
+    clearInterval(this.#pinger)
+    this.#pinger = setInterval(() => {
+      for (const link of network.links().values()) {
+        link.ping(RTT_PING_TIMEOUT_MS).catch(() => undefined)
+      }
+    }, RTT_PING_INTERVAL_MS)
     await network.start()
     this.#online = true
     this.emit('online-changed', { online: true })
@@ -179,6 +198,8 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
     const network = this.#network
     if (!this.#online || network === undefined) return
     this.#online = false
+    clearInterval(this.#pinger)
+    this.#pinger = undefined
     await network.stop()
     this.emit('online-changed', { online: false })
     this.emit('members-changed', { members: [] })
