@@ -25,19 +25,25 @@ function sleep(ms: number): Promise<void> {
 }
 
 export const logBench = {
-  async logStart(name: string, relay: string, room: string, webRTC: boolean): Promise<string> {
+  async logStart(
+    name: string,
+    relay: string,
+    room: string,
+    webRTC: boolean,
+    chunkMax = 1 << 20,
+  ): Promise<string> {
     const log = await MeshLog.create({
       namespace: `${name}-${room}`,
       tabLinks: false,
       mesh: { relay, room, iceServers: [], network: { webRTC } },
     })
     logs.set(name, log)
-    // Catch-up as fast as the link allows: a budget far above it, 1 MiB chunks.
+    // Catch-up as fast as the link allows: a budget far above it, large chunks.
     await log.open('bench', {
       replicaSet: 'room',
       entryEvents: false,
       peakBytesPerSecond: 1_000_000_000,
-      chunkMax: 1 << 20,
+      chunkMax,
     })
     return log.peerId
   },

@@ -11,7 +11,8 @@
 // Progress goes to stderr; the second-to-last line of stdout has the details,
 // the last one the summary JSON. MB = 2^20 bytes of payload.
 // `--mb N` sets the volume per variant (default 50), `--runs N` the raw runs
-// (median, default 3), `--latency N` the paced appends (default 500).
+// (median, default 3), `--latency N` the paced appends (default 500),
+// `--chunk-kib N` the replicas' largest chunk (default 1024).
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -33,6 +34,7 @@ const count = Math.ceil((volumeMb * (1 << 20)) / size)
 const total = count * size
 const runs = arg('--runs', 3)
 const latencyCount = arg('--latency', 500)
+const chunkBytes = arg('--chunk-kib', 1024) * 1024
 const log = (...parts) => console.error('[bench:wire]', ...parts)
 
 async function startRelay() {
