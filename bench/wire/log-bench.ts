@@ -62,6 +62,25 @@ export const logBench = {
     }
   },
 
+  /** The channel's replication counters that explain a slow catch-up. */
+  async logCounters(name: string) {
+    const status = await logFor(name).status()
+    const m = status.channels.find((c) => c.channel === 'bench')?.metrics
+    return {
+      role: m?.role,
+      requests: m?.syncRequestsSentTotal,
+      responses: m?.syncResponsesSentTotal,
+      applied: m?.syncResponsesAppliedTotal,
+      backoffSkips: m?.catchupBackoffSkipsTotal,
+      emptyStrikes: m?.emptyResponseStrikesTotal,
+      nacksSent: m?.nacksSent,
+      nacksReceived: m?.nacksReceived,
+      sendFailures: m?.sendFailures,
+      drops: m?.drops.total,
+      framePortRefusals: status.framePortRefusals,
+    }
+  },
+
   async logTail(name: string): Promise<number> {
     return (await logFor(name).stored('bench')).nextSeq
   },

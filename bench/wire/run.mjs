@@ -143,6 +143,12 @@ async function replicate(pair, entryBytes, batch) {
     mbPerSec: mbPerSec(entries * entryBytes, ms),
   }
   log('replicated', result)
+  for (const [page, name] of [
+    [leader, names[0]],
+    [replica, names[1]],
+  ]) {
+    log(name, JSON.stringify(await page.evaluate((n) => window.wireBench.logCounters(n), name)))
+  }
   return result
 }
 
