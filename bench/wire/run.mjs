@@ -89,8 +89,8 @@ async function logPair(a, b, name, webRTC) {
   const ids = await Promise.all(
     [a, b].map((p, i) =>
       p.evaluate(
-        ([n, r, room, w]) => window.wireBench.logStart(n, r, room, w),
-        [`${name}${i}`, relay.multiaddr, room, webRTC],
+        ([n, r, room, w, c]) => window.wireBench.logStart(n, r, room, w, c),
+        [`${name}${i}`, relay.multiaddr, room, webRTC, chunkBytes],
       ),
     ),
   )
