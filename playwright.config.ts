@@ -5,10 +5,10 @@ const PORT = Number(process.env.E2E_PORT ?? 4174)
 const MESH_PORT = Number(process.env.MESH_PORT ?? 4175)
 
 // End-to-end tests drive the system browsers (Debian's chromium and
-// firefox-esr): Playwright cannot download its own here. The suite starts the
-// demo server and the mesh test page server itself; the mesh tests start the
-// relay (e2e/mesh/relay-process.ts). The `mixed` project runs tests that
-// open Chromium and Firefox pages in one mesh.
+// firefox-esr): Playwright cannot download its own here. The suite starts
+// `npm start` (demo page + relay) and the mesh test page server itself; tests
+// that restart a relay start their own (e2e/mesh/relay-process.ts). The
+// `mixed` project runs tests that open Chromium and Firefox pages in one mesh.
 export default defineConfig({
   testDir: 'e2e',
   timeout: 60_000,
@@ -23,8 +23,9 @@ export default defineConfig({
   },
   webServer: [
     {
+      // `npm start`: the demo page and its relay (on any free port).
       command: 'node scripts/start.mjs',
-      env: { PORT: String(PORT) },
+      env: { PORT: String(PORT), RELAY_PORT: '0' },
       url: `http://127.0.0.1:${PORT}/`,
       reuseExistingServer: false,
       timeout: 120_000,
@@ -40,17 +41,17 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
-      testIgnore: 'mesh/mixed.spec.ts',
+      testIgnore: '**/*mixed.spec.ts',
       use: { browserName: 'chromium', launchOptions: chromiumLaunchOptions() },
     },
     {
       name: 'firefox',
-      testIgnore: 'mesh/mixed.spec.ts',
+      testIgnore: '**/*mixed.spec.ts',
       use: { browserName: 'firefox', launchOptions: firefoxLaunchOptions() },
     },
     {
       name: 'mixed',
-      testMatch: 'mesh/mixed.spec.ts',
+      testMatch: '**/*mixed.spec.ts',
       use: { browserName: 'chromium', launchOptions: chromiumLaunchOptions() },
     },
   ],

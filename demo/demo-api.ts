@@ -10,6 +10,15 @@ export interface DemoEntry {
   readonly text: string
 }
 
+/** A role or leader change as it reached the page, stamped with `Date.now()`. */
+export interface DemoEvent {
+  readonly type: 'role-changed' | 'leader-changed'
+  readonly channel: string
+  readonly role?: string
+  readonly leader?: string
+  readonly at: number
+}
+
 export interface MeshlogDemoApi {
   readonly peerId: string
   readonly channel: string
@@ -19,6 +28,7 @@ export interface MeshlogDemoApi {
   /** The seq when this peer committed it (it leads), undefined while pending in the outbox. */
   append(text: string): Promise<number | undefined>
   setOnline(online: boolean): Promise<void>
+  events(): readonly DemoEvent[]
 }
 
 declare global {

@@ -10,7 +10,7 @@ import { toString as toHex } from 'uint8arrays/to-string'
 import { MeshLog } from '../src/client/mesh-log.js'
 import type { MeshLogStatus } from '../src/client/mesh-log-events.js'
 import type { Entry } from '../src/core/log/entry.js'
-import type { DemoEntry, MeshlogDemoApi } from './demo-api.js'
+import type { DemoEntry, DemoEvent, MeshlogDemoApi } from './demo-api.js'
 import { drawMeshGraph, type GraphPeer } from './mesh-graph.js'
 
 const CHANNEL = 'chat'
@@ -153,8 +153,26 @@ async function main(): Promise<void> {
   const room = params.get('room') ?? 'demo'
   const log = await MeshLog.create({
     namespace: params.get('namespace') ?? 'meshlog-demo',
-    mesh: { relay, room, iceServers: [] },
+    // A member the relay says left must answer a ping within 1 s or its link closes.
+    mesh: { relay, room, iceServers: [], network: { probeTimeoutMs: 1_000 } },
     ...(params.has('heartbeatMs') ? { heartbeatMs: Number(params.get('heartbeatMs')) } : {}),
+  })
+  const events: DemoEvent[] = []
+  log.on('role-changed', (e) => {
+    events.push({
+      type: 'role-changed',
+      channel: e.detail.channel,
+      role: e.detail.to,
+      at: Date.now(),
+    })
+  })
+  log.on('leader-changed', (e) => {
+    events.push({
+      type: 'leader-changed',
+      channel: e.detail.channel,
+      ...(e.detail.leader === undefined ? {} : { leader: e.detail.leader }),
+      at: Date.now(),
+    })
   })
   element('peer-id').textContent = log.peerId
   element('room').textContent = room
@@ -241,6 +259,7 @@ async function main(): Promise<void> {
       entries.map((e) => ({ seq: e.seq, author: e.author, text: decoder.decode(e.payload) })),
     append,
     setOnline: (online) => log.setOnline(online),
+    events: () => [...events],
   }
   window.meshlogDemo = api
 }

@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// `npm run bench:wire` (when wired into package.json) / `node bench/wire/run.mjs`:
-// throughput between two headless Chromium pages, one way, 16 KiB messages:
-//   raw   — an RTCDataChannel (SDP copied between the pages by this script)
-//   link  — a meshlog link (/meshlog/1.0.0 on libp2p WebRTC, through the relay)
-//   stream — a bare libp2p stream on the same WebRTC connection (the link's floor)
-// Progress goes to stderr; the last line of stdout is one JSON object.
-// `--mb N` sets the volume (default 32 MiB), `--size N` the message size,
-// `--runs N` how many measured transfers per variant (median reported, default 3).
+// `npm run bench:wire`: two headless Chromium pages on one machine.
+//   raw    — an RTCDataChannel, 16 KiB messages (SDP copied between the pages by this script)
+//   meshlog replication — a leader page appends entries to a channel through
+//            MeshLog (worker, IndexedDB, frame port, /meshlog/1.0.0 link); the
+//            other page's worker pulls them, stores them, and the page sees its
+//            tail reach the end. 100 B and 4 KiB entries over direct WebRTC,
+//            4 KiB entries over the relayed circuit (WebRTC off on both pages).
+//   latency — 100 appends/s of 100 B, each stamped with Date.now(); the
+//            replica page subscribes and notes each one's age on arrival.
+// Progress goes to stderr; the second-to-last line of stdout has the details,
+// the last one the summary JSON. MB = 2^20 bytes of payload.
+// `--mb N` sets the volume per variant (default 50), `--runs N` the raw runs
+// (median, default 3), `--latency N` the paced appends (default 500),
+// `--chunk-kib N` the replicas' largest chunk (default 1024).
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,10 +28,13 @@ const arg = (name, fallback) => {
   const at = process.argv.indexOf(name)
   return at > 0 ? Number(process.argv[at + 1]) : fallback
 }
-const size = arg('--size', 16 << 10)
-const count = Math.ceil((arg('--mb', 32) * (1 << 20)) / size)
+const size = 16 << 10
+const volumeMb = arg('--mb', 50)
+const count = Math.ceil((volumeMb * (1 << 20)) / size)
 const total = count * size
 const runs = arg('--runs', 3)
+const latencyCount = arg('--latency', 500)
+const chunkBytes = arg('--chunk-kib', 1024) * 1024
 const log = (...parts) => console.error('[bench:wire]', ...parts)
 
 async function startRelay() {
@@ -70,6 +79,98 @@ async function measure(a, b, send) {
   return { ms, runs: times, mbPerSec: Number((total / (1 << 20) / (ms / 1000)).toFixed(1)) }
 }
 
+const mbPerSec = (bytes, ms) => Number((bytes / (1 << 20) / (ms / 1000)).toFixed(2))
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+
+/** Starts MeshLog `name` on both pages in a fresh room; waits for a leader and a link of `kind`. */
+async function logPair(a, b, name, webRTC) {
+  const room = `${name}-${Date.now()}`
+  const ids = await Promise.all(
+    [a, b].map((p, i) =>
+      p.evaluate(
+        ([n, r, room, w, c]) => window.wireBench.logStart(n, r, room, w, c),
+        [`${name}${i}`, relay.multiaddr, room, webRTC, chunkBytes],
+      ),
+    ),
+  )
+  const kind = webRTC ? 'webrtc' : 'relayed'
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const views = await Promise.all(
+      [a, b].map((p, i) =>
+        p.evaluate(([n, peer]) => window.wireBench.logView(n, peer), [`${name}${i}`, ids[1 - i]]),
+      ),
+    )
+    const leaderAt = views.findIndex((v) => v.role === 'leader')
+    const follower = views[1 - leaderAt]
+    if (
+      leaderAt >= 0 &&
+      views.every((v) => v.kind === kind) &&
+      follower?.role === 'replica' &&
+      follower.leader === ids[leaderAt]
+    ) {
+      const pages = leaderAt === 0 ? [a, b] : [b, a]
+      const names = leaderAt === 0 ? [`${name}0`, `${name}1`] : [`${name}1`, `${name}0`]
+      return { leader: pages[0], replica: pages[1], names, rtt: views[0]?.rtt }
+    }
+    if (Date.now() > deadline)
+      throw new Error(`no ${kind} pair with a leader: ${JSON.stringify(views)}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+/** Payload MB/s of `volumeMb` in entries of `entryBytes`, appended by the leader until the replica holds them all. */
+async function replicate(pair, entryBytes, batch) {
+  const { leader, replica, names } = pair
+  const entries = Math.floor((volumeMb * (1 << 20)) / entryBytes)
+  const tail = await replica.evaluate((n) => window.wireBench.logTail(n), names[1])
+  const reached = replica.evaluate(
+    ([n, t]) => window.wireBench.logWaitTail(n, t),
+    [names[1], tail + entries],
+  )
+  const appended = await leader.evaluate(
+    ([n, c, s, b]) => window.wireBench.logAppend(n, c, s, b),
+    [names[0], entries, entryBytes, batch],
+  )
+  const doneAt = await reached
+  const ms = doneAt - appended.startedAt
+  const result = {
+    entryBytes,
+    entries,
+    ms,
+    appendMs: appended.endedAt - appended.startedAt,
+    mbPerSec: mbPerSec(entries * entryBytes, ms),
+  }
+  log('replicated', result)
+  for (const [page, name] of [
+    [leader, names[0]],
+    [replica, names[1]],
+  ]) {
+    log(name, JSON.stringify(await page.evaluate((n) => window.wireBench.logCounters(n), name)))
+  }
+  return result
+}
+
+async function latency(pair) {
+  const { leader, replica, names } = pair
+  await replica.evaluate((n) => window.wireBench.logLatencyStart(n), names[1])
+  await leader.evaluate(([n, c]) => window.wireBench.logPaced(n, c, 10), [names[0], latencyCount])
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    if ((await replica.evaluate(() => window.wireBench.logLatencyCount())) >= latencyCount) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const samples = await replica.evaluate(() => window.wireBench.logLatencyStop())
+  const sorted = [...samples].sort((x, y) => x - y)
+  return {
+    samples: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1],
+  }
+}
+
 const outDir = mkdtempSync(join(tmpdir(), 'meshlog-wire-bench-'))
 const relay = await startRelay()
 let server
@@ -79,7 +180,8 @@ try {
     configFile: false,
     root: join(root, 'bench/wire'),
     logLevel: 'warn',
-    build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 2048 },
+    build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4096 },
+    worker: { format: 'es' },
   })
   server = await preview({
     configFile: false,
@@ -92,6 +194,9 @@ try {
   browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: true })
   const context = await browser.newContext()
   const [a, b] = await Promise.all([context.newPage(), context.newPage()])
+  for (const [i, p] of [a, b].entries()) {
+    p.on('pageerror', (err) => log(`page ${i} error: ${err.message}`))
+  }
   await Promise.all(
     [a, b].map(async (p) => {
       await p.goto(url)
@@ -109,36 +214,40 @@ try {
   )
   log('raw', raw)
 
-  log('meshlog link over libp2p WebRTC')
-  const slot = `wire-${Date.now()}`
-  const ids = await Promise.all(
-    [a, b].map((p, i) =>
-      p.evaluate(([r, s]) => window.wireBench.meshStart(r, s), [relay.multiaddr, `${slot}-${i}`]),
-    ),
-  )
-  await until(a, (peer) => window.wireBench.linkKind(peer) === 'webrtc', ids[1])
-  await until(b, (peer) => window.wireBench.linkKind(peer) === 'webrtc', ids[0])
-  const link = await measure(a, b, () =>
-    a.evaluate(([peer, n, s]) => window.wireBench.linkSend(peer, n, s), [ids[1], count, size]),
-  )
-  log('link', link)
-  const stream = await measure(a, b, (n) =>
-    a.evaluate(([peer, n, s]) => window.wireBench.streamSend(peer, n, s), [ids[1], n, size]),
-  )
-  log('bare libp2p stream', stream)
+  log('meshlog replication over direct WebRTC')
+  const rtc = await logPair(a, b, 'rtc', true)
+  log('link RTT', rtc.rtt)
+  const webrtc100 = await replicate(rtc, 100, 4096)
+  const webrtc4k = await replicate(rtc, 4096, 1024)
+  const lat = await latency(rtc)
+  log('latency', lat)
 
+  log('meshlog replication over the relayed circuit')
+  const relayed = await logPair(a, b, 'relayed', false)
+  const relayed4k = await replicate(relayed, 4096, 1024)
+
+  const summary = {
+    mb_per_s_webrtc_100b: webrtc100.mbPerSec,
+    mb_per_s_webrtc_4k: webrtc4k.mbPerSec,
+    raw_datachannel_mb_per_s: raw.mbPerSec,
+    ratio: Number((webrtc100.mbPerSec / raw.mbPerSec).toFixed(2)),
+    mb_per_s_relayed: relayed4k.mbPerSec,
+    latency_p50_ms: lat.p50,
+    latency_p99_ms: lat.p99,
+  }
   console.log(
     JSON.stringify({
       bench: 'wire',
       browser: `chromium ${browser.version()}`,
-      messageBytes: size,
-      totalBytes: total,
+      volumeMb,
       rawDataChannel: raw,
-      meshlogLink: link,
-      bareLibp2pStream: stream,
-      linkOverRaw: Number((link.mbPerSec / raw.mbPerSec).toFixed(2)),
+      webrtc100,
+      webrtc4k,
+      relayed4k,
+      latency: { ...lat, appendsPerSecond: 100, linkRttMs: rtc.rtt },
     }),
   )
+  console.log(JSON.stringify(summary))
 } finally {
   await browser?.close()
   await server?.close()

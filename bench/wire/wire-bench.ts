@@ -4,10 +4,12 @@
  * and a meshlog link over libp2p WebRTC, joined through the relay. Both
  * send `count` messages of `size` bytes with backpressure; the receiver
  * notes when the last byte arrived (Date.now(), shared by both pages).
+ * The meshlog replication half lives in log-bench.ts.
  */
 import { createBrowserNode } from '../../src/net/browser-node.js'
 import { MeshNetwork } from '../../src/net/mesh-network.js'
 import type { StreamLink } from '../../src/net/stream-link.js'
+import { logBench } from './log-bench.js'
 
 const RAW_STREAM_PROTOCOL = '/meshlog-bench/raw/1.0.0'
 const HIGH_WATER = 1 << 20
@@ -130,6 +132,7 @@ const api = {
     lastAt = 0
   },
   progress: (): { received: number; lastAt: number } => ({ received, lastAt }),
+  ...logBench,
 }
 
 declare global {

@@ -92,6 +92,35 @@ describe('MeshLog options', () => {
     ).toMatchObject({ option: 'diskPressurePolicy' })
   })
 
+  it('take a room replica set only with the mesh, and bound the leader budget', () => {
+    expect(refusal(() => resolveOpenOptions({ replicaSet: 'room' })).details).toMatchObject({
+      option: 'replicaSet',
+    })
+    expect(resolveOpenOptions({ replicaSet: 'room' }, () => ['me', 'you'])).toEqual({
+      replicaSet: ['me', 'you'],
+    })
+    expect(
+      resolveOpenOptions({ replicaSet: ['a'], peakBytesPerSecond: 50_000_000 }).peakBytesPerSecond,
+    ).toBe(50_000_000)
+    expect(
+      refusal(() => resolveOpenOptions({ replicaSet: ['a'], peakBytesPerSecond: 0 })).details,
+    ).toMatchObject({ option: 'peakBytesPerSecond' })
+  })
+
+  it('check the mesh option and refuse a peerId beside it', () => {
+    expect(refusal(() => resolveMeshLogOptions({ mesh: {} as never })).details).toMatchObject({
+      option: 'mesh',
+    })
+    expect(
+      refusal(() => resolveMeshLogOptions({ mesh: { relay: '/dns4/r/p2p/x' }, peerId: 'me' }))
+        .details,
+    ).toMatchObject({ option: 'peerId' })
+    expect(resolveMeshLogOptions({ mesh: { relay: '/dns4/r/p2p/x', room: 'r' } }).mesh).toEqual({
+      relay: '/dns4/r/p2p/x',
+      room: 'r',
+    })
+  })
+
   it('derive every name from the namespace', () => {
     expect(slotNames('app', 3)).toEqual({
       lockPrefix: 'app-slot-',

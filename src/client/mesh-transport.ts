@@ -9,6 +9,14 @@
  * Offline and back: `setOnline(false)` stops the network (every link closes,
  * the worker learns each peer is unreachable at once) and `setOnline(true)`
  * starts a fresh node with the same key and rejoins the room.
+ *
+ * Each link is pinged when it comes up and every `RTT_PING_INTERVAL_MS`
+ * after, so `status()` shows a current RTT per peer (a link only pings by
+ * itself after 10 s of silence).
+ *
+ * A page that goes away (`pagehide`: closed, reloaded, navigated) closes its
+ * links on the way out, so its peers see them close at once and fail over
+ * without waiting for a probe or for missed heartbeats.
  */
 
 import { InvalidArgumentError } from '../core/errors.js'
@@ -39,6 +47,8 @@ export interface MeshJoinOptions {
 export interface MeshTransportStatus extends MeshStatus {
   /** False after `setOnline(false)`: no relay, no links, until back online. */
   readonly online: boolean
+  /** Times this page joined the room through the relay (rejoins after relay restarts count). */
+  readonly relayJoins: number
 }
 
 export interface MeshTransportEvents extends Record<string, unknown> {
@@ -68,6 +78,10 @@ export function checkMeshJoinOptions(value: unknown): MeshJoinOptions {
   return options
 }
 
+/** How often every link is pinged for its RTT. */
+export const RTT_PING_INTERVAL_MS = 5_000
+const RTT_PING_TIMEOUT_MS = 5_000
+
 export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
   readonly self: PeerId
   readonly room: string
@@ -78,6 +92,8 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
   #online = false
   #switching: Promise<void> = Promise.resolve()
   #closed = false
+  #relayJoins = 0
+  #pinger: ReturnType<typeof setInterval> | undefined
 
   /** Loads (or makes) the slot's key and builds the node; nothing is dialled yet. */
   static async create(keySlot: string, options: MeshJoinOptions): Promise<MeshTransport> {
@@ -102,6 +118,11 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
     this.#node = node
     this.self = peerId(node.peerId.toString())
     this.room = options.room ?? 'default'
+    globalThis.addEventListener?.('pagehide', this.#onPageHide)
+  }
+
+  readonly #onPageHide = (): void => {
+    for (const link of this.#network?.links().values() ?? []) link.close()
   }
 
   get online(): boolean {
@@ -124,12 +145,13 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
   status(): MeshTransportStatus | undefined {
     const network = this.#network
     if (network === undefined) return undefined
-    return { ...network.status(), online: this.#online }
+    return { ...network.status(), online: this.#online, relayJoins: this.#relayJoins }
   }
 
   /** Leaves the room and stops the node. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return this.#switching.catch(() => undefined)
+    globalThis.removeEventListener?.('pagehide', this.#onPageHide)
     await this.setOnline(false).catch(() => undefined)
     this.#closed = true
   }
@@ -147,13 +169,26 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
       room: this.room,
     })
     network.on('link-up', ({ detail }) => {
-      if (this.#network === network) this.emit('link-up', { link: detail.link })
-      else detail.link.close()
+      if (this.#network !== network) {
+        detail.link.close()
+        return
+      }
+      this.emit('link-up', { link: detail.link })
+      detail.link.ping(RTT_PING_TIMEOUT_MS).catch(() => undefined)
     })
     network.on('peers-changed', ({ detail }) => {
       if (this.#network === network) this.emit('members-changed', { members: detail.peers })
     })
+    network.on('relay-state', ({ detail }) => {
+      if (detail.state === 'joined') this.#relayJoins++
+    })
     this.#network = network
+    clearInterval(this.#pinger)
+    this.#pinger = setInterval(() => {
+      for (const link of network.links().values()) {
+        link.ping(RTT_PING_TIMEOUT_MS).catch(() => undefined)
+      }
+    }, RTT_PING_INTERVAL_MS)
     await network.start()
     this.#online = true
     this.emit('online-changed', { online: true })
@@ -163,6 +198,8 @@ export class MeshTransport extends TypedEventTarget<MeshTransportEvents> {
     const network = this.#network
     if (!this.#online || network === undefined) return
     this.#online = false
+    clearInterval(this.#pinger)
+    this.#pinger = undefined
     await network.stop()
     this.emit('online-changed', { online: false })
     this.emit('members-changed', { members: [] })

@@ -54,6 +54,7 @@ export interface WorkerChannelOptions {
   readonly replicaSet: readonly string[]
   readonly heartbeatMs?: number
   readonly chunkMax?: number
+  readonly peakBytesPerSecond?: number
   readonly bandwidthClass?: BandwidthClass
   readonly diskPressurePolicy?: DiskPressurePolicy
 }

@@ -68,6 +68,9 @@ function channelOptions(options: WorkerChannelOptions): ChannelOptions {
     replicaSet: options.replicaSet.map((p) => peerId(p)),
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
     ...(options.chunkMax === undefined ? {} : { chunkMax: options.chunkMax }),
+    ...(options.peakBytesPerSecond === undefined
+      ? {}
+      : { peakBytesPerSecond: options.peakBytesPerSecond }),
     ...(options.bandwidthClass === undefined ? {} : { bandwidthClass: options.bandwidthClass }),
     ...(options.diskPressurePolicy === undefined
       ? {}

@@ -43,6 +43,8 @@ export interface ChannelOptions {
   readonly diskPressurePolicy?: DiskPressurePolicy
   readonly chunkMax?: number
   readonly bandwidthClass?: BandwidthClass
+  /** The link rate a leader's catch-up budget assumes (half of it is served); default 10 MB/s. */
+  readonly peakBytesPerSecond?: number
 }
 
 export interface PeerNodeOptions {
@@ -196,6 +198,9 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
         ? {}
         : { diskPressurePolicy: options.diskPressurePolicy }),
       ...(options.chunkMax === undefined ? {} : { chunkMax: options.chunkMax }),
+      ...(options.peakBytesPerSecond === undefined
+        ? {}
+        : { peakBytesPerSecond: options.peakBytesPerSecond }),
       ...(options.bandwidthClass === undefined ? {} : { bandwidthClass: options.bandwidthClass }),
     })
     const open: OpenChannel = {

@@ -87,8 +87,9 @@ describe('a replica cuts the part of its log its leader does not have', () => {
     const asked = await leaderAnswers(f)
     expect(await held(f.kit)).toEqual(f.leaderLog.map((e) => e.hash))
     // Asked from 11 (our tail), then 10, 8, 4 (cut 1, 2, 4): the 6 foreign
-    // entries and one of the leader's, which came back with the last chunk.
-    expect(asked).toEqual([11, 10, 8, 4])
+    // entries and one of the leader's, which came back with the last chunk;
+    // then once more from the new tail 15, since that chunk was not empty.
+    expect(asked).toEqual([11, 10, 8, 4, 15])
     expect(f.kit.coordinator.metrics.get('divergentEntriesCutTotal')).toBe(7)
   })
 

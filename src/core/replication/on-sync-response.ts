@@ -110,7 +110,14 @@ async function onApplied(
   if (appliedEntries > 0) {
     ctx.backoff.recordProgress(from)
     ctx.events.emit('catch-up-progress', { from, tailSeq: newTail, appliedEntries })
-    await pullNow(ctx, from)
+    // Beyond the seed: keep pulling while chunks come back non-empty. The
+    // tail a leader's periodic heartbeat claims is the highest one a replica
+    // confirmed (seed 001), never its own, so after a burst of appends it
+    // says "caught up" while the leader holds more; a replica that trusted
+    // it would take one chunk per heartbeat. The leader answers an empty
+    // chunk at its end, which costs one round trip per burst (and no strike:
+    // its heartbeat claims no tail ahead of ours then).
+    await pullNow(ctx, from, { evenIfCaughtUp: true })
     return
   }
   // seed 001: an empty answer counts against the leader only when

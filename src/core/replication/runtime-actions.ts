@@ -106,12 +106,17 @@ export async function requestCatchUp(
  * next tick, when it is known to be ahead and no request to it is younger
  * than a heartbeat (so notices and chunks arriving together coalesce).
  */
-export async function pullNow(ctx: RuntimeContext, leader: PeerId): Promise<void> {
+export async function pullNow(
+  ctx: RuntimeContext,
+  leader: PeerId,
+  options: { readonly evenIfCaughtUp?: boolean } = {},
+): Promise<void> {
   if (ctx.coordinator.role !== 'replica' || ctx.tracker.believedLeader !== leader) return
   if (leader === ctx.self) return
   const leaderTail = ctx.tracker.peerState(leader)?.tailSeq
   const tail = ctx.store.state(ctx.channel).nextSeq
-  if (leaderTail === undefined || leaderTail <= tail) return
+  if (leaderTail === undefined) return
+  if (leaderTail <= tail && options.evenIfCaughtUp !== true) return
   if (ctx.outstanding.hasInFlight(leader, ctx.clock.now(), ctx.heartbeatMs)) return
   await requestCatchUp(ctx, leader, {
     channelId: ctx.channel,

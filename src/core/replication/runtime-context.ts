@@ -81,8 +81,10 @@ export interface RuntimeContextOptions {
   /** Share of the budget background requests may use (the rest is reserved). */
   readonly backgroundFraction?: number
   readonly diskPressurePolicy?: DiskPressurePolicy
-  /** The leader's budget; by default 0.5 × 10 MB/s. */
+  /** The leader's budget; by default 0.5 × `peakBytesPerSecond`. */
   readonly budget?: BandwidthBudget
+  /** The link rate the default budget assumes (default 10 MB/s). */
+  readonly peakBytesPerSecond?: number
   readonly tracker?: HeartbeatTracker
   readonly events?: TypedEventTarget<ReplicationRuntimeEvents>
   /** True once the owning runtime stopped for good; defaults to never. */
@@ -221,7 +223,7 @@ export function createRuntimeContext(options: RuntimeContextOptions): RuntimeCon
       options.budget ??
       new BandwidthBudget({
         fraction: BUDGET_FRACTION_DEFAULT,
-        peakBytesPerSecond: PEAK_BYTES_PER_SECOND_DEFAULT,
+        peakBytesPerSecond: options.peakBytesPerSecond ?? PEAK_BYTES_PER_SECOND_DEFAULT,
         now,
       }),
     backoff: new CatchupBackoff(),

@@ -1,0 +1,170 @@
+/**
+ * The meshlog half of `npm run bench:wire`, on each of the two pages: a
+ * MeshLog joined to the mesh (direct WebRTC, or relayed only when WebRTC is
+ * off), one channel whose replica set is the room. The leader appends a
+ * volume of fixed-size entries as fast as durable appends go (a few batches
+ * in flight); the other page notes when its local log reached the end. For
+ * latency the leader appends one entry every `intervalMs` carrying its
+ * `Date.now()`, and the other page subscribes and notes each one's age on
+ * arrival (both pages share the machine's clock).
+ */
+import { MeshLog } from '../../src/client/mesh-log.js'
+
+const logs = new Map<string, MeshLog>()
+const latencies: number[] = []
+let stopLatency: (() => Promise<void>) | undefined
+
+function logFor(name: string): MeshLog {
+  const log = logs.get(name)
+  if (log === undefined) throw new Error(`no MeshLog ${name}`)
+  return log
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+export const logBench = {
+  async logStart(
+    name: string,
+    relay: string,
+    room: string,
+    webRTC: boolean,
+    chunkMax = 1 << 20,
+  ): Promise<string> {
+    const log = await MeshLog.create({
+      namespace: `${name}-${room}`,
+      tabLinks: false,
+      mesh: { relay, room, iceServers: [], network: { webRTC } },
+    })
+    logs.set(name, log)
+    // Catch-up as fast as the link allows: a budget far above it, large chunks.
+    await log.open('bench', {
+      replicaSet: 'room',
+      entryEvents: false,
+      peakBytesPerSecond: 1_000_000_000,
+      chunkMax,
+    })
+    return log.peerId
+  },
+
+  /** Role, link kind to `peer` and its RTT. */
+  async logView(name: string, peer: string) {
+    const status = await logFor(name).status()
+    const chat = status.channels.find((c) => c.channel === 'bench')
+    const link = status.mesh?.peers.find((p) => p.peer === peer)?.link
+    return {
+      role: chat?.role,
+      leader: chat?.leader ?? null,
+      kind: link?.kind ?? null,
+      rtt: link?.rtt ?? null,
+      tail: chat?.nextSeq ?? 0,
+    }
+  },
+
+  /** The channel's replication counters that explain a slow catch-up. */
+  async logCounters(name: string) {
+    const status = await logFor(name).status()
+    const m = status.channels.find((c) => c.channel === 'bench')?.metrics
+    return {
+      role: m?.role,
+      requests: m?.syncRequestsSentTotal,
+      responses: m?.syncResponsesSentTotal,
+      applied: m?.syncResponsesAppliedTotal,
+      backoffSkips: m?.catchupBackoffSkipsTotal,
+      emptyStrikes: m?.emptyResponseStrikesTotal,
+      nacksSent: m?.nacksSent,
+      nacksReceived: m?.nacksReceived,
+      sendFailures: m?.sendFailures,
+      drops: m?.drops.total,
+      framePortRefusals: status.framePortRefusals,
+    }
+  },
+
+  async logTail(name: string): Promise<number> {
+    return (await logFor(name).stored('bench')).nextSeq
+  },
+
+  /**
+   * Appends `count` entries of `size` bytes in batches of `batch`, at most
+   * `inFlight` batches at once. Resolves with the start time.
+   */
+  async logAppend(
+    name: string,
+    count: number,
+    size: number,
+    batch: number,
+    inFlight = 4,
+  ): Promise<{ startedAt: number; endedAt: number }> {
+    const log = logFor(name)
+    const payloads = Array.from({ length: batch }, (_, i) => new Uint8Array(size).fill(i & 0xff))
+    const startedAt = Date.now()
+    let next = 0
+    const lane = async (): Promise<void> => {
+      while (next < count) {
+        const n = Math.min(batch, count - next)
+        next += n
+        await log.appendMany('bench', n === batch ? payloads : payloads.slice(0, n), {
+          timeoutMs: 120_000,
+        })
+      }
+    }
+    await Promise.all(Array.from({ length: inFlight }, lane))
+    return { startedAt, endedAt: Date.now() }
+  },
+
+  /** Resolves with `Date.now()` once the local log holds `seq` entries (polled every 5 ms). */
+  async logWaitTail(name: string, tail: number, timeoutMs = 600_000): Promise<number> {
+    const log = logFor(name)
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      if ((await log.stored('bench')).nextSeq >= tail) return Date.now()
+      if (Date.now() > deadline) throw new Error(`tail ${tail} not reached`)
+      await sleep(5)
+    }
+  },
+
+  async logLatencyStart(name: string): Promise<void> {
+    latencies.length = 0
+    stopLatency = await logFor(name).subscribe(
+      'bench',
+      (entries) => {
+        const now = Date.now()
+        for (const e of entries) {
+          if (e.payload.byteLength < 8) continue
+          const view = new DataView(e.payload.buffer, e.payload.byteOffset, 8)
+          latencies.push(now - view.getFloat64(0))
+        }
+      },
+      { from: 'tail' },
+    )
+  },
+
+  logLatencyCount: (): number => latencies.length,
+
+  async logLatencyStop(): Promise<number[]> {
+    await stopLatency?.()
+    return [...latencies]
+  },
+
+  /** One 100 B entry stamped with `Date.now()` every `intervalMs`, `count` times, not waiting on each. */
+  async logPaced(name: string, count: number, intervalMs: number): Promise<void> {
+    const log = logFor(name)
+    const started = performance.now()
+    const pending: Promise<unknown>[] = []
+    for (let i = 0; i < count; i++) {
+      const due = started + i * intervalMs
+      const wait = due - performance.now()
+      if (wait > 0) await sleep(wait)
+      const payload = new Uint8Array(100)
+      new DataView(payload.buffer).setFloat64(0, Date.now())
+      pending.push(log.append('bench', payload))
+    }
+    await Promise.all(pending)
+  },
+
+  async logClose(name: string): Promise<void> {
+    await logs.get(name)?.close()
+    logs.delete(name)
+  },
+}
