@@ -52,6 +52,13 @@ export interface MeshLogOptions extends CallOptions {
    * `workers/replication.worker.js`; pass your own if your bundler needs it.
    */
   readonly createWorker?: () => Worker
+  /**
+   * Where `pagehide`/`pageshow` are heard (default: the global scope). On
+   * `pagehide` this peer hands off every channel it leads before the tab
+   * goes; a page restored from the back-forward cache stands again. `null`:
+   * never drain on its own (call `drain()`).
+   */
+  readonly pageLifecycle?: EventTarget | null
 }
 
 export interface ResolvedMeshLogOptions {
@@ -66,6 +73,7 @@ export interface ResolvedMeshLogOptions {
   readonly createTimeoutMs: number
   readonly watchdog: WatchdogOptions
   readonly createWorker: (() => Worker) | undefined
+  readonly pageLifecycle: EventTarget | null
 }
 
 export const CALL_TIMEOUT_MS_DEFAULT = 10_000
@@ -161,6 +169,15 @@ export function resolveMeshLogOptions(options: MeshLogOptions): ResolvedMeshLogO
   if (options.createWorker !== undefined && typeof options.createWorker !== 'function') {
     throw invalid('createWorker', options.createWorker, 'must be a function returning a Worker')
   }
+  const pageLifecycle =
+    options.pageLifecycle === undefined
+      ? typeof globalThis.addEventListener === 'function'
+        ? globalThis
+        : null
+      : options.pageLifecycle
+  if (pageLifecycle !== null && typeof pageLifecycle?.addEventListener !== 'function') {
+    throw invalid('pageLifecycle', pageLifecycle, 'must be an EventTarget or null')
+  }
   const heartbeatMs = optional(options.heartbeatMs, (v) => milliseconds('heartbeatMs', v))
   if (heartbeatMs !== undefined && heartbeatMs < 10) {
     throw invalid('heartbeatMs', heartbeatMs, 'must be at least 10 ms')
@@ -177,6 +194,7 @@ export function resolveMeshLogOptions(options: MeshLogOptions): ResolvedMeshLogO
     createTimeoutMs: milliseconds('timeoutMs', options.timeoutMs ?? CREATE_TIMEOUT_MS_DEFAULT),
     watchdog: watchdogOptions(options.watchdog),
     createWorker: options.createWorker,
+    pageLifecycle,
   }
 }
 

@@ -24,6 +24,7 @@ import type {
   WorkerChannelOptions,
   WorkerEvent,
 } from '../rpc/worker-api.js'
+import type { DrainOutcome } from '../worker/worker-control.js'
 import { packAppend } from './append-batch.js'
 import { type CallOptions, withDeadline } from './call-deadline.js'
 import type { ClientSubscription, EntriesHandler } from './client-subscription.js'
@@ -39,6 +40,7 @@ import {
   slotNames,
   type Unsubscribe,
 } from './mesh-log-options.js'
+import { watchPage } from './page-drain.js'
 import type { PeerSlot } from './peer-slot.js'
 import { acquireTabSlot } from './slot-memory.js'
 import { SubscriptionBook } from './subscription-book.js'
@@ -78,6 +80,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   #self: PeerId | undefined
   #handlerErrors = 0
   #closing: Promise<void> | undefined
+  #unwatchPage: (() => void) | undefined
 
   /**
    * Starts a peer: validates `options` (InvalidArgumentError), takes a tab
@@ -179,6 +182,32 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   async #start(): Promise<void> {
     const hello = await this.#supervisor.start({ timeoutMs: this.#options.createTimeoutMs })
     this.#self = hello.self
+    const ignore = () => undefined
+    this.#unwatchPage = watchPage({
+      target: this.#options.pageLifecycle,
+      drain: () => void this.drain({ reason: 'tab-closing' }).catch(ignore),
+      standAgain: () =>
+        void this.#supervisor.call('cancelDrain', (api) => api.cancelDrain(), {}).catch(ignore),
+      links: () => this.#framePort.links,
+      reportRtt: (samples) =>
+        void this.#supervisor.call('reportRtt', (api) => api.reportRtt(samples), {}).catch(ignore),
+    })
+  }
+
+  /**
+   * Hands leadership of every channel this peer leads to a live replica and
+   * stops standing for election (the tab is leaving; `pagehide` does this by
+   * itself). Resolves with `drained`, or `deadline-exceeded` if some channel
+   * found no successor in time (default deadline 10 s).
+   */
+  drain(
+    options: CallOptions & {
+      readonly reason?: 'tab-closing' | 'local'
+      readonly deadlineMs?: number
+    } = {},
+  ): Promise<DrainOutcome> {
+    const reason = options.reason ?? 'local'
+    return this.#supervisor.call('drain', (api) => api.drain(reason, options.deadlineMs), options)
   }
 
   /**
@@ -353,6 +382,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   }
 
   async #close(): Promise<void> {
+    this.#unwatchPage?.()
     this.#subscriptions.endAll()
     await this.#supervisor.close()
     for (const link of this.#framePort.links.values()) link.close()

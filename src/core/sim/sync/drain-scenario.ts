@@ -25,7 +25,7 @@ import { ControlBridge } from '../../node/control-bridge.js'
 import { seededRng } from '../../random/rng.js'
 import { NotLeaderError } from '../../replication/replication-errors.js'
 import { InvariantViolation } from '../invariant-violation.js'
-import type { SyncScenarioShape } from './sync-scenarios.js'
+import { bare, type SyncScenarioShape } from './sync-scenarios.js'
 import { SIM_CHANNEL, SyncWorld } from './sync-world.js'
 
 export interface DrainCounts {
@@ -195,7 +195,7 @@ export async function runDrain(shape: SyncScenarioShape): Promise<DrainCounts> {
     return { leaderlessMs, failoverMs, handoffs, ackedEntries: acked.size, steps: world.steps }
   } catch (error) {
     if (error instanceof InvariantViolation) {
-      throw new InvariantViolation(error.invariant, error.at, error.message, {
+      throw new InvariantViolation(error.invariant, error.at, bare(error.message), {
         ...error.details,
         trace: world.trace.slice(-20),
       })

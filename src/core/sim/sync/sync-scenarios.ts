@@ -45,6 +45,7 @@ export interface SyncScenarioCounts {
 }
 
 const SETTLE_MS_HEARTBEATS = 40
+const VERIFICATION_FAILURES = new Set(['ERR_SYNC_PROOF_REJECTED', 'ERR_SYNC_CHUNK_REJECTED'])
 
 /** Writes `batches` batches at the leader, one every half heartbeat. */
 async function writeBatches(world: SyncWorld, leader: PeerId, batches: number): Promise<void> {
@@ -182,30 +183,42 @@ export async function runLyingPeer(shape: SyncScenarioShape): Promise<SyncScenar
     starve(world, leader, victim)
     await writeBatches(world, leader, shape.batches)
     await world.stepTo(world.clock.now() + world.heartbeatMs)
-    // The victim asks the liar first, until it is caught (or tells the truth by omission).
+    // The victim asks the liar first, until it is caught. A lie that fails
+    // verification must get the liar avoided; one the liar's own responder
+    // refuses (a head claiming entries it cannot serve) or a chunk that
+    // answers nothing (renumbered: dropped, the request times out) costs
+    // time but never data.
     let liarAvoided = false
+    let caught = false
     for (let i = 0; i < 3 && !liarAvoided; i++) {
-      await syncOnce(world, victim, tally, liar)
+      const result = await syncOnce(world, victim, tally, liar)
+      if (result.status === 'error' && VERIFICATION_FAILURES.has(result.error.code)) caught = true
       liarAvoided = world.node(victim).manager.isPeerAvoided(liar)
     }
-    if (lies.heads + lies.chunks > 0 && tally.failed > 0 && !liarAvoided) {
+    if (caught && !liarAvoided) {
       throw new InvariantViolation(
         'inbound',
         world.clock.now(),
         `${victim} rejected ${liar}'s data but does not avoid it`,
       )
     }
-    // Then any peer the manager picks: never the liar again, and the victim catches up.
-    const target = world.tail(leader)
-    for (let i = 0; i < 4 && world.tail(victim) < target; i++) {
+    if (liarAvoided) {
+      // The manager's own choice never falls on an avoided peer.
       const result = await syncOnce(world, victim, tally)
-      if (liarAvoided && result.peer === liar) {
+      if (result.peer === liar) {
         throw new InvariantViolation(
           'inbound',
           world.clock.now(),
           `${victim} synced with ${liar} while avoiding it`,
         )
       }
+    }
+    // Then honest neighbours, nearest first as the control loop would pick them.
+    const target = world.tail(leader)
+    const honest = world.peers.filter((p) => p !== victim && p !== liar)
+    for (const peer of honest) {
+      if (world.tail(victim) >= target) break
+      await syncOnce(world, victim, tally, peer)
     }
     if (world.tail(victim) < target) {
       throw new InvariantViolation(
@@ -224,9 +237,14 @@ export async function runLyingPeer(shape: SyncScenarioShape): Promise<SyncScenar
   }
 }
 
+/** The message without the "invariant N (label) at t=…: " prefix the constructor adds again. */
+export function bare(message: string): string {
+  return message.replace(/^invariant \d+ \([^)]*\) at t=\d+: /, '')
+}
+
 function withTrace(world: SyncWorld, error: unknown): InvariantViolation {
   if (error instanceof InvariantViolation) {
-    return new InvariantViolation(error.invariant, error.at, error.message, {
+    return new InvariantViolation(error.invariant, error.at, bare(error.message), {
       ...error.details,
       trace: world.trace.slice(-20),
     })
