@@ -1,4 +1,5 @@
 /** The events a MeshLog emits and the status it reports. */
+import type { ControlSnapshot } from '../core/control/control-snapshot.js'
 import type { Entry } from '../core/log/entry.js'
 import type { ChannelId, PeerId } from '../core/log/ids.js'
 import type { LinkKind } from '../core/transport/link.js'
@@ -26,6 +27,8 @@ export interface MeshLogEvents extends ForwardedEvents {
   }
   /** Restarting failed `maxRestarts` times in a row; the client is unusable. */
   'worker-failed': { readonly reason: string; readonly attempts: number }
+  /** The worker's control loop took a new snapshot (at most every 250 ms; see `status().control`). */
+  snapshot: ControlSnapshot
 }
 
 export interface ClientCounters extends CallCounters {

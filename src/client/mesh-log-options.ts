@@ -65,6 +65,13 @@ export interface MeshLogOptions extends CallOptions {
    * The peer id is then the slot's libp2p peer id, kept in IndexedDB.
    */
   readonly mesh?: MeshJoinOptions
+  /**
+   * Where `pagehide`/`pageshow` are heard (default: the global scope). On
+   * `pagehide` this peer hands off every channel it leads before the tab
+   * goes; a page restored from the back-forward cache stands again. `null`:
+   * never drain on its own (call `drain()`).
+   */
+  readonly pageLifecycle?: EventTarget | null
 }
 
 export interface ResolvedMeshLogOptions {
@@ -81,6 +88,7 @@ export interface ResolvedMeshLogOptions {
   readonly watchdog: WatchdogOptions
   readonly createWorker: (() => Worker) | undefined
   readonly mesh: MeshJoinOptions | undefined
+  readonly pageLifecycle: EventTarget | null
 }
 
 export const CALL_TIMEOUT_MS_DEFAULT = 10_000
@@ -187,6 +195,15 @@ export function resolveMeshLogOptions(options: MeshLogOptions): ResolvedMeshLogO
   if (options.createWorker !== undefined && typeof options.createWorker !== 'function') {
     throw invalid('createWorker', options.createWorker, 'must be a function returning a Worker')
   }
+  const pageLifecycle =
+    options.pageLifecycle === undefined
+      ? typeof globalThis.addEventListener === 'function'
+        ? globalThis
+        : null
+      : options.pageLifecycle
+  if (pageLifecycle !== null && typeof pageLifecycle?.addEventListener !== 'function') {
+    throw invalid('pageLifecycle', pageLifecycle, 'must be an EventTarget or null')
+  }
   const heartbeatMs = optional(options.heartbeatMs, (v) => milliseconds('heartbeatMs', v))
   if (heartbeatMs !== undefined && heartbeatMs < 10) {
     throw invalid('heartbeatMs', heartbeatMs, 'must be at least 10 ms')
@@ -219,6 +236,7 @@ export function resolveMeshLogOptions(options: MeshLogOptions): ResolvedMeshLogO
     watchdog: watchdogOptions(options.watchdog),
     createWorker: options.createWorker,
     mesh,
+    pageLifecycle,
   }
 }
 

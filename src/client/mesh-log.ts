@@ -31,6 +31,7 @@ import type {
   WorkerChannelOptions,
   WorkerEvent,
 } from '../rpc/worker-api.js'
+import type { DrainOutcome } from '../worker/worker-control.js'
 import { packAppend } from './append-batch.js'
 import { type CallOptions, withDeadline } from './call-deadline.js'
 import type { ClientSubscription, EntriesHandler } from './client-subscription.js'
@@ -47,6 +48,7 @@ import {
   type Unsubscribe,
 } from './mesh-log-options.js'
 import type { MeshTransport } from './mesh-transport.js'
+import { watchPage } from './page-drain.js'
 import type { PeerSlot } from './peer-slot.js'
 import { RoomReplicaSet } from './room-replica-set.js'
 import { acquireTabSlot } from './slot-memory.js'
@@ -91,6 +93,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   #self: PeerId | undefined
   #handlerErrors = 0
   #closing: Promise<void> | undefined
+  #unwatchPage: (() => void) | undefined
 
   /**
    * Starts a peer: validates `options` (InvalidArgumentError), takes a tab
@@ -218,6 +221,16 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   async #start(): Promise<void> {
     const hello = await this.#supervisor.start({ timeoutMs: this.#options.createTimeoutMs })
     this.#self = hello.self
+    const ignore = () => undefined
+    this.#unwatchPage = watchPage({
+      target: this.#options.pageLifecycle,
+      drain: () => void this.drain({ reason: 'tab-closing' }).catch(ignore),
+      standAgain: () =>
+        void this.#supervisor.call('cancelDrain', (api) => api.cancelDrain(), {}).catch(ignore),
+      links: () => this.#framePort.links,
+      reportRtt: (samples) =>
+        void this.#supervisor.call('reportRtt', (api) => api.reportRtt(samples), {}).catch(ignore),
+    })
     const mesh = this.#mesh
     if (mesh === undefined) return
     this.#room = new RoomReplicaSet(
@@ -272,6 +285,22 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
         if (this.#closing === undefined) console.warn('meshlog: replica set not updated', error)
       }
     }
+  }
+
+  /**
+   * Hands leadership of every channel this peer leads to a live replica and
+   * stops standing for election (the tab is leaving; `pagehide` does this by
+   * itself). Resolves with `drained`, or `deadline-exceeded` if some channel
+   * found no successor in time (default deadline 10 s).
+   */
+  drain(
+    options: CallOptions & {
+      readonly reason?: 'tab-closing' | 'local'
+      readonly deadlineMs?: number
+    } = {},
+  ): Promise<DrainOutcome> {
+    const reason = options.reason ?? 'local'
+    return this.#supervisor.call('drain', (api) => api.drain(reason, options.deadlineMs), options)
   }
 
   /**
@@ -455,6 +484,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   }
 
   async #close(): Promise<void> {
+    this.#unwatchPage?.()
     this.#subscriptions.endAll()
     await this.#mesh?.close()
     await this.#supervisor.close()

@@ -10,6 +10,7 @@
  * need no answer, so they go one way on their own MessagePort.
  */
 import type { releaseProxy } from 'comlink'
+import type { ControlSnapshot } from '../core/control/control-snapshot.js'
 import type { Entry } from '../core/log/entry.js'
 import type { ChannelId, PeerId, Seq } from '../core/log/ids.js'
 import type { WriteKey } from '../core/log/log-store.js'
@@ -18,6 +19,8 @@ import type { DiskPressurePolicy } from '../core/replication/disk-pressure.js'
 import type { BandwidthClass } from '../core/replication/messages.js'
 import type { LinkKind } from '../core/transport/link.js'
 import type { IdbLogStoreMetrics } from '../storage/idb-log-store.js'
+import type { SyncStatus } from '../worker/sync-status.js'
+import type { DrainOutcome } from '../worker/worker-control.js'
 import type { PayloadBatch } from './payload-batch.js'
 
 /** What the page tells a freshly spawned worker. */
@@ -71,9 +74,12 @@ export const FORWARDED_EVENTS = [
   'log-reset',
 ] as const satisfies readonly (keyof ForwardedEvents)[]
 
-export type WorkerEvent = {
-  [K in keyof ForwardedEvents]: { readonly type: K; readonly detail: ForwardedEvents[K] }
-}[keyof ForwardedEvents]
+export type WorkerEvent =
+  | {
+      [K in keyof ForwardedEvents]: { readonly type: K; readonly detail: ForwardedEvents[K] }
+    }[keyof ForwardedEvents]
+  /** The control loop's latest snapshot, throttled by the loop. */
+  | { readonly type: 'snapshot'; readonly detail: ControlSnapshot }
 
 /** One subscription's next step: entries in order, or a jump of the local log. */
 export type Delivery =
@@ -125,6 +131,10 @@ export interface WorkerStatus {
     readonly timedOut: number
   }
   readonly store: IdbLogStoreMetrics
+  /** The mesh control loop's latest immutable snapshot (peers, channels, drain, counters). */
+  readonly control: ControlSnapshot
+  /** The sync manager, its session actor, the session protocol and the verifier. */
+  readonly sync: SyncStatus
 }
 
 /** Committed by this peer as leader: the entries took `[firstSeq, nextSeq)`. */
@@ -170,6 +180,16 @@ export interface WorkerApi {
   ): Promise<{ readonly id: number; readonly from: Seq }>
   unsubscribe(id: number): Promise<void>
   status(): Promise<WorkerStatus>
+  /**
+   * Hands off every channel this peer leads, then stops standing for
+   * election; resolves with the drain's outcome. `tab-closing` pulls the
+   * control loop's tick in.
+   */
+  drain(reason: 'tab-closing' | 'local', deadlineMs?: number): Promise<DrainOutcome>
+  /** Stands for election again after a drain (a tab restored from the back-forward cache). */
+  cancelDrain(): Promise<void>
+  /** Round trips the page measured to linked peers, for the control loop's locality probe. */
+  reportRtt(samples: readonly { readonly peer: string; readonly rttMs: number }[]): Promise<void>
   /** Answers at once; the page's watchdog calls it. */
   ping(): number
   /** Stops every runtime and closes the store. Idempotent. */

@@ -8,7 +8,8 @@ import { transfer } from 'comlink'
 import { ClosedError, InvalidArgumentError } from '../core/errors.js'
 import { loadEntryHasher } from '../core/log/entry-hasher.js'
 import { type ChannelId, channelId, type PeerId, peerId, type Seq, seq } from '../core/log/ids.js'
-import { type ChannelOptions, PeerNode } from '../core/node/peer-node.js'
+import type { ChannelOptions, PeerNode } from '../core/node/peer-node.js'
+import { SyncNode } from '../core/node/sync-node.js'
 import { cryptoRng } from '../core/random/rng.js'
 import { type Clock, systemClock } from '../core/time/clock.js'
 import { packEntries } from '../rpc/entry-batch.js'
@@ -33,7 +34,9 @@ import { IdbLogStore } from '../storage/idb-log-store.js'
 import { slotPeerId } from './slot-identity.js'
 import { slotSigning } from './slot-signing.js'
 import { SubscriptionPump } from './subscription-pump.js'
+import { syncStatus } from './sync-status.js'
 import { TabTransport } from './tab-transport.js'
+import { type DrainOutcome, WorkerControl } from './worker-control.js'
 
 /** Most entries and payload bytes one read call returns. */
 export const READ_MAX_ENTRIES = 4096
@@ -43,6 +46,8 @@ export const SUBSCRIPTIONS_MAX = 256
 
 interface Running {
   readonly node: PeerNode
+  readonly sync: SyncNode
+  readonly control: WorkerControl
   readonly store: IdbLogStore
   readonly framePort: WorkerFramePort
   readonly eventPort: MessagePort
@@ -124,20 +129,20 @@ export class WorkerHost implements WorkerApi {
     const store = new IdbLogStore({ databaseName: init.databaseName, hasher })
     await store.open()
     const port = new WorkerFramePort(framePort)
-    let node: PeerNode | undefined
-    const receive = (peer: PeerId, frame: Uint8Array) => node?.receive(peer, frame)
+    let sync: SyncNode | undefined
+    const receive = (peer: PeerId, frame: Uint8Array) => sync?.receive(peer, frame)
     // A closed link is certain news: the peer is unreachable now, not after missed heartbeats.
     // With a tab link and a page link to one peer, it is unreachable only once both are gone.
     let tabs: TabTransport | undefined
     const linkDown = (peer: PeerId) => {
       if (port.links.has(peer) || tabs?.links.has(peer) === true) return
-      node?.peerUnreachable(peer)
+      sync?.node.peerUnreachable(peer)
     }
     tabs =
       init.tabLinks === undefined
         ? undefined
         : new TabTransport({ ...init.tabLinks, self, clock: this.#clock }, receive, linkDown)
-    node = new PeerNode({
+    sync = new SyncNode({
       self,
       store,
       hasher,
@@ -146,6 +151,19 @@ export class WorkerHost implements WorkerApi {
       sink: tabs === undefined ? port : tabs.sinkBefore(port),
       ...(signing === undefined ? {} : { signer: signing.signer, signatures: signing.signatures }),
       ...(init.heartbeatMs === undefined ? {} : { heartbeatMs: init.heartbeatMs }),
+    })
+    const node = sync.node
+    await sync.start()
+    const control = new WorkerControl({
+      node: sync,
+      store,
+      hasher,
+      clock: this.#clock,
+      linkedPeers: () => [...(tabs?.links.keys() ?? []), ...port.links.keys()],
+      onSnapshot: (snapshot) => eventPort.postMessage({ type: 'snapshot', detail: snapshot }),
+      ...(typeof navigator !== 'undefined' && navigator.storage?.estimate !== undefined
+        ? { estimateStorage: () => navigator.storage.estimate() }
+        : {}),
     })
     port.on('frame', (e) => receive(e.detail.peer, e.detail.frame))
     port.on('link-down', (e) => linkDown(e.detail.peer))
@@ -157,14 +175,15 @@ export class WorkerHost implements WorkerApi {
       for (const pump of this.#pumps.values())
         if (pump.channel === e.detail.channel) pump.reset(e.detail.nextSeq)
     })
-    this.#running = { node, store, framePort: port, eventPort, tabs }
+    this.#running = { node, sync, control, store, framePort: port, eventPort, tabs }
     tabs?.start()
+    control.start()
     return { self }
   }
 
   async open(channel: string, options: WorkerChannelOptions): Promise<StoredChannel> {
     const id = channelId(channel)
-    await this.#ready().node.open(id, channelOptions(options))
+    await this.#ready().sync.open(id, channelOptions(options))
     return this.stored(id)
   }
 
@@ -254,7 +273,7 @@ export class WorkerHost implements WorkerApi {
   }
 
   async status(): Promise<WorkerStatus> {
-    const { node, store, framePort, tabs } = this.#ready()
+    const { node, sync, control, store, framePort, tabs } = this.#ready()
     return {
       ...node.status(),
       framePortRefusals: framePort.refusals.snapshot(),
@@ -271,7 +290,31 @@ export class WorkerHost implements WorkerApi {
         timedOut: this.#timedOut,
       },
       store: store.metrics(),
+      control: control.snapshot(),
+      sync: syncStatus(sync),
     }
+  }
+
+  drain(reason: 'tab-closing' | 'local', deadlineMs?: number): Promise<DrainOutcome> {
+    if (reason !== 'tab-closing' && reason !== 'local') {
+      return Promise.reject(
+        new InvalidArgumentError('drain reason must be tab-closing or local', {
+          details: { reason: String(reason) },
+        }),
+      )
+    }
+    return this.#ready().control.drain(reason, deadlineMs)
+  }
+
+  async cancelDrain(): Promise<void> {
+    this.#ready().control.cancelDrain()
+  }
+
+  async reportRtt(samples: readonly { readonly peer: string; readonly rttMs: number }[]) {
+    if (!Array.isArray(samples)) return
+    this.#ready().control.reportRtt(
+      samples.map((s) => ({ peer: peerId(s.peer), rttMs: Number(s.rttMs) })),
+    )
   }
 
   ping(): number {
@@ -288,8 +331,9 @@ export class WorkerHost implements WorkerApi {
     for (const pump of [...this.#pumps.values()]) pump.close()
     const running = this.#running
     if (running === undefined) return
+    await running.control.stop()
     running.tabs?.stop()
-    await running.node.stop()
+    await running.sync.stop()
     running.framePort.close()
     running.eventPort.close()
     await running.store.close()

@@ -137,12 +137,17 @@ describe('leadership hand-off: a leaving leader names its successor', () => {
     runtime(cluster, successor).tryDispatch({
       kind: 'leader-handoff',
       from: leader,
-      message: { channelId: CH, tailSeq: 1 as Seq, lastHash: new Uint8Array(32) },
+      message: { channelId: CH, successor, tailSeq: 1 as Seq, lastHash: new Uint8Array(32) },
     })
     runtime(cluster, successor).tryDispatch({
       kind: 'leader-handoff',
       from: leader,
-      message: { channelId: CH, tailSeq: 2 as Seq, lastHash: new Uint8Array(32).fill(7) },
+      message: {
+        channelId: CH,
+        successor,
+        tailSeq: 2 as Seq,
+        lastHash: new Uint8Array(32).fill(7),
+      },
     })
     await cluster.clock.advanceAsync(5)
     expect(runtime(cluster, successor).metrics().handoffsRefusedTotal).toBe(2)

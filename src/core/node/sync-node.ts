@@ -120,6 +120,11 @@ export class SyncNode {
     await this.node.open(channel, options)
   }
 
+  /** The options `channel` was last opened with. */
+  channelOptions(channel: ChannelId): ChannelOptions | undefined {
+    return this.#channelOptions.get(channel)
+  }
+
   /** A frame from the transport (see PeerNode.receive). */
   receive(from: PeerId, bytes: Uint8Array): boolean {
     return this.node.receive(from, bytes)

@@ -6,10 +6,15 @@
  * if it lags), and the leader concedes when it hears the successor lead. No
  * replica waits out a heartbeat timeout.
  */
-import type { ChannelId, Seq } from '../log/ids.js'
+import type { ChannelId, PeerId, Seq } from '../log/ids.js'
 
 export interface LeaderHandoff {
   readonly channelId: ChannelId
+  /**
+   * The peer taking over. The frame goes to every member: the successor
+   * takes over, the others follow the successor the moment it announces.
+   */
+  readonly successor: PeerId
   /** The leader's tail: the seq its next entry would have taken. */
   readonly tailSeq: Seq
   /** Hash of the entry before `tailSeq` (GENESIS_HASH for an empty log). */

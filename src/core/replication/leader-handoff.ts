@@ -1,10 +1,11 @@
 /**
  * Leadership hand-off (issue 9, drain): a leader that is leaving names a
- * successor and stops appending, so its tail is final; the successor takes
- * over once its log ends at exactly that tail (pulling what it lacks from
- * the leader first) and announces itself at once; the old leader concedes
- * the moment it hears the successor lead. Replicas switch on that
- * announcement, so failover waits on no heartbeat timeout.
+ * successor to every member and stops appending, so its tail is final; the
+ * successor takes over once its log ends at exactly that tail (pulling what
+ * it lacks from the leader first) and announces itself at once; the old
+ * leader concedes the moment it hears the successor lead, and the other
+ * replicas, told whom to expect, follow it on that same announcement. So
+ * failover waits on no heartbeat timeout and no second round.
  *
  * Every step has a deadline (`HANDOFF_WINDOW_HEARTBEATS`): an unanswered
  * hand-off lapses and the leader resumes (the control loop then retries with
@@ -35,12 +36,23 @@ export interface HandoffState {
         readonly expiresAt: number
       }
     | undefined
+  /** Another member was named: follow it, instead of `from`, once it announces. */
+  expected: { readonly from: PeerId; readonly to: PeerId; readonly expiresAt: number } | undefined
+  /** We follow `peer`'s successor now: `peer`'s last leader claims before it concedes are stale. */
+  superseded: { readonly peer: PeerId; readonly expiresAt: number } | undefined
   /** This peer leads by `from`'s hand-off: `from` claiming leadership meanwhile is not a rival. */
   acceptedFrom: { readonly from: PeerId; readonly expiresAt: number } | undefined
 }
 
 export function createHandoffState(): HandoffState {
-  return { standing: true, outgoing: undefined, incoming: undefined, acceptedFrom: undefined }
+  return {
+    standing: true,
+    outgoing: undefined,
+    incoming: undefined,
+    expected: undefined,
+    superseded: undefined,
+    acceptedFrom: undefined,
+  }
 }
 
 export type HandoffStart =
@@ -59,9 +71,17 @@ export async function startHandoff(ctx: RuntimeContext, to: PeerId): Promise<Han
   }
   const { nextSeq: tailSeq, lastHash } = ctx.store.state(ctx.channel)
   ctx.handoff.outgoing = { to, tailSeq, expiresAt: ctx.clock.now() + windowMs(ctx) }
-  const message: LeaderHandoff = { channelId: ctx.channel, tailSeq, lastHash }
+  const message: LeaderHandoff = { channelId: ctx.channel, successor: to, tailSeq, lastHash }
   try {
     await ctx.dispatcher.sendLeaderHandoff(to, message)
+    // The others only need to know whom to follow next; a lost notice costs them one beat.
+    for (const peer of ctx.replicaSet) {
+      if (peer !== to && peer !== ctx.self) {
+        await ctx.dispatcher.sendLeaderHandoff(peer, message).catch(() => {
+          ctx.metrics.recordSendFailure('leader-handoff')
+        })
+      }
+    }
   } catch {
     ctx.metrics.recordSendFailure('leader-handoff')
     ctx.handoff.outgoing = undefined
@@ -79,6 +99,17 @@ export async function onLeaderHandoff(
 ): Promise<void> {
   if (message.channelId !== ctx.channel) {
     ctx.drops.record('wrong-channel')
+    return
+  }
+  if (message.successor !== ctx.self) {
+    // A notice: if we follow `from`, follow the successor as soon as it leads.
+    if (ctx.members.has(message.successor) && ctx.tracker.believedLeader === from) {
+      ctx.handoff.expected = {
+        from,
+        to: message.successor,
+        expiresAt: ctx.clock.now() + windowMs(ctx),
+      }
+    }
     return
   }
   const role = ctx.coordinator.role
@@ -154,6 +185,37 @@ export async function settleHandoffClaim(
   return acceptedFrom?.from === from && ctx.clock.now() < acceptedFrom.expiresAt
 }
 
+/**
+ * A replica hears a leader claim: the successor it was told to expect takes
+ * over from the leader it follows, at once. Call after the heartbeat is
+ * recorded.
+ */
+export function followExpectedSuccessor(
+  ctx: RuntimeContext,
+  from: PeerId,
+  message: SyncHeartbeat,
+): void {
+  const expected = ctx.handoff.expected
+  if (expected === undefined || message.role !== 'leader' || expected.to !== from) return
+  ctx.handoff.expected = undefined
+  if (ctx.clock.now() >= expected.expiresAt) return
+  if (ctx.tracker.believedLeader === expected.from) ctx.tracker.follow(from, ctx.clock.now())
+  ctx.handoff.superseded = { peer: expected.from, expiresAt: expected.expiresAt }
+}
+
+/** The role to record for a heartbeat: a superseded leader's claim counts as stepping down. */
+export function claimedRole(ctx: RuntimeContext, from: PeerId, message: SyncHeartbeat) {
+  const superseded = ctx.handoff.superseded
+  if (
+    message.role === 'leader' &&
+    superseded?.peer === from &&
+    ctx.clock.now() < superseded.expiresAt
+  ) {
+    return 'replica'
+  }
+  return message.role
+}
+
 /** Each tick: lapse what waited too long. */
 export async function expireHandoffs(ctx: RuntimeContext): Promise<void> {
   const now = ctx.clock.now()
@@ -164,6 +226,12 @@ export async function expireHandoffs(ctx: RuntimeContext): Promise<void> {
   }
   if (acceptedFrom !== undefined && now >= acceptedFrom.expiresAt) {
     ctx.handoff.acceptedFrom = undefined
+  }
+  if (ctx.handoff.expected !== undefined && now >= ctx.handoff.expected.expiresAt) {
+    ctx.handoff.expected = undefined
+  }
+  if (ctx.handoff.superseded !== undefined && now >= ctx.handoff.superseded.expiresAt) {
+    ctx.handoff.superseded = undefined
   }
   await completeIncomingHandoff(ctx)
 }

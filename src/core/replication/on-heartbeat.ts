@@ -3,7 +3,7 @@
  * a replica) pull at once when the leader says it is ahead.
  */
 import type { PeerId } from '../log/ids.js'
-import { settleHandoffClaim } from './leader-handoff.js'
+import { claimedRole, followExpectedSuccessor, settleHandoffClaim } from './leader-handoff.js'
 import type { SyncHeartbeat } from './messages.js'
 import { pullNow, transition } from './runtime-actions.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -34,7 +34,8 @@ export async function onHeartbeat(
   }
   const { tracker } = ctx
   const followedBefore = tracker.believedLeader
-  tracker.recordHeartbeat(from, message.role, message.tailSeq, ctx.clock.now())
+  tracker.recordHeartbeat(from, claimedRole(ctx, from, message), message.tailSeq, ctx.clock.now())
+  followExpectedSuccessor(ctx, from, message)
   if (followedBefore !== undefined && tracker.believedLeader !== followedBefore) {
     ctx.outstanding.clearLeader(followedBefore)
     ctx.chainCheck.forget()

@@ -8,6 +8,11 @@
  */
 import { randomScenario, SETTLE_BOUND_HEARTBEATS } from './sim-scenario.js'
 import { runSimulation } from './simulation.js'
+import {
+  runSyncScenario,
+  type SyncScenarioReport,
+  summarizeSyncScenarios,
+} from './sync/sync-scenario-seeds.js'
 
 export interface SeedReport {
   readonly seed: number
@@ -20,22 +25,29 @@ export interface SeedReport {
   readonly heartbeatMs: number
   readonly recentTrace: readonly string[]
   readonly counts: Readonly<Record<string, unknown>>
+  /** The seed's sync-session or drain scenario (see sync/sync-scenario-seeds). */
+  readonly sync?: SyncScenarioReport
 }
 
 export async function runSeed(seed: number, verbose?: (line: string) => void): Promise<SeedReport> {
   const scenario = randomScenario(seed)
   const result = await runSimulation(scenario, verbose === undefined ? {} : { verbose })
+  const sync = await runSyncScenario(seed)
+  for (const line of sync.trace) verbose?.(`${sync.kind}: ${line}`)
+  const ok = result.violation === undefined && sync.ok
   return {
     seed,
-    ok: result.violation === undefined,
-    invariant: result.violation?.invariant ?? null,
-    message: result.violation?.message ?? null,
+    ok,
+    invariant: result.violation?.invariant ?? sync.invariant,
+    message: result.violation?.message ?? sync.message,
     digest: result.digest,
     steps: result.steps,
     simulatedMs: result.simulatedMs,
     heartbeatMs: scenario.heartbeatMs,
-    recentTrace: result.violation === undefined ? [] : result.recentTrace,
+    recentTrace:
+      result.violation !== undefined ? result.recentTrace : sync.ok ? [] : [...sync.trace],
     counts: JSON.parse(JSON.stringify(result.counts)),
+    sync,
   }
 }
 
@@ -134,5 +146,6 @@ export function summarize(reports: readonly SeedReport[], wallMs: number): Seeds
     convergenceBoundHeartbeats: SETTLE_BOUND_HEARTBEATS,
     dualLeaderLongestMs,
     runtimeDrops,
+    ...summarizeSyncScenarios(reports.map((r) => r.sync)),
   }
 }

@@ -109,7 +109,7 @@ export const proposeFrames: fc.Arbitrary<WireFrame> = fc.record({
 
 export const handoffFrames: fc.Arbitrary<WireFrame> = fc.record({
   kind: fc.constant('leader-handoff' as const),
-  message: fc.record({ channelId: channel, tailSeq: seq, lastHash: hash }),
+  message: fc.record({ channelId: channel, successor: peer, tailSeq: seq, lastHash: hash }),
 })
 
 export const smallFrames: fc.Arbitrary<WireFrame> = fc.oneof(
