@@ -3,6 +3,7 @@
 export * from './control/index.js'
 export * from './errors.js'
 export * from './events/typed-event-target.js'
+export * from './log/author-marks.js'
 export * from './log/channel-state.js'
 export * from './log/entry.js'
 export * from './log/entry-chain.js'
