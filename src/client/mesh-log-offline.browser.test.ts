@@ -28,8 +28,9 @@ afterEach(async () => {
 describe(`offline-first writes in ${server.browser}`, () => {
   it('an append on a non-leader tab resolves pending and later commits, exactly once', async () => {
     const namespace = freshNamespace('pending')
-    const a = await MeshLog.create({ namespace, heartbeatMs: 50 })
-    const b = await MeshLog.create({ namespace, heartbeatMs: 50 })
+    // Beats slow enough that a loaded machine does not make leadership flap mid-test.
+    const a = await MeshLog.create({ namespace, heartbeatMs: 200 })
+    const b = await MeshLog.create({ namespace, heartbeatMs: 200 })
     cleanups.push(async () => {
       await Promise.all([a.close(), b.close()])
       await deleteNamespace(namespace, 2)
