@@ -4,6 +4,7 @@ import type { Entry } from '../core/log/entry.js'
 import type { ChannelId, PeerId } from '../core/log/ids.js'
 import type { LinkKind } from '../core/transport/link.js'
 import type { ForwardedEvents, WorkerStatus } from '../rpc/worker-api.js'
+import type { CommittedWriteEvent } from './commit-waiter.js'
 import type { MeshTransportStatus } from './mesh-transport.js'
 import type { CallCounters } from './pending-calls.js'
 import type { WatchdogStatus } from './worker-supervisor.js'
@@ -12,9 +13,14 @@ import type { WatchdogStatus } from './worker-supervisor.js'
  * From the worker, per channel: `role-changed` {from, to}, `leader-changed`
  * {leader} (undefined: none known), `catch-up-progress` {from, tailSeq,
  * appliedEntries}, `log-reset` {firstSeq, nextSeq} (the local log skipped
- * ahead or lost its tail: re-read what you show). And from the client:
+ * ahead or lost its tail: re-read what you show), `writes-committed`
+ * {writes} (writes of this peer's outbox are now in its log),
+ * `writes-reproposed` {fromSeq, toSeq, count} (divergence: entries cut from
+ * the local log went back into the outbox). And from the client:
  */
 export interface MeshLogEvents extends ForwardedEvents {
+  /** One write appended here as pending is now committed (one event per write). */
+  committed: CommittedWriteEvent
   /** New entries of an open channel, in order, in batches (see `open`'s `entryEvents`). */
   entry: { readonly channel: ChannelId; readonly entries: readonly Entry[] }
   /** The worker died or hung; pending calls rejected with WorkerCrashedError. */

@@ -140,7 +140,7 @@ describe(`MeshLog worker API in ${server.browser}`, () => {
     // A slow heartbeat keeps this peer a replica long after open: its append waits in the outbox.
     await log.open('shared', { replicaSet: [log.peerId, other], heartbeatMs: 5000 })
     expect(await log.append('shared', bytes('x'))).toEqual({
-      pending: { author: log.peerId, authorSeq: 0 },
+      pending: { channel: 'shared', author: log.peerId, authorSeq: 0 },
     })
 
     const notOpen = await log.append('never-opened', bytes('x')).catch((e: unknown) => e)

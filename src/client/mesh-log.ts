@@ -18,7 +18,6 @@ import { ClosedError, describeValue, InvalidArgumentError } from '../core/errors
 import { TypedEventTarget } from '../core/events/typed-event-target.js'
 import type { Entry } from '../core/log/entry.js'
 import { type ChannelId, channelId, type PeerId } from '../core/log/ids.js'
-import type { WriteKey } from '../core/log/log-store.js'
 import type { Link } from '../core/transport/link.js'
 import { installMeshlogErrorTransfer } from '../rpc/error-registry.js'
 import { PageFramePort } from '../rpc/page-frame-port.js'
@@ -35,6 +34,7 @@ import type { DrainOutcome } from '../worker/worker-control.js'
 import { packAppend } from './append-batch.js'
 import { type CallOptions, withDeadline } from './call-deadline.js'
 import type { ClientSubscription, EntriesHandler } from './client-subscription.js'
+import { type PendingWrite, type WaitCommittedOptions, waitCommitted } from './commit-waiter.js'
 import type { MeshLogEvents, MeshLogStatus } from './mesh-log-events.js'
 import {
   type MeshLogOptions,
@@ -348,9 +348,32 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     channel: string,
     payload: Uint8Array,
     options: CallOptions = {},
-  ): Promise<{ readonly seq: AppendedRange['firstSeq'] } | { readonly pending: WriteKey }> {
+  ): Promise<{ readonly seq: AppendedRange['firstSeq'] } | { readonly pending: PendingWrite }> {
     const receipt = await this.appendMany(channel, [payload], options)
-    return 'pending' in receipt ? { pending: receipt.pending } : { seq: receipt.firstSeq }
+    if (!('pending' in receipt)) return { seq: receipt.firstSeq }
+    return { pending: { channel: channelId(channel), ...receipt.pending } }
+  }
+
+  /**
+   * Resolves once a pending write is committed in this peer's log (with its
+   * seq when known); rejects with CommitTimeoutError at the deadline (the
+   * write stays pending and will still commit).
+   */
+  waitCommitted(
+    pending: PendingWrite,
+    options: WaitCommittedOptions = {},
+  ): Promise<{ readonly seq?: AppendedRange['firstSeq'] }> {
+    return waitCommitted(
+      {
+        onCommitted: (listener) => this.on('committed', (e) => listener(e.detail)),
+        writeState: (w) =>
+          this.#supervisor.call('writeState', (api) =>
+            api.writeState(w.channel, w.author, w.authorSeq),
+          ),
+      },
+      pending,
+      options,
+    )
   }
 
   /**
@@ -524,6 +547,10 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   #onWorkerEvent(event: WorkerEvent): void {
     // TypeScript cannot pair a union's `type` with its `detail`; WorkerEvent does.
     this.emit(event.type, event.detail as never)
+    if (event.type === 'writes-committed') {
+      const { channel, writes } = event.detail
+      for (const write of writes) this.emit('committed', { channel, ...write })
+    }
   }
 }
 

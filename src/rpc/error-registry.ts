@@ -4,7 +4,7 @@
  * an instance of the same class. A class missing here arrives as a plain
  * MeshlogError with the right name and code.
  */
-import { WorkerCrashedError } from '../client/client-errors.js'
+import { CommitTimeoutError, WorkerCrashedError } from '../client/client-errors.js'
 import { SlotUnavailableError } from '../client/peer-slot.js'
 import { LoopClosedError, QueueFullError } from '../core/control/control-errors.js'
 import {
@@ -130,6 +130,7 @@ export const MESHLOG_ERROR_CLASSES: readonly ErrorClass[] = [
   EpochBusyError,
   SlotUnavailableError,
   WorkerCrashedError,
+  CommitTimeoutError,
   DialError,
   LinkProtocolError,
   FrameTooLargeError,

@@ -14,7 +14,7 @@ import type { ControlSnapshot } from '../core/control/control-snapshot.js'
 import type { Entry } from '../core/log/entry.js'
 import type { ChannelId, PeerId, Seq } from '../core/log/ids.js'
 import type { WriteKey } from '../core/log/log-store.js'
-import type { ChannelStatus, PeerNodeEvents } from '../core/node/peer-node.js'
+import type { ChannelStatus, PeerNodeEvents, WriteState } from '../core/node/peer-node.js'
 import type { DiskPressurePolicy } from '../core/replication/disk-pressure.js'
 import type { BandwidthClass } from '../core/replication/messages.js'
 import type { LinkKind } from '../core/transport/link.js'
@@ -65,13 +65,20 @@ export interface WorkerChannelOptions {
 /** The node's events the worker forwards to the page, as they happen. */
 export type ForwardedEvents = Pick<
   PeerNodeEvents,
-  'role-changed' | 'leader-changed' | 'catch-up-progress' | 'log-reset'
+  | 'role-changed'
+  | 'leader-changed'
+  | 'catch-up-progress'
+  | 'log-reset'
+  | 'writes-committed'
+  | 'writes-reproposed'
 >
 export const FORWARDED_EVENTS = [
   'role-changed',
   'leader-changed',
   'catch-up-progress',
   'log-reset',
+  'writes-committed',
+  'writes-reproposed',
 ] as const satisfies readonly (keyof ForwardedEvents)[]
 
 export type WorkerEvent =
@@ -172,6 +179,8 @@ export interface WorkerApi {
     limits: ReadLimits,
   ): Promise<ReadChunk>
   stored(channel: string): Promise<StoredChannel>
+  /** Whether one write of this peer's outbox is committed yet (see PeerNode.writeState). */
+  writeState(channel: string, author: string, authorSeq: number): Promise<WriteState>
   /** Delivers the channel's entries from `from` ('tail': from the current tail) as they arrive. */
   subscribe(
     channel: string,

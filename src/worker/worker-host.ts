@@ -8,7 +8,7 @@ import { transfer } from 'comlink'
 import { ClosedError, InvalidArgumentError } from '../core/errors.js'
 import { loadEntryHasher } from '../core/log/entry-hasher.js'
 import { type ChannelId, channelId, type PeerId, peerId, type Seq, seq } from '../core/log/ids.js'
-import type { ChannelOptions, PeerNode } from '../core/node/peer-node.js'
+import type { ChannelOptions, PeerNode, WriteState } from '../core/node/peer-node.js'
 import { SyncNode } from '../core/node/sync-node.js'
 import { cryptoRng } from '../core/random/rng.js'
 import { type Clock, systemClock } from '../core/time/clock.js'
@@ -233,6 +233,15 @@ export class WorkerHost implements WorkerApi {
   async stored(channel: string): Promise<StoredChannel> {
     const { firstSeq, nextSeq, payloadBytes } = this.#ready().store.state(channelId(channel))
     return { channel: channelId(channel), firstSeq, nextSeq, payloadBytes }
+  }
+
+  async writeState(channel: string, author: string, authorSeq: number): Promise<WriteState> {
+    if (!Number.isSafeInteger(authorSeq) || authorSeq < 0) {
+      throw new InvalidArgumentError('authorSeq must be a non-negative safe integer', {
+        details: { authorSeq: String(authorSeq) },
+      })
+    }
+    return this.#ready().node.writeState(channelId(channel), { author: peerId(author), authorSeq })
   }
 
   async subscribe(

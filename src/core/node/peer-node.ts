@@ -14,7 +14,7 @@ import { TypedEventTarget } from '../events/typed-event-target.js'
 import type { Entry } from '../log/entry.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
 import type { ChannelId, PeerId, Seq } from '../log/ids.js'
-import type { LogStore, ReadOptions } from '../log/log-store.js'
+import type { LogStore, ReadOptions, WriteKey } from '../log/log-store.js'
 import { DropCounter } from '../queue/drop-counter.js'
 import type { Rng } from '../random/rng.js'
 import { ReplicationCoordinator } from '../replication/coordinator.js'
@@ -75,8 +75,13 @@ export interface ChannelStatus {
   readonly firstSeq: Seq
   readonly nextSeq: Seq
   readonly payloadBytes: number
+  /** Writes in the outbox: taken here, not yet seen committed. */
+  readonly outboxSize: number
   readonly metrics: ReplicationRuntimeSnapshot
 }
+
+/** Where one write stands, as this peer sees it. */
+export type WriteState = 'committed' | 'pending' | 'unknown'
 
 export interface PeerNodeStatus {
   readonly self: PeerId
@@ -299,6 +304,20 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
     return open.runtime.append(payloads)
   }
 
+  /**
+   * Whether a write is in the local log (committed), still in the outbox
+   * (pending), or neither (unknown: not taken here, or its channel deleted).
+   */
+  async writeState(channel: ChannelId, key: WriteKey): Promise<WriteState> {
+    if (this.store.outboxSize(channel) > 0) {
+      const outbox = await this.store.outbox(channel)
+      if (outbox.some((w) => w.author === key.author && w.authorSeq === key.authorSeq)) {
+        return 'pending'
+      }
+    }
+    return key.authorSeq <= this.store.authorMark(channel, key.author) ? 'committed' : 'unknown'
+  }
+
   read(channel: ChannelId, from: Seq, to?: Seq, options?: ReadOptions): Promise<Entry[]> {
     return this.store.read(channel, from, to, options)
   }
@@ -334,6 +353,7 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
         firstSeq: state.firstSeq,
         nextSeq: state.nextSeq,
         payloadBytes: state.payloadBytes,
+        outboxSize: this.store.outboxSize(channel),
         metrics: open.runtime.metrics(),
       }
     })

@@ -16,6 +16,7 @@ export {
 export { type DiskPressurePolicy, handleDiskPressure } from './disk-pressure.js'
 export type { FrameKind, ReplicationDispatcher } from './dispatcher.js'
 export { type ElectionOutcome, elect, electionTransition, type RttLookup } from './election.js'
+export { FORWARD_BACKOFF_CAP_BEATS, ForwardSchedule } from './forward-schedule.js'
 export { HeartbeatTracker } from './heartbeat-tracker.js'
 export type { Inbound, PeerInbound } from './inbound.js'
 export { ReplicationInboundRouter, type RoutableRuntime } from './inbound-router.js'
@@ -25,9 +26,17 @@ export {
   RUNTIME_PRIORITY_INBOX_CAPACITY,
 } from './inbox.js'
 export type { AppendResult } from './leader-append.js'
+export { type AppendOutcome, isPending, type PendingAppend } from './local-append.js'
 export * from './messages.js'
 export { ReplicationMetrics, type ReplicationMetricsSnapshot } from './metrics.js'
 export { OutstandingRequests } from './outstanding-requests.js'
+export {
+  PROPOSE_MAX_BYTES,
+  PROPOSE_MAX_ENTRIES,
+  type Propose,
+  proposeBatches,
+} from './propose-message.js'
+export { type ProposePlan, planProposals } from './propose-plan.js'
 export { RecordingDispatcher } from './recording-dispatcher.js'
 export * from './replication-errors.js'
 export {
@@ -35,7 +44,7 @@ export {
   type ReplicationRuntimeOptions,
   startReplicationRuntime,
 } from './replication-runtime.js'
-export type { ReplicationRuntimeEvents } from './runtime-events.js'
+export type { CommittedWrite, ReplicationRuntimeEvents } from './runtime-events.js'
 export type { ReplicationRuntimeSnapshot } from './runtime-snapshot.js'
 export { type TickInputs, type TickOutcome, tick } from './tick.js'
 export { TRANSITION_SIGNALS, type TransitionSignal } from './transition-rules.js'

@@ -6,15 +6,16 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sealEntries } from '../log/entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from '../log/entry-hasher.js'
-import { type ChannelId, channelId, type PeerId, peerId } from '../log/ids.js'
+import { type ChannelId, channelId, type PeerId, peerId, type Seq } from '../log/ids.js'
 import { MemoryLogBacking, MemoryLogStore } from '../log/memory-log-store.js'
 import { seededRng } from '../random/rng.js'
 import type { ReplicaRole } from '../replication/messages.js'
+import { checkAcked } from './check-acked.js'
 import { BoundsChecker, type BoundsSeen } from './check-bounds.js'
 import { ConvergenceChecker } from './check-convergence.js'
 import { dualLeaderGraceMs, LeaderChecker } from './check-leaders.js'
 import { LogChecker } from './check-logs.js'
-import { PayloadCatalog } from './payload-catalog.js'
+import { PayloadCatalog, payloadId } from './payload-catalog.js'
 import { NO_FAULTS } from './sim-network.js'
 import type { SimChannelPlan } from './sim-scenario.js'
 
@@ -90,6 +91,43 @@ describe('LogChecker: a replica applying a chunk must be a prefix of the leader 
     await checker.afterStep(1)
     await (stores[0] as MemoryLogStore).truncateAfter(CH, 0)
     await expect(checker.afterStep(2)).rejects.toThrow(/lost entries while leading/)
+  })
+})
+
+describe('checkAcked: every acknowledged write is in the final log exactly once', () => {
+  const acked = (peer: PeerId, ids: number[]) => ({
+    channel: CH,
+    peer,
+    ids,
+    firstSeq: undefined,
+    at: 1,
+  })
+
+  it('accepts writes held or evicted from the front, flags one that is in no log', async () => {
+    const { stores, write, checker } = await logs()
+    const entries = await write(0, 4, A)
+    const ids = entries.map((e) => payloadId(e.payload) as number)
+    const store = stores[0] as MemoryLogStore
+    await checker.afterStep(1)
+    await store.setRetention(CH, { maxEntries: 2 })
+    await store.sweepRetention(CH)
+    await checker.afterStep(2)
+    const leaders = new Map([[CH, A]])
+    const ok = checkAcked(3, [acked(A, ids.slice(0, 2)), acked(B, ids.slice(2))], leaders, checker)
+    expect(ok).toMatchObject({ lostAckedAppends: 0, unverifiableAckedEntries: 0, unackedInLog: 0 })
+    // Acknowledged as pending by B, then never committed anywhere.
+    const never = 9_999
+    expect(() => checkAcked(4, [acked(B, [ids[3] as number, never])], leaders, checker)).toThrow(
+      /1 acknowledged writes are not in the final log: 9999@b/,
+    )
+  })
+
+  it('counts an entry as unverifiable when the log lost track of its history', async () => {
+    const { stores, checker } = await logs()
+    await (stores[0] as MemoryLogStore).skipTo(CH, 5 as Seq)
+    await checker.afterStep(1)
+    const result = checkAcked(2, [acked(A, [7])], new Map([[CH, A]]), checker)
+    expect(result).toMatchObject({ lostAckedEntries: 0, unverifiableAckedEntries: 1 })
   })
 })
 

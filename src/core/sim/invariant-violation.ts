@@ -6,6 +6,8 @@
 import { MeshlogError } from '../errors.js'
 
 export const INVARIANT_LABELS = {
+  'acked-lost': 1,
+  'acked-once': 1,
   'log-validity': 2,
   prefix: 2,
   'dual-leader': 2,

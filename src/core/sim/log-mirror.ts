@@ -41,6 +41,7 @@ export class LogMirror {
   #authorLast = new Map<PeerId, number>()
   /** Payload ids evicted from the front of the log: still committed, no longer held. */
   readonly #evicted = new Set<number>()
+  #historyKnown = true
   resets = 0
 
   constructor(peer: PeerId, channel: ChannelId) {
@@ -67,6 +68,14 @@ export class LogMirror {
 
   holds(id: number): boolean {
     return this.#idSet.has(id)
+  }
+
+  /**
+   * False once the log was re-read from a seq past 0 (after a skip-ahead,
+   * say): what it held before that is unknown here.
+   */
+  get historyKnown(): boolean {
+    return this.#historyKnown
   }
 
   /** True when `id` was in this log and left it by eviction from the front (still committed). */
@@ -124,6 +133,7 @@ export class LogMirror {
     this.#idSet = new Set()
     this.#lastHash = state.lastHash
     this.#authorLast = new Map()
+    if (state.firstSeq > 0) this.#historyKnown = false
     const entries = await store.read(this.channel, state.firstSeq)
     // A log from seq 0 chains from GENESIS; after a skip the first predecessor is unknown.
     this.#take(entries, hasher, catalog, now, {

@@ -22,6 +22,10 @@ import type { SimTrace } from './sim-trace.js'
 
 export interface FaultCounts {
   partitions: number
+  /** Crashes of a peer with writes in its outbox (forwarding, or waiting to). */
+  crashesMidForward: number
+  /** Crashes of a peer that led some channel. */
+  leaderCrashes: number
   leaderIsolations: number
   heals: number
   crashes: number
@@ -48,6 +52,8 @@ export interface FaultInjectorOptions {
 export class FaultInjector {
   readonly counts: FaultCounts = {
     partitions: 0,
+    crashesMidForward: 0,
+    leaderCrashes: 0,
     leaderIsolations: 0,
     heals: 0,
     crashes: 0,
@@ -163,7 +169,13 @@ export class FaultInjector {
     const victim = up[rng.int(0, up.length - 1)]
     if (victim === undefined) return
     this.counts.crashes += 1
-    this.#note(`crash ${victim.id}`)
+    const forwarding = victim.channels.some((c) => victim.outboxSize(c.channel) > 0)
+    const leading = victim.channels.some((c) => victim.role(c.channel) === 'leader')
+    if (forwarding) this.counts.crashesMidForward += 1
+    if (leading) this.counts.leaderCrashes += 1
+    this.#note(
+      `crash ${victim.id}${leading ? ' (leader)' : ''}${forwarding ? ' (mid-forward)' : ''}`,
+    )
     await victim.crash()
     this.#later(rng.int(2, 20) * heartbeatMs, () => this.#restart(victim))
   }

@@ -56,6 +56,7 @@ export class SimNetwork {
   readonly #epochs = new Map<PeerId, number>()
   /** Peer → partition group; peers in different groups cannot talk. */
   #groups = new Map<PeerId, number>()
+  #partitionEpoch = 0
   readonly counters: NetworkCounters = {
     sent: 0,
     delivered: 0,
@@ -106,13 +107,27 @@ export class SimNetwork {
 
   /** Splits peers into groups that cannot reach each other; peers not listed form group 0. */
   partition(groups: readonly (readonly PeerId[])[]): void {
+    this.#partitionEpoch += 1
     this.#groups = new Map()
     groups.forEach((group, index) => {
       for (const peer of group) this.#groups.set(peer, index + 1)
     })
   }
 
+  /** True while some peers cannot reach others. */
+  get isPartitioned(): boolean {
+    const groups = new Set<number>()
+    for (const peer of this.#handlers.keys()) groups.add(this.#groups.get(peer) ?? 0)
+    return groups.size > 1
+  }
+
+  /** Bumped by every `partition` call (a heal too): tells one partition from the next. */
+  get partitionEpoch(): number {
+    return this.#partitionEpoch
+  }
+
   heal(): void {
+    this.#partitionEpoch += 1
     this.#groups = new Map()
     this.#faults = NO_FAULTS
   }

@@ -3,15 +3,12 @@
  * the tally of what every node incarnation counted (collected as each one
  * stops, since a crash discards the node and its counters).
  *
- * The lost-acknowledged figure is invariant 1 in its leader-only form:
- * appends a leader acknowledged whose entries are not in the channel's
- * final (converged) log. The seed's design can lose them: a leader acks
- * once the entries are in its own log, before any replica has them, and
- * a leader cut off from its replicas (or outvoted by the dual-leader
- * tiebreak on a longer tail) loses that unreplicated suffix on failover.
- * It is reported, not failed on; the offline-writes work closes it.
+ * The lost-acknowledged figures come from invariant 1's checker
+ * (check-acked), which fails the run on any loss: they are 0 in every run
+ * that passes, null when the run did not get that far.
  */
 import type { PeerNode } from '../node/peer-node.js'
+import type { AckedCheck } from './check-acked.js'
 import type { BoundsChecker, BoundsSeen } from './check-bounds.js'
 import type { ConvergenceChecker } from './check-convergence.js'
 import type { LeaderChecker } from './check-leaders.js'
@@ -19,7 +16,9 @@ import type { LogChecker } from './check-logs.js'
 import type { InboundAdversary } from './sim-adversary.js'
 import type { FaultCounts, FaultInjector } from './sim-faults.js'
 import type { NetworkCounters } from './sim-network.js'
+import type { OfflineWriteCounts, OfflineWriteObserver } from './sim-offline-writes.js'
 import type { SimPeer } from './sim-peer.js'
+import type { ProposeReplayer } from './sim-propose-replay.js'
 import type { ClientWorkload } from './sim-workload.js'
 import type { Simulation } from './simulation.js'
 
@@ -28,6 +27,9 @@ export class NodeTally {
   routeDrops = 0
   divergentEntriesCut = 0
   chainProbes = 0
+  proposeDuplicates = 0
+  reproposedWrites = 0
+  divergences = 0
   readonly runtimeDrops: Record<string, number> = {}
 
   add(node: PeerNode): void {
@@ -38,6 +40,9 @@ export class NodeTally {
       if (metrics === undefined) continue
       this.divergentEntriesCut += metrics.divergentEntriesCutTotal
       this.chainProbes += metrics.chainProbesTotal
+      this.proposeDuplicates += metrics.proposeDuplicatesTotal
+      this.reproposedWrites += metrics.reproposedWritesTotal
+      this.divergences += metrics.divergencesTotal
       for (const [reason, n] of Object.entries(metrics.drops)) {
         if (reason === 'total' || n === 0) continue
         this.runtimeDrops[reason] = (this.runtimeDrops[reason] ?? 0) + n
@@ -46,7 +51,7 @@ export class NodeTally {
   }
 }
 
-export interface SimCounts extends FaultCounts {
+export interface SimCounts extends FaultCounts, OfflineWriteCounts {
   readonly peers: number
   readonly channels: number
   readonly heartbeatMs: number
@@ -65,8 +70,16 @@ export interface SimCounts extends FaultCounts {
   /** Acknowledged appends with an entry missing from the converged log (null: no convergence). */
   readonly lostAckedAppends: number | null
   readonly lostAckedEntries: number | null
+  readonly unverifiableAckedEntries: number | null
   /** Entries in the converged log whose append was never acknowledged. */
   readonly unackedInLog: number | null
+  /** Old Propose frames delivered again on purpose (sim-propose-replay). */
+  readonly proposeReplays: number
+  /** Forwarded writes a leader found already committed (re-sends, replays, re-proposals). */
+  readonly proposeDuplicates: number
+  /** Divergent suffixes cut, and the writes they put back in outboxes. */
+  readonly divergences: number
+  readonly reproposedWrites: number
   readonly forgedFrames: number
   readonly tamperedFrames: number
   readonly decodeRejects: number
@@ -91,32 +104,9 @@ export interface RunParts {
   readonly faults: FaultInjector
   readonly adversary: InboundAdversary
   readonly convergence: ConvergenceChecker | undefined
-}
-
-function lostAcknowledged(parts: RunParts) {
-  const { convergence, workload, logs } = parts
-  if (convergence?.convergedAt === undefined) {
-    return { lostAckedAppends: null, lostAckedEntries: null, unackedInLog: null }
-  }
-  let lostAckedAppends = 0
-  let lostAckedEntries = 0
-  const ackedIds = new Set<number>()
-  for (const append of workload.acked) {
-    const leader = convergence.leaders.get(append.channel)
-    if (leader === undefined) continue
-    const log = logs.mirror(leader, append.channel)
-    const missing = append.ids.filter((id) => !log.holds(id)).length
-    for (const id of append.ids) ackedIds.add(id)
-    if (missing > 0) lostAckedAppends += 1
-    lostAckedEntries += missing
-  }
-  let unackedInLog = 0
-  for (const [channel, leader] of convergence.leaders) {
-    for (const id of logs.mirror(leader, channel).ids()) {
-      if (!ackedIds.has(id)) unackedInLog += 1
-    }
-  }
-  return { lostAckedAppends, lostAckedEntries, unackedInLog }
+  readonly acked: AckedCheck | undefined
+  readonly offline: OfflineWriteObserver
+  readonly replayer: ProposeReplayer
 }
 
 export function summarizeRun(parts: RunParts): SimCounts {
@@ -139,7 +129,15 @@ export function summarizeRun(parts: RunParts): SimCounts {
     appendsAcked: workload.acked.length,
     ackedEntries: workload.acked.reduce((n, a) => n + a.ids.length, 0),
     appendsFailed: { ...workload.failed },
-    ...lostAcknowledged(parts),
+    lostAckedAppends: parts.acked?.lostAckedAppends ?? null,
+    lostAckedEntries: parts.acked?.lostAckedEntries ?? null,
+    unverifiableAckedEntries: parts.acked?.unverifiableAckedEntries ?? null,
+    unackedInLog: parts.acked?.unackedInLog ?? null,
+    ...parts.offline.counts,
+    proposeReplays: parts.replayer.replays,
+    proposeDuplicates: sim.tally.proposeDuplicates,
+    divergences: sim.tally.divergences,
+    reproposedWrites: sim.tally.reproposedWrites,
     forgedFrames: adversary.total,
     tamperedFrames: adversary.tampered,
     decodeRejects: sim.tally.decodeRejects,

@@ -83,7 +83,17 @@ const SUMMED = [
   'ackedEntries',
   'lostAckedAppends',
   'lostAckedEntries',
+  'unverifiableAckedEntries',
   'unackedInLog',
+  'pendingAcks',
+  'offlineAppends',
+  'partitionsWithWritesBothSides',
+  'crashesMidForward',
+  'leaderCrashes',
+  'proposeReplays',
+  'proposeDuplicates',
+  'divergences',
+  'reproposedWrites',
   'forgedFrames',
   'tamperedFrames',
   'decodeRejects',
@@ -94,6 +104,17 @@ const SUMMED = [
   'prefixChecks',
   'prefixUnverifiable',
 ] as const
+
+/** Seeds in which each offline-writes scenario happened at least once (key: its count). */
+const SEEDS_WITH = {
+  seedsWithPartitionWritesBothSides: 'partitionsWithWritesBothSides',
+  seedsWithCrashMidForward: 'crashesMidForward',
+  seedsWithLeaderChanges: 'leaderChanges',
+  seedsWithLeaderCrashes: 'leaderCrashes',
+  seedsWithOfflineAppends: 'offlineAppends',
+  seedsWithProposeReplays: 'proposeReplays',
+  seedsWithDivergenceRepropose: 'reproposedWrites',
+} as const
 
 export interface SeedsSummary extends Record<string, unknown> {
   readonly seeds: number
@@ -130,6 +151,12 @@ export function summarize(reports: readonly SeedReport[], wallMs: number): Seeds
       runtimeDrops[reason] = (runtimeDrops[reason] ?? 0) + n
   }
   const failed = reports.filter((r) => !r.ok)
+  const seedsWith = Object.fromEntries(
+    Object.entries(SEEDS_WITH).map(([name, key]) => [
+      name,
+      reports.filter((r) => num(r.counts, key) > 0).length,
+    ]),
+  )
   return {
     seeds: reports.length,
     steps,
@@ -141,6 +168,7 @@ export function summarize(reports: readonly SeedReport[], wallMs: number): Seeds
     framesLost,
     framesDuplicated,
     ...sums,
+    ...seedsWith,
     convergedMaxMs,
     convergedMaxHeartbeats: Math.round(convergedMaxHeartbeats * 10) / 10,
     convergenceBoundHeartbeats: SETTLE_BOUND_HEARTBEATS,

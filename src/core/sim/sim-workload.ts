@@ -48,6 +48,8 @@ export interface WorkloadOptions {
   readonly catalog: PayloadCatalog
   readonly trace: SimTrace
   readonly meanGapMs: number
+  /** Sees each acknowledgement as it happens. */
+  readonly onAck?: (append: AckedAppend) => void
 }
 
 export class ClientWorkload {
@@ -145,7 +147,9 @@ export class ClientWorkload {
           this.#pending.delete(key)
           const ids = submissions.map((s) => s.id)
           const firstSeq = isPending(outcome) ? undefined : outcome.firstSeq
-          this.acked.push({ channel: plan.channel, peer: target, ids, firstSeq, at: clock.now() })
+          const append = { channel: plan.channel, peer: target, ids, firstSeq, at: clock.now() }
+          this.acked.push(append)
+          this.#o.onAck?.(append)
           trace.note(
             clock.now(),
             isPending(outcome)

@@ -40,6 +40,12 @@ describe('a simulated run', () => {
       'tamperedFrames',
       'prefixChecks',
       'divergentEntriesCut',
+      'pendingAcks',
+      'offlineAppends',
+      'partitionsWithWritesBothSides',
+      'proposeReplays',
+      'proposeDuplicates',
+      'reproposedWrites',
     ]) {
       expect(exercised[key], key).toBeGreaterThan(0)
     }

@@ -6,8 +6,10 @@
  * and final state is identical from run to run.
  *
  * Phases (sim-scenario): warmup, faults, heal, settle (converge within the
- * bound), quiet; then every peer stops, in-flight frames drain, and no
- * timer may be left on the clock and no append promise unsettled.
+ * bound), quiet; then every acknowledged append must be in the final log
+ * exactly once (invariant 1, check-acked), every peer stops, in-flight
+ * frames drain, and no timer may be left on the clock and no append
+ * promise unsettled.
  */
 import { toString as hex } from 'uint8arrays/to-string'
 import { loadEntryHasher } from '../log/entry-hasher.js'
@@ -15,6 +17,7 @@ import type { PeerId } from '../log/ids.js'
 import type { PeerNode } from '../node/peer-node.js'
 import { type Rng, seededRng } from '../random/rng.js'
 import { ManualClock } from '../time/manual-clock.js'
+import { type AckedCheck, checkAcked } from './check-acked.js'
 import { BOUNDS_EVERY_HEARTBEATS, BoundsChecker, runtimeDepths } from './check-bounds.js'
 import { ConvergenceChecker } from './check-convergence.js'
 import { LeaderChecker } from './check-leaders.js'
@@ -24,7 +27,9 @@ import { PayloadCatalog } from './payload-catalog.js'
 import { InboundAdversary } from './sim-adversary.js'
 import { FaultInjector } from './sim-faults.js'
 import { SimNetwork } from './sim-network.js'
+import { OfflineWriteObserver } from './sim-offline-writes.js'
 import { SimPeer } from './sim-peer.js'
+import { ProposeReplayer } from './sim-propose-replay.js'
 import { NodeTally, type SimCounts, summarizeRun } from './sim-result.js'
 import type { Scenario } from './sim-scenario.js'
 import { stepUntil } from './sim-stepper.js'
@@ -78,6 +83,14 @@ export class Simulation {
     const hasher = await loadEntryHasher()
     const catalog = new PayloadCatalog(this.#fork())
     const peerList: SimPeer[] = []
+    const offline = new OfflineWriteObserver(this.net, s.channels)
+    const replayer = new ProposeReplayer({
+      clock: this.clock,
+      rng: this.#fork(),
+      net: this.net,
+      trace: this.trace,
+      meanGapMs: s.forgeryEveryMs,
+    })
     for (const id of s.peers) {
       const peer = new SimPeer({
         id,
@@ -88,7 +101,10 @@ export class Simulation {
         heartbeatMs: s.heartbeatMs,
         channels: s.channels.filter((c) => c.replicaSet.includes(id)),
         hooks: {
-          sent: (from, to, bytes) => adversary.observeSent(from, to, bytes),
+          sent: (from, to, bytes) => {
+            adversary.observeSent(from, to, bytes)
+            replayer.observeSent(from, to, bytes)
+          },
           deliver: (to, from, bytes) => adversary.deliver(to, from, bytes),
           started: (p, node) => this.#listen(p, node, logs),
           stopping: (_p, node) => this.tally.add(node),
@@ -126,6 +142,7 @@ export class Simulation {
       catalog,
       trace: this.trace,
       meanGapMs: s.appendEveryMs,
+      onAck: (append) => offline.onAck(append),
     })
     const faults = new FaultInjector({
       clock: this.clock,
@@ -155,10 +172,12 @@ export class Simulation {
       workload.checkSettled(now, s.heartbeatMs)
       convergence?.check(now)
       await adversary.maybeInject(now)
+      replayer.maybeReplay(now)
     }
     const stepTo = (until: number) => stepUntil(this.clock, until, afterStep)
 
     let violation: InvariantViolation | undefined
+    let acked: AckedCheck | undefined
     try {
       this.trace.note(0, `scenario ${JSON.stringify(s)}`)
       for (const peer of peerList) await peer.start()
@@ -168,6 +187,7 @@ export class Simulation {
       await stepTo(s.warmupMs + s.faultMs)
       workload.stop()
       adversary.tampering = false
+      replayer.active = false
       await faults.healAll()
       const healedAt = this.clock.now()
       convergence = new ConvergenceChecker({
@@ -187,6 +207,9 @@ export class Simulation {
         `converged ${(convergence.convergedAt ?? 0) - healedAt} ms after heal`,
       )
       await stepTo(this.clock.now() + s.quietMs)
+      if (convergence.convergedAt !== undefined) {
+        acked = checkAcked(this.clock.now(), workload.acked, convergence.leaders, logs)
+      }
     } catch (error) {
       violation = this.#asViolation(this.clock.now(), error)
     }
@@ -207,6 +230,9 @@ export class Simulation {
       faults,
       adversary,
       convergence,
+      acked,
+      offline,
+      replayer,
     })
     this.#digestFinalState(logs, counts)
     if (violation !== undefined) this.trace.note(violation.at, `VIOLATION ${violation.message}`)
