@@ -106,6 +106,17 @@ export class WorkerHost implements WorkerApi {
       init.signing === undefined
         ? undefined
         : await slotSigning(init.signing.keyDatabaseName, init.slotName)
+    // A page that passes a peer id and asks for signing (its libp2p node's
+    // id) must have loaded the same slot key: entries are signed as `self`.
+    if (signing !== undefined && init.peerId !== undefined && init.peerId !== signing.self) {
+      throw new InvalidArgumentError("the slot's signing key is not the given peer id's key", {
+        details: {
+          peerId: init.peerId,
+          keyPeerId: signing.self,
+          keyDatabase: init.signing?.keyDatabaseName,
+        },
+      })
+    }
     const self =
       signing?.self ??
       (init.peerId === undefined
