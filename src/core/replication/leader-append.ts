@@ -8,7 +8,6 @@
  * for the author in this channel and durable without extra state. With a
  * signer, each draft is signed here, where the payload becomes a draft.
  */
-import { signDrafts } from '../crypto/entry-signing.js'
 import type { EntryDraft } from '../log/entry.js'
 import { sealEntries } from '../log/entry-chain.js'
 import type { Seq } from '../log/ids.js'
@@ -16,6 +15,7 @@ import { StorageFullError } from '../log/log-errors.js'
 import { NotLeaderError } from './replication-errors.js'
 import { reactToDiskPressure } from './runtime-actions.js'
 import type { RuntimeContext } from './runtime-context.js'
+import { signOwnWrites } from './write-signatures.js'
 
 export interface AppendResult {
   /** Seq of the first appended entry. */
@@ -40,10 +40,7 @@ export async function appendAsLeader(
     authorSeq: state.nextSeq + index,
     payload,
   }))
-  const drafts =
-    ctx.signer === undefined
-      ? unsigned
-      : await signDrafts(ctx.signer, ctx.hasher, ctx.channel, unsigned)
+  const drafts = await signOwnWrites(ctx, unsigned)
   const entries = sealEntries(
     ctx.hasher,
     ctx.channel,
