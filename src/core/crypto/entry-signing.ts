@@ -55,8 +55,6 @@ export interface EntrySignaturePolicy {
   readonly verifier: SignatureVerifier
   /** Unsigned entries are forgeries too (every author of the mesh signs). */
   readonly required: boolean
-  /** Entries (by identity) already verified under this policy, which are not checked again. */
-  readonly verified?: WeakSet<SignedFields>
 }
 
 /** The fields a signature covers: an entry or a draft of one. */
@@ -135,7 +133,6 @@ export async function findForgery(
   const checks: SignedMessage[] = []
   const indexes: number[] = []
   for (const [index, item] of items.entries()) {
-    if (policy.verified?.has(item) === true) continue
     const { signature } = item
     if (signature === undefined) {
       if (policy.required) return { index, reason: 'missing-signature' }

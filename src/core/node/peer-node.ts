@@ -32,7 +32,6 @@ import { decodeFrame, type WireFrame } from '../wire/frame-codec.js'
 import { isSessionFrame, type SessionWireFrame } from '../wire/sync-frame-codec.js'
 import { frameDispatcher } from './frame-dispatcher.js'
 import type { FrameSink } from './frame-sink.js'
-import { ResponsePreverifier } from './response-preverifier.js'
 
 export const HEARTBEAT_MS_DEFAULT = 500
 
@@ -131,7 +130,6 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
   readonly #options: PeerNodeOptions
   readonly #channels = new Map<ChannelId, OpenChannel>()
   readonly #dispatcher
-  readonly #preverifier: ResponsePreverifier | undefined
   #stopped = false
 
   constructor(options: PeerNodeOptions) {
@@ -140,15 +138,6 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
     this.store = options.store
     this.#options = options
     this.#dispatcher = frameDispatcher(options.sink)
-    this.#preverifier =
-      options.signatures === undefined
-        ? undefined
-        : new ResponsePreverifier(options.signatures, options.hasher)
-  }
-
-  /** Responses whose signatures were checked before they reached their runtime. */
-  get preverifiedResponses(): number {
-    return this.#preverifier?.preverified ?? 0
   }
 
   get channels(): readonly ChannelId[] {
@@ -192,7 +181,7 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
       coordinator,
       ...(this.#options.rttLookup === undefined ? {} : { rttLookup: this.#options.rttLookup }),
       ...(this.#options.signer === undefined ? {} : { signer: this.#options.signer }),
-      ...(this.#preverifier === undefined ? {} : { signatures: this.#preverifier.policy }),
+      ...(this.#options.signatures === undefined ? {} : { signatures: this.#options.signatures }),
       ...(options.diskPressurePolicy === undefined
         ? {}
         : { diskPressurePolicy: options.diskPressurePolicy }),
@@ -280,24 +269,9 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
     }
     if (isSessionFrame(frame)) return this.#routeSessionFrame(from, frame)
     const inbound = { ...frame, from } as Inbound
-    const channel = (inbound as { message: { channelId: ChannelId } }).message.channelId
-    if (frame.kind === 'sync-response' && this.#verifiesAhead(channel, from)) {
-      const routed = this.#preverifier?.verifyThen(channel, frame.message.entries, () =>
-        this.router.tryRoute(channel, inbound),
-      )
-      if (routed === true) return true
-    }
-    return this.router.tryRoute(channel, inbound)
-  }
-
-  /** Signed entries: check a response's signatures before its runtime, if it is the followed leader's. */
-  #verifiesAhead(channel: ChannelId, from: PeerId): boolean {
-    const open = this.#channels.get(channel)
-    return (
-      this.#preverifier !== undefined &&
-      open !== undefined &&
-      open.runtime.believedLeader === from &&
-      open.options.replicaSet.includes(from)
+    return this.router.tryRoute(
+      (inbound as { message: { channelId: ChannelId } }).message.channelId,
+      inbound,
     )
   }
 

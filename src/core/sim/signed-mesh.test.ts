@@ -119,8 +119,6 @@ describe(`signed entries in a simulated mesh (SEED=${SEED})`, () => {
       expect(log.some((e) => forgedHashes.has(e.hash.join()))).toBe(false)
       // Asked again and again (one request per heartbeat or so), refused every time.
       expect(mesh.metric(r, 'forgedEntriesTotal')).toBeGreaterThan(2)
-      // The genuine chunks were checked before they reached the runtime.
-      expect(r.preverifiedResponses).toBeGreaterThan(0)
     }
     for (const n of mesh.nodes.values()) await n.stop()
   })
