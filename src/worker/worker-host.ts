@@ -114,11 +114,16 @@ export class WorkerHost implements WorkerApi {
       init.signing === undefined
         ? undefined
         : await slotSigning(init.signing.keyDatabaseName, init.slotName)
-    if (signing !== undefined && init.peerId !== undefined && signing.self !== init.peerId) {
-      throw new InvalidArgumentError(
-        "the peer id given differs from the slot key's: signed entries name their author by the key",
-        { details: { peerId: init.peerId, keyPeerId: signing.self } },
-      )
+    // A page that passes a peer id and asks for signing (its libp2p node's
+    // id) must have loaded the same slot key: entries are signed as `self`.
+    if (signing !== undefined && init.peerId !== undefined && init.peerId !== signing.self) {
+      throw new InvalidArgumentError("the slot's signing key is not the given peer id's key", {
+        details: {
+          peerId: init.peerId,
+          keyPeerId: signing.self,
+          keyDatabase: init.signing?.keyDatabaseName,
+        },
+      })
     }
     const self =
       signing?.self ??

@@ -14,11 +14,11 @@
  * A number is used only once the write is durable; a failed write gives
  * it back.
  */
-import { signDrafts } from '../crypto/entry-signing.js'
 import type { Seq } from '../log/ids.js'
 import type { OutboxEntry, WriteKey } from '../log/log-store.js'
 import { type AppendResult, commitAsLeader } from './leader-append.js'
 import type { RuntimeContext } from './runtime-context.js'
+import { signOwnWrites } from './write-signatures.js'
 
 /** Writes `pending.authorSeq` … `pending.authorSeq + count - 1` of `pending.author` wait in the outbox. */
 export interface PendingAppend {
@@ -62,10 +62,7 @@ export async function appendLocal(
   }))
   // Signed once, here, where the payload becomes a draft; the signature
   // travels with it through the outbox to whoever commits it.
-  const writes: readonly OutboxEntry[] =
-    ctx.signer === undefined
-      ? drafts
-      : await signDrafts(ctx.signer, ctx.hasher, ctx.channel, drafts)
+  const writes: readonly OutboxEntry[] = await signOwnWrites(ctx, drafts)
   try {
     const leading = ctx.coordinator.role === 'leader' && ctx.handoff.outgoing === undefined
     if (leading && ctx.store.outboxSize(ctx.channel) === 0) {

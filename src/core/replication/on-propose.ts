@@ -5,13 +5,13 @@
  * whichever leader it finds. With a signature policy, a forged write is
  * dropped before it can be committed.
  */
-import { findForgery } from '../crypto/entry-signing.js'
 import type { PeerId } from '../log/ids.js'
 import type { OutboxEntry } from '../log/log-store.js'
 import { commitAsLeader } from './leader-append.js'
 import type { Propose } from './propose-message.js'
 import { planProposals } from './propose-plan.js'
 import type { RuntimeContext } from './runtime-context.js'
+import { genuineWrites } from './write-signatures.js'
 
 /** Commits the acceptable part of `writes`; returns how many were committed. */
 export async function commitProposals(
@@ -41,26 +41,5 @@ export async function onPropose(
     return
   }
   ctx.metrics.add('proposesReceivedTotal')
-  await commitProposals(ctx, await authentic(ctx, message.entries))
-}
-
-/**
- * The writes whose signatures hold (all of them without a signature
- * policy). A forged write is dropped and counted, never committed; the
- * rest of its frame still is, so one bad author cannot stall the others.
- */
-async function authentic(
-  ctx: RuntimeContext,
-  writes: readonly OutboxEntry[],
-): Promise<readonly OutboxEntry[]> {
-  if (ctx.signatures === undefined) return writes
-  const kept: OutboxEntry[] = []
-  let rest = writes
-  for (;;) {
-    const forgery = await findForgery(ctx.signatures, ctx.hasher, ctx.channel, rest)
-    if (forgery === undefined) return kept.concat(rest)
-    kept.push(...rest.slice(0, forgery.index))
-    ctx.metrics.add('forgedEntriesTotal')
-    rest = rest.slice(forgery.index + 1)
-  }
+  await commitProposals(ctx, await genuineWrites(ctx, message.entries))
 }

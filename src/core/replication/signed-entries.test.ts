@@ -30,6 +30,7 @@ import {
   responseOf,
   writerFor,
 } from './replication-test-kit.js'
+import { genuineWrites, signOwnWrites } from './write-signatures.js'
 
 const alice = testAuthor(11)
 const policy = (): EntrySignaturePolicy => ({
@@ -285,5 +286,57 @@ describe('a forged chunk past our tail does not make a replica skip', () => {
     await deliver(genuine.slice(3), 3)
     expect(kit.store.state(CHANNEL)).toMatchObject({ firstSeq: 3, nextSeq: 6 })
     expect(ctx.metrics.get('skipAheadTotal')).toBe(1)
+  })
+})
+
+describe('a leader refuses proposed writes that are not signed by their authors', () => {
+  async function leaderCtx(signatures?: EntrySignaturePolicy) {
+    const kit = await makeKit({ tail: 0 })
+    await promote(kit.coordinator, 'leader')
+    const ctx = contextFor(kit, {
+      self: N20,
+      replicaSet: [N20, alice.author],
+      heartbeatMs: 100,
+      ...(signatures === undefined ? {} : { signatures }),
+    })
+    return { kit, ctx }
+  }
+  const proposal = async (kit: Kit, signer = alice.signer) =>
+    signDrafts(
+      signer,
+      kit.hasher,
+      CHANNEL,
+      [0, 1].map((i) => ({ author: signer.author, authorSeq: i, payload: Uint8Array.of(i) })),
+    )
+
+  it('takes a genuine proposal', async () => {
+    const { kit, ctx } = await leaderCtx(policy())
+    const writes = await proposal(kit)
+    expect(await genuineWrites(ctx, writes)).toEqual(writes)
+    expect(ctx.metrics.get('forgedEntriesTotal')).toBe(0)
+  })
+
+  it('drops and counts the forged write of a proposal, keeping the genuine one', async () => {
+    const { kit, ctx } = await leaderCtx(policy())
+    const writes = [...(await proposal(kit))]
+    writes[1] = { ...(writes[1] as EntryDraft), payload: Uint8Array.of(7) }
+    expect(await genuineWrites(ctx, writes)).toEqual([writes[0]])
+    expect(ctx.metrics.get('forgedEntriesTotal')).toBe(1)
+    expect(ctx.drops.snapshot()['forged-entry']).toBe(1)
+  })
+
+  it('checks nothing without a signature policy', async () => {
+    const { kit, ctx } = await leaderCtx()
+    const forged = (await proposal(kit, mallory.signer)).map((d) => ({
+      ...d,
+      author: alice.author,
+    }))
+    expect(await genuineWrites(ctx, forged)).toEqual(forged)
+  })
+
+  it('signs own writes only with a signer', async () => {
+    const { ctx } = await leaderCtx()
+    const draft = { author: N20, authorSeq: 0, payload: Uint8Array.of(1) }
+    expect(await signOwnWrites(ctx, [draft])).toEqual([draft])
   })
 })
