@@ -70,7 +70,8 @@ describe(`the worker's control loop, seen from the page in ${server.browser}`, (
       .toBeGreaterThan(0)
     expect(status.sync.state).toBe('running')
     expect(status.sync.health).toBeDefined()
-    expect(status.sync.metrics?.sessions).toMatchObject({ inFlight: 0 })
+    // Periodic sync runs: a session may be in flight at the moment of the picture.
+    expect(status.sync.metrics?.sessions).toMatchObject({ inFlight: expect.any(Number) })
     expect(status.sync.verification).toMatchObject({ totalRejected: 0 })
     // The snapshot is immutable: the copy the page got is a plain picture, a new one per reconcile.
     const later = await replica.status()
