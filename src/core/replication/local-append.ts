@@ -14,7 +14,6 @@
  * A number is used only once the write is durable; a failed write gives
  * it back.
  */
-import type { Seq } from '../log/ids.js'
 import type { OutboxEntry, WriteKey } from '../log/log-store.js'
 import { type AppendResult, commitAsLeader } from './leader-append.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -82,8 +81,4 @@ export async function appendLocal(
     writes: writes.map(({ author, authorSeq }) => ({ author, authorSeq })),
   })
   return { pending: { author: ctx.self, authorSeq: first }, count: writes.length }
-}
-
-export function firstSeqOf(outcome: AppendOutcome): Seq | undefined {
-  return isPending(outcome) ? undefined : outcome.firstSeq
 }

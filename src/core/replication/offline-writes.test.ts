@@ -190,6 +190,33 @@ describe('an append away from the leader waits in the outbox', () => {
     expect(kit.store.outboxSize(CHANNEL)).toBe(1)
   })
 
+  it('does not re-read the outbox each beat while the log stands still and no forward is due', async () => {
+    const kit = await makeKit({ tail: 0 })
+    await promote(kit.coordinator, 'replica')
+    const ctx = contextFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100 })
+    await kit.store.putOutbox(CHANNEL, [write(N10, 0), write(N10, 1)])
+    let reads = 0
+    const read = kit.store.outbox.bind(kit.store)
+    kit.store.outbox = (channel) => {
+      reads += 1
+      return read(channel)
+    }
+    for (let beat = 0; beat < 10; beat++) {
+      await moveOutbox(ctx)
+      kit.clock.advance(100)
+    }
+    expect(reads).toBe(0)
+    ctx.tracker.recordHeartbeat(N20, 'leader', 0 as Seq, kit.clock.now())
+    await moveOutbox(ctx)
+    expect(reads).toBe(1)
+    expect(kit.dispatcher.proposes).toHaveLength(1)
+    await moveOutbox(ctx)
+    expect(reads).toBe(1)
+    await kit.store.append(CHANNEL, writerFor(kit, N20).next(1))
+    await moveOutbox(ctx)
+    expect(reads).toBe(2)
+  })
+
   it('leaves the outbox only once seen committed in the local log, announced with its seq', async () => {
     const kit = await makeKit({ tail: 0 })
     await promote(kit.coordinator, 'replica')

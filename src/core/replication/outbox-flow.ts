@@ -29,9 +29,17 @@ function keyOf(write: { readonly author: string; readonly authorSeq: number }): 
 }
 
 export async function moveOutbox(ctx: RuntimeContext): Promise<void> {
+  const { nextSeq } = ctx.store.state(ctx.channel)
   if (ctx.store.outboxSize(ctx.channel) === 0) {
-    ctx.outbox.checkedThrough = ctx.store.state(ctx.channel).nextSeq
+    ctx.outbox.checkedThrough = nextSeq
     return
+  }
+  // A long-offline peer may hold thousands of writes: read them only when
+  // the log moved (some may be committed) or a forward is due.
+  if (ctx.coordinator.role !== 'leader' && nextSeq === ctx.outbox.checkedThrough) {
+    const leader = ctx.tracker.believedLeader
+    if (leader === undefined || leader === ctx.self) return
+    if (!ctx.outbox.forward.isDue(leader, ctx.clock.now())) return
   }
   let outbox = await ctx.store.outbox(ctx.channel)
   if (ctx.coordinator.role === 'leader' && (await commitProposals(ctx, outbox)) > 0) {

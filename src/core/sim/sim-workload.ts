@@ -18,7 +18,6 @@ import { isPending } from '../replication/local-append.js'
 import type { Cancel, Clock } from '../time/clock.js'
 import { InvariantViolation } from './invariant-violation.js'
 import type { PayloadCatalog } from './payload-catalog.js'
-import type { SimNetwork } from './sim-network.js'
 import type { SimPeer } from './sim-peer.js'
 import type { SimChannelPlan } from './sim-scenario.js'
 import type { SimTrace } from './sim-trace.js'
@@ -42,7 +41,6 @@ interface PendingAppend {
 export interface WorkloadOptions {
   readonly clock: Clock
   readonly rng: Rng
-  readonly net: SimNetwork
   readonly peers: ReadonlyMap<PeerId, SimPeer>
   readonly channels: readonly SimChannelPlan[]
   readonly catalog: PayloadCatalog

@@ -136,7 +136,6 @@ export class Simulation {
     const workload = new ClientWorkload({
       clock: this.clock,
       rng: this.#fork(),
-      net: this.net,
       peers: this.peers,
       channels: s.channels,
       catalog,
