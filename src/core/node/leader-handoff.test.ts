@@ -1,6 +1,7 @@
 import { equals } from 'uint8arrays/equals'
 import { describe, expect, it } from 'vitest'
 import { channelId, type PeerId, peerId, type Seq } from '../log/ids.js'
+import type { SyncResponse } from '../replication/messages.js'
 import { type SyncCluster, syncCluster } from './sync-cluster.js'
 
 const CH = channelId('handoff')
@@ -101,6 +102,37 @@ describe('leadership hand-off: a leaving leader names its successor', () => {
     await timeUntil(cluster, () => runtime(cluster, successor).role === 'leader', 2 * HEARTBEAT)
     expect(cluster.store(successor).state(CH).nextSeq).toBe(50)
     expect(await sameLog(cluster, leader, successor)).toBe(true)
+    await cluster.stop()
+  })
+
+  it('a successor whose pull waits on a request sent before the last append pulls again once that answer comes back short', async () => {
+    const { cluster, leader } = await electedCluster()
+    const [successor] = PEERS.filter((p) => p !== leader) as [PeerId]
+    // Hold the empty answer that ends the successor's catch-up to seq 2: its request stays in flight.
+    let held: SyncResponse | undefined
+    cluster.dropFrom(leader, (to, frame) => {
+      if (to !== successor || frame.kind !== 'sync-response') return false
+      if (frame.message.entries.length > 0 || frame.message.firstSeq !== 2) return false
+      held = frame.message
+      return true
+    })
+    await cluster.node(leader).node.append(CH, [Uint8Array.of(1), Uint8Array.of(2)])
+    await timeUntil(cluster, () => held !== undefined, HEARTBEAT)
+    cluster.dropFrom(leader, undefined)
+    // One more append, then the hand-off names tail 3; the successor's pull
+    // is folded into the request still in flight, answered at tail 2.
+    await cluster.node(leader).node.append(CH, [Uint8Array.of(3)])
+    runtime(cluster, leader).setStanding(false)
+    await runtime(cluster, leader).handOff(successor)
+    await cluster.clock.advanceAsync(5)
+    expect(runtime(cluster, successor).role).toBe('replica')
+    expect(cluster.store(successor).state(CH).nextSeq).toBe(2)
+    if (held === undefined) throw new Error('no empty answer was held')
+    runtime(cluster, successor).tryDispatch({ kind: 'sync-response', from: leader, message: held })
+    // A round trip, not the successor's next tick.
+    const took = await timeUntil(cluster, () => runtime(cluster, successor).role === 'leader')
+    expect(took).toBeLessThanOrEqual(10)
+    expect(cluster.store(successor).state(CH).nextSeq).toBe(3)
     await cluster.stop()
   })
 

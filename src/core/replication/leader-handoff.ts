@@ -134,7 +134,21 @@ export async function onLeaderHandoff(
     lastHash: message.lastHash,
     expiresAt: ctx.clock.now() + windowMs(ctx),
   }
-  if (!(await completeIncomingHandoff(ctx))) await pullNow(ctx, from)
+  await advanceIncomingHandoff(ctx)
+}
+
+/**
+ * The successor, on the hand-off and after every chunk: take over if the
+ * named tail is reached, else pull toward it now. Pulling again after a
+ * chunk matters when the pull was folded into a request sent before the
+ * leader's last append (`pullNow` skips while one is in flight): that
+ * request's answer stops short of the named tail, an empty one ends the
+ * catch-up chain, and the next tick's pull would cost up to a heartbeat.
+ */
+export async function advanceIncomingHandoff(ctx: RuntimeContext): Promise<void> {
+  const incoming = ctx.handoff.incoming
+  if (incoming === undefined || (await completeIncomingHandoff(ctx))) return
+  if (ctx.handoff.incoming !== undefined) await pullNow(ctx, incoming.from)
 }
 
 /** Takes over if the pending hand-off's tail is reached; true when it did. */

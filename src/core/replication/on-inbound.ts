@@ -5,7 +5,7 @@
  * attacker-chosen bytes into our log.
  */
 import type { PeerInbound } from './inbound.js'
-import { completeIncomingHandoff, onLeaderHandoff } from './leader-handoff.js'
+import { advanceIncomingHandoff, onLeaderHandoff } from './leader-handoff.js'
 import { onHeartbeat } from './on-heartbeat.js'
 import { onPropose } from './on-propose.js'
 import { onSyncNack } from './on-sync-nack.js'
@@ -25,9 +25,8 @@ export async function onInbound(ctx: RuntimeContext, event: PeerInbound): Promis
       return onSyncRequest(ctx, event.from, event.message)
     case 'sync-response':
       await onSyncResponse(ctx, event.from, event.message)
-      // A successor catching up to a hand-off takes over once it is there.
-      if (ctx.handoff.incoming !== undefined) await completeIncomingHandoff(ctx)
-      return
+      // A successor catching up to a hand-off takes over once it is there, or pulls on.
+      return advanceIncomingHandoff(ctx)
     case 'sync-nack':
       return onSyncNack(ctx, event.from, event.message)
     case 'leader-handoff':
