@@ -239,8 +239,14 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
       typeof localStorage === 'undefined' ? undefined : localStorage,
     )
     mesh.on('link-up', ({ detail }) => {
-      if (this.#closing === undefined) this.#framePort.attachLink(detail.link)
-      else detail.link.close()
+      if (this.#closing !== undefined) {
+        detail.link.close()
+        return
+      }
+      this.#framePort.attachLink(detail.link)
+      // Links are made only within the room: a linked peer is a member, even
+      // before the directory's listing of it reached this page.
+      if (this.#room?.see([detail.link.remotePeer]) === true) void this.#followRoom()
     })
     mesh.on('members-changed', ({ detail }) => {
       if (this.#room?.see(detail.members) === true) void this.#followRoom()
@@ -324,6 +330,9 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     const inRoom = options.replicaSet === 'room'
     const open = this.#channels.get(id) ?? { options: workerOptions, room: inRoom, feed: undefined }
     this.#channels.set(id, { ...open, options: workerOptions, room: inRoom })
+    // Members seen while the worker opened the channel: give it the set now.
+    if (inRoom && !sameMembers(room?.peers ?? [], workerOptions.replicaSet))
+      await this.#followRoom()
     const wantsEvents = options.entryEvents ?? true
     if (wantsEvents && open.feed === undefined) await this.#startFeed(id, stored.nextSeq, options)
     if (!wantsEvents && open.feed !== undefined) await this.#stopFeed(id, options)
@@ -560,4 +569,10 @@ function keyDatabaseOf(
   names: ReturnType<typeof slotNames>,
 ): string {
   return options.mesh?.keyDatabase ?? names.keyDatabaseName
+}
+
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  const set = new Set(a)
+  return b.every((p) => set.has(p))
 }
