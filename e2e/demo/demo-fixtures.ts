@@ -136,20 +136,36 @@ export async function expectOneLeader(
   timeout = 20_000,
 ): Promise<DemoPeer> {
   let leader: DemoPeer | undefined
-  await expect
-    .poll(
-      async () => {
-        const views = await Promise.all(peers.map(view))
-        const leaders = peers.filter((_, i) => views[i]?.role === 'leader')
-        leader = leaders.length === 1 ? leaders[0] : undefined
-        return (
-          leader !== undefined &&
-          views.every((v, i) => peers[i] === leader || v.leader === leader?.peerId)
-        )
-      },
-      { timeout, message: 'one leader, followed by every other peer' },
-    )
-    .toBe(true)
+  let last: PeerView[] = []
+  try {
+    await expect
+      .poll(
+        async () => {
+          const views = await Promise.all(peers.map(view))
+          last = views
+          const leaders = peers.filter((_, i) => views[i]?.role === 'leader')
+          leader = leaders.length === 1 ? leaders[0] : undefined
+          return (
+            leader !== undefined &&
+            views.every((v, i) => peers[i] === leader || v.leader === leader?.peerId)
+          )
+        },
+        { timeout, message: 'one leader, followed by every other peer' },
+      )
+      .toBe(true)
+  } catch (error) {
+    const seen = peers.map((p, i) => ({
+      label: p.label,
+      peer: p.peerId,
+      role: last[i]?.role,
+      leader: last[i]?.leader,
+      tail: last[i]?.tail,
+      links: last[i]?.links,
+    }))
+    throw new Error(`no single followed leader; last seen: ${JSON.stringify(seen)}`, {
+      cause: error,
+    })
+  }
   return leader as DemoPeer
 }
 
