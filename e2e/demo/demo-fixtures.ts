@@ -73,6 +73,9 @@ export interface PeerView {
   readonly relay: string | undefined
   readonly relayJoins: number
   readonly online: boolean | undefined
+  /** The chat's replica set size and its inbound drops by reason (for failure messages). */
+  readonly replicaSet: number
+  readonly drops: Record<string, number>
 }
 
 export function view(peer: DemoPeer): Promise<PeerView> {
@@ -91,6 +94,10 @@ export function view(peer: DemoPeer): Promise<PeerView> {
       ),
       relay: s.mesh?.relay.state,
       relayJoins: s.mesh?.relayJoins ?? 0,
+      replicaSet: chat?.replicaSet.length ?? 0,
+      drops: Object.fromEntries(
+        Object.entries(chat?.metrics.drops ?? {}).filter(([k, v]) => k !== 'total' && v > 0),
+      ),
       online: s.mesh?.online,
     }
   })
@@ -161,6 +168,8 @@ export async function expectOneLeader(
       leader: last[i]?.leader,
       tail: last[i]?.tail,
       links: last[i]?.links,
+      replicaSet: last[i]?.replicaSet,
+      drops: last[i]?.drops,
     }))
     throw new Error(`no single followed leader; last seen: ${JSON.stringify(seen)}`, {
       cause: error,
