@@ -252,7 +252,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     const peers = this.#room?.peers
     if (peers === undefined) return
     for (const [channel, open] of this.#channels) {
-      if (!open.room) continue
+      if (!open.room || open.options.replicaSet.join('\n') === peers.join('\n')) continue
       this.#channels.set(channel, { ...open, options: { ...open.options, replicaSet: peers } })
       try {
         await this.#supervisor.call('setReplicaSet', (api) => api.setReplicaSet(channel, peers))
@@ -284,6 +284,8 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     const inRoom = options.replicaSet === 'room'
     const open = this.#channels.get(id) ?? { options: workerOptions, room: inRoom, feed: undefined }
     this.#channels.set(id, { ...open, options: workerOptions, room: inRoom })
+    // Members seen while the open was in flight found no channel to update: catch up now.
+    if (inRoom) await this.#followRoom()
     const wantsEvents = options.entryEvents ?? true
     if (wantsEvents && open.feed === undefined) await this.#startFeed(id, stored.nextSeq, options)
     if (!wantsEvents && open.feed !== undefined) await this.#stopFeed(id, options)
