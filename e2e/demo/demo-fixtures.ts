@@ -73,6 +73,9 @@ export interface PeerView {
   readonly relay: string | undefined
   readonly relayJoins: number
   readonly online: boolean | undefined
+  /** The chat's replica set size and its inbound drops by reason (for failure messages). */
+  readonly replicaSet: number
+  readonly drops: Record<string, number>
 }
 
 export function view(peer: DemoPeer): Promise<PeerView> {
@@ -91,6 +94,10 @@ export function view(peer: DemoPeer): Promise<PeerView> {
       ),
       relay: s.mesh?.relay.state,
       relayJoins: s.mesh?.relayJoins ?? 0,
+      replicaSet: chat?.replicaSet.length ?? 0,
+      drops: Object.fromEntries(
+        Object.entries(chat?.metrics.drops ?? {}).filter(([k, v]) => k !== 'total' && v > 0),
+      ),
       online: s.mesh?.online,
     }
   })
@@ -136,20 +143,38 @@ export async function expectOneLeader(
   timeout = 20_000,
 ): Promise<DemoPeer> {
   let leader: DemoPeer | undefined
-  await expect
-    .poll(
-      async () => {
-        const views = await Promise.all(peers.map(view))
-        const leaders = peers.filter((_, i) => views[i]?.role === 'leader')
-        leader = leaders.length === 1 ? leaders[0] : undefined
-        return (
-          leader !== undefined &&
-          views.every((v, i) => peers[i] === leader || v.leader === leader?.peerId)
-        )
-      },
-      { timeout, message: 'one leader, followed by every other peer' },
-    )
-    .toBe(true)
+  let last: PeerView[] = []
+  try {
+    await expect
+      .poll(
+        async () => {
+          const views = await Promise.all(peers.map(view))
+          last = views
+          const leaders = peers.filter((_, i) => views[i]?.role === 'leader')
+          leader = leaders.length === 1 ? leaders[0] : undefined
+          return (
+            leader !== undefined &&
+            views.every((v, i) => peers[i] === leader || v.leader === leader?.peerId)
+          )
+        },
+        { timeout, message: 'one leader, followed by every other peer' },
+      )
+      .toBe(true)
+  } catch (error) {
+    const seen = peers.map((p, i) => ({
+      label: p.label,
+      peer: p.peerId,
+      role: last[i]?.role,
+      leader: last[i]?.leader,
+      tail: last[i]?.tail,
+      links: last[i]?.links,
+      replicaSet: last[i]?.replicaSet,
+      drops: last[i]?.drops,
+    }))
+    throw new Error(`no single followed leader; last seen: ${JSON.stringify(seen)}`, {
+      cause: error,
+    })
+  }
   return leader as DemoPeer
 }
 

@@ -25,6 +25,10 @@ import {
 const test = meshTest
 const { expect } = test
 
+// Each scenario shares three or four peers across many steps; on a loaded
+// 2-core machine that can pass the suite's default 60 s.
+test.describe.configure({ timeout: 120_000 })
+
 async function three(
   browser: Parameters<typeof openDemo>[0],
   room: string,

@@ -20,6 +20,8 @@ import {
 
 const { expect } = test
 
+test.describe.configure({ timeout: 120_000 })
+
 test.describe('the demo with Chromium and Firefox peers in one mesh', () => {
   test('they link over direct WebRTC, replicate in order, and fail over when the leader closes', async ({
     browser,

@@ -147,4 +147,23 @@ describe('PeerNode after a split brain', () => {
     expect(resets.length).toBeGreaterThan(0)
     for (const node of nodes) await node.stop()
   })
+
+  it("changes a replica set in place: same runtime, role kept, announced as the channel's set", async () => {
+    const { clock, nodes } = await cluster()
+    for (let i = 0; i < 20 && leaderOf(nodes) === undefined; i++) await clock.advanceAsync(100)
+    const leader = leaderOf(nodes) as PeerNode
+    const runtime = leader.runtime(CH)
+    const announced: (readonly PeerId[])[] = []
+    leader.on('channel-opened', (e) => announced.push(e.detail.replicaSet))
+    const smaller = PEERS.filter(
+      (p) => p === leader.self || p === PEERS.find((q) => q !== leader.self),
+    )
+    leader.setReplicaSet(CH, smaller)
+    leader.setReplicaSet(CH, smaller)
+    expect(leader.runtime(CH)).toBe(runtime)
+    expect(leader.runtime(CH)?.role).toBe('leader')
+    expect(leader.status().channels[0]?.replicaSet).toEqual(smaller)
+    expect(announced).toEqual([smaller])
+    expect(() => leader.setReplicaSet(channelId('never-opened'), smaller)).toThrow(/not open/)
+  })
 })

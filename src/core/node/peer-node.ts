@@ -269,6 +269,9 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
     if (sameSet(open.options.replicaSet, replicaSet)) return
     open.runtime.setReplicaSet(replicaSet)
     open.options = { ...open.options, replicaSet: [...replicaSet] }
+    // Announced like an open with the new set: whoever keeps a desired set
+    // per channel (a control loop) must not put the old one back.
+    this.emit('channel-opened', { channel, replicaSet: open.options.replicaSet })
   }
 
   /**
