@@ -63,12 +63,12 @@ test.describe('the demo: three peers through the npm start relay', () => {
       const reference = await entries(leader)
       for (const peer of peers) expect(await entries(peer)).toEqual(reference)
 
-      // status().mesh carries each link's RTT (a loopback WebRTC round trip: well under 100 ms).
+      // status().mesh carries each link's RTT (a loopback WebRTC round trip: well under 500 ms even on a busy machine).
       for (const peer of peers) {
         await expect
           .poll(
             async () =>
-              Object.values((await view(peer)).rtts).filter((r) => r !== null && r < 100).length,
+              Object.values((await view(peer)).rtts).filter((r) => r !== null && r < 500).length,
           )
           .toBe(2)
       }
@@ -124,17 +124,37 @@ test.describe('the demo: three peers through the npm start relay', () => {
       await expect.poll(async () => (await view(away)).role, { timeout: 5_000 }).toBe('leader')
       const offline = ['offline 1', 'offline 2', 'offline 3']
       await append(away, ...offline)
-      // The others keep their leader (and see the peer unreachable at once).
+      // The others keep their leader (and see the peer unreachable at once)
+      // and write too: the leader commits at once, the third peer's write is
+      // forwarded to it from its outbox.
       await expect.poll(async () => (await view(leader)).links[away.peerId]).not.toBe('webrtc')
+      const third = stay.find((p) => p !== leader) as DemoPeer
+      const online = ['online 1', 'online 2']
+      await append(leader, 'online 1')
+      await append(third, 'online 2')
+      await expectLogs(stay, [...before, ...online])
 
-      // Back: relinked over WebRTC; its longer log wins the dual-leader tiebreak.
+      // Back: relinked over WebRTC; one of the two leaders steps down, cuts
+      // its divergent suffix and re-proposes its writes to the winner.
       await setOnline(away, true)
       await expectDirectMesh(peers)
       await expectOneLeader(peers)
-      await expectLogs(peers, [...before, ...offline])
+      const every = [...before, ...offline, ...online]
       for (const peer of peers) {
-        const seqs = (await entries(peer)).map((e) => e.seq)
-        expect(seqs).toEqual(seqs.map((_, i) => i))
+        await expect
+          .poll(async () => [...(await texts(peer))].sort(), {
+            timeout: 30_000,
+            message: `${peer.label} holds every write exactly once`,
+          })
+          .toEqual([...every].sort())
+      }
+      // One order everywhere, seqs dense, and what was there before the partition stays first.
+      const reference = await entries(peers[0] as DemoPeer)
+      expect(reference.slice(0, before.length).map((e) => e.text)).toEqual(before)
+      for (const peer of peers) {
+        const mine = await entries(peer)
+        expect(mine).toEqual(reference)
+        expect(mine.map((e) => e.seq)).toEqual(mine.map((_, i) => i))
       }
 
       // A reload keeps the slot's identity and its log (IndexedDB), and relinks.
