@@ -216,9 +216,24 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
    */
   tryDispatch(event: Inbound): PushResult {
     const result = this.#inbox.tryPush(event)
-    if (result === 'queued') this.#schedule()
-    else this.#ctx.drops.record(result === 'full' ? 'inbox-full' : 'stopped')
+    if (result === 'queued') {
+      this.#noteLeaderHeard(event)
+      this.#schedule()
+    } else this.#ctx.drops.record(result === 'full' ? 'inbox-full' : 'stopped')
     return result
+  }
+
+  // The loop may be deep in a long step (a large chunk's signatures) while
+  // the leader's heartbeats queue behind it, and a due tick is served before
+  // them: the leader's liveness is noted on arrival, not when handled.
+  #noteLeaderHeard(event: Inbound): void {
+    if (
+      event.kind === 'heartbeat' &&
+      event.message.channelId === this.channel &&
+      event.message.role === 'leader'
+    ) {
+      this.#ctx.tracker.leaderHeard(event.from, this.#ctx.clock.now())
+    }
   }
 
   /** Like `tryDispatch`, as a promise that rejects when the event was not queued. */
