@@ -71,6 +71,20 @@ export class HeartbeatTracker {
     }
   }
 
+  /**
+   * A heartbeat in which the believed leader claims to lead arrived and
+   * waits for the loop: the leader is not silent as of `now`. What it says
+   * (role, tail) is recorded when the loop handles it; this only keeps a
+   * long step of the loop (applying a large chunk) from making a live
+   * leader look silent to the tick that is served before that heartbeat.
+   */
+  leaderHeard(peer: PeerId, now: number): void {
+    if (peer !== this.#believedLeader) return
+    const state = this.#peers.get(peer)
+    if (state !== undefined && now > state.lastSeen)
+      this.#peers.set(peer, { ...state, lastSeen: now })
+  }
+
   #freshLeaderClaimant(now: number): PeerId | undefined {
     let best: PeerId | undefined
     for (const [peer, state] of this.#peers) {

@@ -12,7 +12,9 @@
  * This peer numbers its writes 0, 1, 2, ... per channel: one past the
  * highest of its writes in the log (its author mark) or in the outbox.
  * A number is used only once the write is durable; a failed write gives
- * it back.
+ * it back. A signing runtime numbers and signs its writes before they reach
+ * the loop (own-write-signing); the loop checks those numbers here, where
+ * they become durable, and renumbers any that went stale.
  */
 import type { OutboxEntry, WriteKey } from '../log/log-store.js'
 import { type AppendResult, commitAsLeader } from './leader-append.js'
@@ -31,7 +33,8 @@ export function isPending(outcome: AppendOutcome): outcome is PendingAppend {
   return 'pending' in outcome
 }
 
-async function nextAuthorSeq(ctx: RuntimeContext): Promise<number> {
+/** The number this peer's next write takes: read in the loop, the authority on it. */
+export async function nextAuthorSeq(ctx: RuntimeContext): Promise<number> {
   const mark = ctx.store.authorMark(ctx.channel, ctx.self)
   if (ctx.outbox.nextAuthorSeq === undefined) {
     let highest = mark
@@ -45,23 +48,60 @@ async function nextAuthorSeq(ctx: RuntimeContext): Promise<number> {
   return Math.max(ctx.outbox.nextAuthorSeq, mark + 1)
 }
 
+/** This peer's drafts for `payloads`, numbered from `first`, unsigned. */
+export function ownDrafts(
+  ctx: RuntimeContext,
+  first: number,
+  payloads: readonly Uint8Array[],
+): OutboxEntry[] {
+  return payloads.map((payload, i) => ({ author: ctx.self, authorSeq: first + i, payload }))
+}
+
 export async function appendLocal(
   ctx: RuntimeContext,
   payloads: readonly Uint8Array[],
 ): Promise<AppendOutcome> {
-  if (payloads.length === 0) {
-    const { nextSeq } = ctx.store.state(ctx.channel)
-    return { firstSeq: nextSeq, nextSeq }
-  }
+  if (payloads.length === 0) return emptyAppend(ctx)
   const first = await nextAuthorSeq(ctx)
-  const drafts: OutboxEntry[] = payloads.map((payload, i) => ({
-    author: ctx.self,
-    authorSeq: first + i,
-    payload,
-  }))
   // Signed once, here, where the payload becomes a draft; the signature
   // travels with it through the outbox to whoever commits it.
-  const writes: readonly OutboxEntry[] = await signOwnWrites(ctx, drafts)
+  return storeOwnWrites(ctx, first, await signOwnWrites(ctx, ownDrafts(ctx, first, payloads)))
+}
+
+/**
+ * Like `appendLocal` for drafts numbered and signed before they reached
+ * the loop (own-write-signing). Their numbers were a reservation: if they
+ * are not the next ones here (an earlier write failed, or the log moved
+ * this author's mark), they are renumbered and signed again, in the loop,
+ * so no write of this author ever leaves a hole or takes a number twice.
+ */
+export async function appendSignedLocal(
+  ctx: RuntimeContext,
+  writes: readonly OutboxEntry[],
+): Promise<AppendOutcome> {
+  const head = writes[0]
+  if (head === undefined) return emptyAppend(ctx)
+  const first = await nextAuthorSeq(ctx)
+  if (head.authorSeq === first) return storeOwnWrites(ctx, first, writes)
+  ctx.metrics.add('ownWritesResignedTotal')
+  const drafts = ownDrafts(
+    ctx,
+    first,
+    writes.map((write) => write.payload),
+  )
+  return storeOwnWrites(ctx, first, await signOwnWrites(ctx, drafts))
+}
+
+function emptyAppend(ctx: RuntimeContext): AppendOutcome {
+  const { nextSeq } = ctx.store.state(ctx.channel)
+  return { firstSeq: nextSeq, nextSeq }
+}
+
+async function storeOwnWrites(
+  ctx: RuntimeContext,
+  first: number,
+  writes: readonly OutboxEntry[],
+): Promise<AppendOutcome> {
   try {
     const leading = ctx.coordinator.role === 'leader' && ctx.handoff.outgoing === undefined
     if (leading && ctx.store.outboxSize(ctx.channel) === 0) {

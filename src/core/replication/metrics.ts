@@ -56,6 +56,8 @@ export const COUNTER_NAMES = [
   /** Hand-offs this replica took over from, and the ones it refused. */
   'handoffsAcceptedTotal',
   'handoffsRefusedTotal',
+  /** Own appends signed before the loop whose reserved numbers went stale: renumbered and signed again in it. */
+  'ownWritesResignedTotal',
   /** Appends that went into the outbox (no leader here to take them at once). */
   'pendingAppendsTotal',
   /** Propose frames sent to the believed leader, and the writes they carried. */

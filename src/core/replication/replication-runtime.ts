@@ -7,6 +7,9 @@
  * scheduled on a microtask when work arrives and on the injected clock for
  * ticks; it never polls.
  *
+ * A runtime that signs signs its own appends before they reach the loop
+ * (own-write-signing), so a long signing step never holds a heartbeat back.
+ *
  * The transport may say a member became unreachable (its link closed):
  * that is queued like an event and handled ahead of appends. Its heartbeat
  * state is dropped, and if it was the followed leader, a tick runs at once,
@@ -23,18 +26,26 @@
 import { InvalidArgumentError } from '../errors.js'
 import { TypedEventTarget } from '../events/typed-event-target.js'
 import type { ChannelId, PeerId } from '../log/ids.js'
+import type { OutboxEntry } from '../log/log-store.js'
 import { BoundedQueue } from '../queue/bounded-queue.js'
 import type { Cancel } from '../time/clock.js'
 import { ReplicationCoordinator } from './coordinator.js'
 import type { Inbound } from './inbound.js'
 import { type PushResult, ReplicationInbox } from './inbox.js'
 import { type HandoffStart, startHandoff } from './leader-handoff.js'
-import { type AppendOutcome, appendLocal, isPending } from './local-append.js'
+import {
+  type AppendOutcome,
+  appendLocal,
+  appendSignedLocal,
+  isPending,
+  nextAuthorSeq,
+} from './local-append.js'
 import type { ReplicaRole } from './messages.js'
 import { onInbound } from './on-inbound.js'
 import { onPeersUnreachable } from './on-peers-unreachable.js'
 import { onTick } from './on-tick.js'
 import { moveOutbox } from './outbox-flow.js'
+import { OwnWriteSigning } from './own-write-signing.js'
 import { InboxFullError, RuntimeStoppedError } from './replication-errors.js'
 import { transition } from './runtime-actions.js'
 import {
@@ -66,9 +77,19 @@ export interface ReplicationRuntimeOptions
   readonly cancelTimeoutMs?: number
 }
 
-interface AppendJob {
+interface AppendRequest {
   readonly payloads: readonly Uint8Array[]
   readonly resolve: (result: AppendOutcome) => void
+  readonly reject: (error: unknown) => void
+}
+
+/** An append for the loop: bare payloads, or (when this runtime signs) writes signed before it. */
+interface AppendJob extends AppendRequest {
+  readonly signed?: { readonly writes: readonly OutboxEntry[]; readonly settle: () => void }
+}
+
+interface AuthorSeqRead {
+  readonly resolve: (next: number) => void
   readonly reject: (error: unknown) => void
 }
 
@@ -81,6 +102,7 @@ type Job =
   | { readonly kind: 'event'; readonly event: Inbound }
   | { readonly kind: 'handoff'; readonly job: HandoffJob }
   | { readonly kind: 'append'; readonly job: AppendJob }
+  | { readonly kind: 'author-seq'; readonly read: AuthorSeqRead }
   | { readonly kind: 'tick' }
   | { readonly kind: 'outbox' }
   | { readonly kind: 'notice' }
@@ -95,6 +117,9 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   readonly #ctx: RuntimeContext
   readonly #inbox: ReplicationInbox
   readonly #appends: BoundedQueue<AppendJob>
+  /** Signs own writes before they reach the loop; unset when this runtime does not sign. */
+  readonly #signing: OwnWriteSigning<AppendRequest> | undefined
+  readonly #authorSeqReads = new BoundedQueue<AuthorSeqRead>(1)
   readonly #handoffs = new BoundedQueue<HandoffJob>(4)
   readonly #notices: TailNoticeScheduler
   readonly #cancelTimeoutMs: number
@@ -130,7 +155,17 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       isHalted: () => this.#halted,
     })
     this.#inbox = new ReplicationInbox(options.inboxCapacity, options.priorityInboxCapacity)
-    this.#appends = new BoundedQueue(options.appendBacklog ?? APPEND_BACKLOG_DEFAULT)
+    const appendBacklog = options.appendBacklog ?? APPEND_BACKLOG_DEFAULT
+    this.#appends = new BoundedQueue(appendBacklog)
+    this.#signing =
+      this.#ctx.signer === undefined
+        ? undefined
+        : new OwnWriteSigning<AppendRequest>({
+            ctx: this.#ctx,
+            capacity: appendBacklog,
+            readNextAuthorSeq: () => this.#readNextAuthorSeq(),
+            onSigned: ({ request, writes, settle }) => this.#queueSigned(request, writes, settle),
+          })
     this.#cancelTimeoutMs = options.cancelTimeoutMs ?? CANCEL_TIMEOUT_MS_DEFAULT
     this.#notices = new TailNoticeScheduler(
       options.clock,
@@ -181,9 +216,24 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
    */
   tryDispatch(event: Inbound): PushResult {
     const result = this.#inbox.tryPush(event)
-    if (result === 'queued') this.#schedule()
-    else this.#ctx.drops.record(result === 'full' ? 'inbox-full' : 'stopped')
+    if (result === 'queued') {
+      this.#noteLeaderHeard(event)
+      this.#schedule()
+    } else this.#ctx.drops.record(result === 'full' ? 'inbox-full' : 'stopped')
     return result
+  }
+
+  // The loop may be deep in a long step (a large chunk's signatures) while
+  // the leader's heartbeats queue behind it, and a due tick is served before
+  // them: the leader's liveness is noted on arrival, not when handled.
+  #noteLeaderHeard(event: Inbound): void {
+    if (
+      event.kind === 'heartbeat' &&
+      event.message.channelId === this.channel &&
+      event.message.role === 'leader'
+    ) {
+      this.#ctx.tracker.leaderHeard(event.from, this.#ctx.clock.now())
+    }
   }
 
   /** Like `tryDispatch`, as a promise that rejects when the event was not queued. */
@@ -241,11 +291,57 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       return Promise.reject(new RuntimeStoppedError('the runtime was cancelled', { details }))
     }
     return new Promise((resolve, reject) => {
-      if (!this.#appends.tryPush({ payloads: [...payloads], resolve, reject })) {
+      const request = { payloads: [...payloads], resolve, reject }
+      if (this.#signing !== undefined) {
+        if (!this.#signing.tryPush(request)) {
+          reject(new InboxFullError('too many appends are waiting', { details }))
+        }
+        return
+      }
+      if (!this.#appends.tryPush(request)) {
         reject(new InboxFullError('too many appends are waiting', { details }))
         return
       }
       this.#schedule()
+    })
+  }
+
+  /** The loop's next authorSeq for this peer, read in the loop (for own-write-signing). */
+  #readNextAuthorSeq(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      if (this.#phase === 'stopping' || this.#phase === 'stopped') {
+        reject(this.#stoppedError())
+      } else if (!this.#authorSeqReads.tryPush({ resolve, reject })) {
+        reject(
+          new InboxFullError('an authorSeq read is already waiting', {
+            details: { channel: this.channel },
+          }),
+        )
+      } else {
+        this.#schedule()
+      }
+    })
+  }
+
+  #queueSigned(request: AppendRequest, writes: readonly OutboxEntry[], settle: () => void): void {
+    const stopping = this.#phase === 'stopping' || this.#phase === 'stopped'
+    if (stopping || !this.#appends.tryPush({ ...request, signed: { writes, settle } })) {
+      settle()
+      request.reject(
+        stopping
+          ? this.#stoppedError()
+          : new InboxFullError('too many appends are waiting', {
+              details: { channel: this.channel },
+            }),
+      )
+      return
+    }
+    this.#schedule()
+  }
+
+  #stoppedError(): RuntimeStoppedError {
+    return new RuntimeStoppedError('the runtime was cancelled', {
+      details: { channel: this.channel },
     })
   }
 
@@ -298,7 +394,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     return runtimeSnapshot(this.#ctx, {
       lowLane: this.#inbox.lowSize,
       priorityLane: this.#inbox.prioritySize,
-      appendBacklog: this.#appends.size,
+      appendBacklog: this.#signing?.size ?? this.#appends.size,
     })
   }
 
@@ -391,6 +487,8 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     }
     const handoff = this.#handoffs.shift()
     if (handoff !== undefined) return { kind: 'handoff', job: handoff }
+    const read = this.#authorSeqReads.shift()
+    if (read !== undefined) return { kind: 'author-seq', read }
     const append = this.#appends.shift()
     if (append !== undefined) return { kind: 'append', job: append }
     if (this.#tickDue) {
@@ -417,6 +515,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       this.#noticeDue ||
       this.#unreachable.size > 0 ||
       this.#appends.size > 0 ||
+      this.#authorSeqReads.size > 0 ||
       this.#handoffs.size > 0 ||
       this.#inbox.prioritySize + this.#inbox.lowSize > 0
     )
@@ -438,6 +537,9 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
           return false
         case 'append':
           await this.#runAppend(job.job)
+          return false
+        case 'author-seq':
+          await nextAuthorSeq(ctx).then(job.read.resolve, job.read.reject)
           return false
         case 'handoff':
           job.job.resolve(await startHandoff(ctx, job.job.to))
@@ -465,12 +567,19 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   }
 
   async #runAppend(job: AppendJob): Promise<void> {
+    const { signed } = job
     try {
-      const outcome = await this.#advancing(() => appendLocal(this.#ctx, job.payloads))
+      const outcome = await this.#advancing(() =>
+        signed === undefined
+          ? appendLocal(this.#ctx, job.payloads)
+          : appendSignedLocal(this.#ctx, signed.writes),
+      )
+      signed?.settle()
       job.resolve(outcome)
       // Forward (or, on a leader, commit) at once rather than at the next beat.
       if (isPending(outcome)) await this.#advancing(() => moveOutbox(this.#ctx))
     } catch (error) {
+      signed?.settle()
       job.reject(error)
     }
   }
@@ -502,12 +611,11 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   #rejectAppends(): void {
     for (const job of this.#handoffs.drain())
       job.resolve({ status: 'refused', reason: 'not-leader' })
+    this.#signing?.close(() => this.#stoppedError())
+    for (const read of this.#authorSeqReads.drain()) read.reject(this.#stoppedError())
     for (const job of this.#appends.drain()) {
-      job.reject(
-        new RuntimeStoppedError('the runtime was cancelled', {
-          details: { channel: this.channel },
-        }),
-      )
+      job.signed?.settle()
+      job.reject(this.#stoppedError())
     }
   }
 
