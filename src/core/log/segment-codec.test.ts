@@ -67,7 +67,8 @@ describe('segment codec', () => {
       ),
       { numRuns: 40 },
     )
-  })
+    // Deep equality of up to 150 KB of payload per run: seconds on a busy CI machine.
+  }, 30_000)
 
   it('detects any single flipped byte with CorruptLogError', () => {
     const record = encodeSegment(hasher, entries(40))
