@@ -128,6 +128,9 @@ export class WorkerHost implements WorkerApi {
       rng: cryptoRng(),
       sink: tabs === undefined ? port : tabs.sinkBefore(port),
       ...(init.heartbeatMs === undefined ? {} : { heartbeatMs: init.heartbeatMs }),
+      // A channel's log is served to its replica set only, as replication is.
+      mayServe: (peer, channel) =>
+        sync?.channelOptions(channel)?.replicaSet.includes(peer) ?? false,
     })
     const node = sync.node
     await sync.start()
