@@ -156,6 +156,9 @@ export class WorkerHost implements WorkerApi {
       sink: tabs === undefined ? port : tabs.sinkBefore(port),
       ...(signing === undefined ? {} : { signer: signing.signer, signatures: signing.signatures }),
       ...(init.heartbeatMs === undefined ? {} : { heartbeatMs: init.heartbeatMs }),
+      // A channel's log is served to its replica set only, as replication is.
+      mayServe: (peer, channel) =>
+        sync?.channelOptions(channel)?.replicaSet.includes(peer) ?? false,
     })
     const node = sync.node
     await sync.start()

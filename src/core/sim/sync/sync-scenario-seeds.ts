@@ -89,6 +89,7 @@ export function summarizeSyncScenarios(
   let lies = 0
   let liarsAvoided = 0
   let drainLeaderlessMaxMs = 0
+  let drainLeaderlessMaxHeartbeats = 0
   let drainFailoverMaxMs = 0
   let drainFailoverMaxHeartbeats = 0
   let drainHandoffs = 0
@@ -105,6 +106,10 @@ export function summarizeSyncScenarios(
     if (c.liarAvoided === true) liarsAvoided += 1
     if (report.kind === 'drain' && report.ok) {
       drainLeaderlessMaxMs = Math.max(drainLeaderlessMaxMs, n(c.leaderlessMs))
+      drainLeaderlessMaxHeartbeats = Math.max(
+        drainLeaderlessMaxHeartbeats,
+        n(c.leaderlessMs) / report.heartbeatMs,
+      )
       drainFailoverMaxMs = Math.max(drainFailoverMaxMs, n(c.failoverMs))
       drainFailoverMaxHeartbeats = Math.max(
         drainFailoverMaxHeartbeats,
@@ -125,6 +130,7 @@ export function summarizeSyncScenarios(
     drainHandoffs,
     drainAckedEntries,
     drainLeaderlessMaxMs,
+    drainLeaderlessMaxHeartbeats: Math.round(drainLeaderlessMaxHeartbeats * 100) / 100,
     drainFailoverMaxMs,
     drainFailoverMaxHeartbeats: Math.round(drainFailoverMaxHeartbeats * 100) / 100,
   }
