@@ -9,6 +9,7 @@
 import { toString as toHex } from 'uint8arrays/to-string'
 import { MeshLog } from '../src/client/mesh-log.js'
 import type { MeshLogStatus } from '../src/client/mesh-log-events.js'
+import type { ControlSnapshot } from '../src/core/control/control-snapshot.js'
 import type { Entry } from '../src/core/log/entry.js'
 import type { DemoEntry, DemoEvent, MeshlogDemoApi } from './demo-api.js'
 import { drawMeshGraph, type GraphPeer } from './mesh-graph.js'
@@ -23,6 +24,18 @@ function element<T extends Element = HTMLElement>(id: string): T {
   const found = document.getElementById(id)
   if (found === null) throw new Error(`missing #${id}`)
   return found as unknown as T
+}
+
+function renderControl(snapshot: ControlSnapshot): void {
+  element('control-reconciles').textContent = String(snapshot.reconcileCount)
+  element('control-maintenance').textContent = snapshot.maintenance.phase
+  const connected = snapshot.peers.filter((p) => p.connected).length
+  element('control-peers').textContent = `${connected} connected of ${snapshot.peers.length}`
+  const storage = snapshot.storage
+  element('control-storage').textContent =
+    storage === undefined
+      ? '–'
+      : `${(storage.usageBytes / 2 ** 20).toFixed(1)} MiB of ${(storage.quotaBytes / 2 ** 30).toFixed(1)} GiB`
 }
 
 function showError(message: string | undefined): void {
@@ -174,6 +187,9 @@ async function main(): Promise<void> {
       at: Date.now(),
     })
   })
+  // The control loop's snapshot arrives as an event (at most every 250 ms),
+  // so this panel moves with the worker's reconciles, not with our polling.
+  log.on('snapshot', (e) => renderControl(e.detail))
   element('peer-id').textContent = log.peerId
   element('room').textContent = room
   element('channel-name').textContent = CHANNEL

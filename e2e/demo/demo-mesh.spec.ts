@@ -78,6 +78,14 @@ test.describe('the demo: three peers through the npm start relay', () => {
         await expect(peer.page.locator('#graph line.webrtc')).toHaveCount(2)
         await expect(peer.page.locator('#entries li .payload')).toHaveText(first)
       }
+      // The control loop's panel is drawn from its snapshot events: it moves on its own.
+      for (const peer of peers) {
+        const reconciles = peer.page.locator('#control-reconciles')
+        await expect(reconciles).toHaveText(/^\d+$/)
+        const seen = Number(await reconciles.textContent())
+        await expect.poll(async () => Number(await reconciles.textContent())).toBeGreaterThan(seen)
+        await expect(peer.page.locator('#control-maintenance')).toHaveText('active')
+      }
       await testInfo.attach('demo-three-peers-meshed', {
         body: await leader.page.screenshot({ fullPage: true }),
         contentType: 'image/png',

@@ -14,7 +14,32 @@ const PAYLOAD_BYTES = 100
 const BATCH = 1000
 const IN_FLIGHT = 4
 
+/** Replication normally takes 5-20 s here; past this the run has stalled. */
+const DELIVERY_DEADLINE_MS = 120_000
+
 const cleanups: (() => Promise<void>)[] = []
+
+/** Resolves with `promise`, or rejects with `explain()`'s account after `ms`. */
+async function untilOr(
+  promise: Promise<void>,
+  ms: number,
+  explain: () => Promise<string>,
+): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      explain().then(
+        (account) => reject(new Error(account)),
+        (error: unknown) => reject(error),
+      )
+    }, ms)
+  })
+  try {
+    await Promise.race([promise, stalled])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
@@ -113,7 +138,16 @@ describe(`main-thread budget in ${server.browser}`, () => {
           }
           await Promise.all(Array.from({ length: IN_FLIGHT }, writer))
           appendedAt = performance.now()
-          await done
+          await untilOr(done, DELIVERY_DEADLINE_MS, async () => {
+            // Stalled: say where, rather than hang until the test timeout.
+            const views = await Promise.all(
+              [leader, replica].map(async (log) => {
+                const c = (await log.status()).channels[0]
+                return `${log === leader ? 'leader' : 'replica'}: role ${c?.role}, tail ${c?.nextSeq}, outbox ${c?.outboxSize}`
+              }),
+            )
+            return `${received} of ${ENTRIES} delivered after ${DELIVERY_DEADLINE_MS} ms; ${views.join('; ')}`
+          })
         })
         const finished = performance.now()
 

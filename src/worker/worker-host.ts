@@ -197,7 +197,7 @@ export class WorkerHost implements WorkerApi {
 
   async setReplicaSet(channel: string, replicaSet: readonly string[]): Promise<void> {
     const { replicaSet: peers } = channelOptions({ replicaSet })
-    this.#ready().node.setReplicaSet(channelId(channel), peers)
+    this.#ready().sync.setReplicaSet(channelId(channel), peers)
   }
 
   async close(channel: string): Promise<void> {

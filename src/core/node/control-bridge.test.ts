@@ -77,6 +77,21 @@ describe('ControlBridge: the loop sees the node, and its actions act on it', () 
     await tearDown(s)
   })
 
+  it('a replica set changed in place stays: the loop confirms it and never reopens with the old one', async () => {
+    const s = await setUp()
+    const [b1, b2] = PEERS
+    s.cluster.node(b1).setReplicaSet(CH, [b1, b2])
+    await s.cluster.clock.advanceAsync(1_000)
+    expect(s.cluster.node(b1).channelOptions(CH)?.replicaSet).toEqual([b1, b2])
+    const view = s.loops
+      .get(b1)
+      ?.snapshot()
+      .channels.find((c) => c.channel === CH)
+    expect(view?.desired?.replicaSet).toEqual([b1, b2])
+    expect(view?.runtime?.status).toBe('running')
+    await tearDown(s)
+  })
+
   it('a drain stops the peer standing and hands its leadership to a live replica', async () => {
     const s = await setUp()
     const loop = s.loops.get(s.leader) as ControlLoop

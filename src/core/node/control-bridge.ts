@@ -152,7 +152,24 @@ export class ControlBridge {
     const { node } = this.#options
     const action = pending.action
     switch (action.kind) {
-      case 'start-runtime':
+      case 'start-runtime': {
+        const open = node.channelOptions(action.channel)
+        if (open !== undefined && node.node.channels.includes(action.channel)) {
+          // Already running (the app opened it, and may have changed its set in
+          // place since): confirm it rather than reopen it with an older set.
+          this.#publish({
+            type: 'channel-opened',
+            channel: action.channel,
+            replicaSet: open.replicaSet,
+          })
+          this.#publish({ type: 'runtime-started', channel: action.channel })
+          this.#publishRole(action.channel)
+          return
+        }
+        const current = open ?? this.#options.channelDefaults ?? {}
+        await node.open(action.channel, { ...current, replicaSet: action.replicaSet })
+        return
+      }
       case 'apply-replica-set': {
         const current = node.channelOptions(action.channel) ?? this.#options.channelDefaults ?? {}
         await node.open(action.channel, { ...current, replicaSet: action.replicaSet })

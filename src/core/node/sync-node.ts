@@ -120,7 +120,18 @@ export class SyncNode {
     await this.node.open(channel, options)
   }
 
-  /** The options `channel` was last opened with. */
+  /**
+   * Changes an open channel's replica set in place (see
+   * PeerNode.setReplicaSet), and remembers it: a later reopen (the control
+   * loop's, a restart's) uses this set, not the one first opened with.
+   */
+  setReplicaSet(channel: ChannelId, replicaSet: readonly PeerId[]): void {
+    this.node.setReplicaSet(channel, replicaSet)
+    const options = this.#channelOptions.get(channel)
+    if (options !== undefined) this.#channelOptions.set(channel, { ...options, replicaSet })
+  }
+
+  /** The options `channel` was last opened with (or its set changed to). */
   channelOptions(channel: ChannelId): ChannelOptions | undefined {
     return this.#channelOptions.get(channel)
   }
