@@ -18,6 +18,7 @@ import { ClosedError, describeValue, InvalidArgumentError } from '../core/errors
 import { TypedEventTarget } from '../core/events/typed-event-target.js'
 import type { Entry } from '../core/log/entry.js'
 import { type ChannelId, channelId, type PeerId } from '../core/log/ids.js'
+import { sameMembers } from '../core/sync/epoch/replica-sets.js'
 import type { Link } from '../core/transport/link.js'
 import { installMeshlogErrorTransfer } from '../rpc/error-registry.js'
 import { PageFramePort } from '../rpc/page-frame-port.js'
@@ -331,7 +332,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     const open = this.#channels.get(id) ?? { options: workerOptions, room: inRoom, feed: undefined }
     this.#channels.set(id, { ...open, options: workerOptions, room: inRoom })
     // Members seen while the worker opened the channel: give it the set now.
-    if (inRoom && !sameMembers(room?.peers ?? [], workerOptions.replicaSet))
+    if (inRoom && !sameMembers<string>(room?.peers ?? [], workerOptions.replicaSet))
       await this.#followRoom()
     const wantsEvents = options.entryEvents ?? true
     if (wantsEvents && open.feed === undefined) await this.#startFeed(id, stored.nextSeq, options)
@@ -569,10 +570,4 @@ function keyDatabaseOf(
   names: ReturnType<typeof slotNames>,
 ): string {
   return options.mesh?.keyDatabase ?? names.keyDatabaseName
-}
-
-function sameMembers(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false
-  const set = new Set(a)
-  return b.every((p) => set.has(p))
 }
