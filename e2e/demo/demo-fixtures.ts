@@ -185,7 +185,17 @@ export async function expectLogs(
   timeout = 20_000,
 ) {
   for (const peer of peers) {
-    await expect.poll(() => texts(peer), { timeout, message: `${peer.label} log` }).toEqual(want)
+    try {
+      await expect.poll(() => texts(peer), { timeout, message: `${peer.label} log` }).toEqual(want)
+    } catch (error) {
+      // Say where replication stood on every peer, not only which log fell short.
+      const seen = await Promise.all(
+        peers.map(async (p) => ({ label: p.label, ...(await view(p)) })),
+      )
+      throw new Error(`${peer.label} log never matched; peers: ${JSON.stringify(seen)}`, {
+        cause: error,
+      })
+    }
   }
 }
 
