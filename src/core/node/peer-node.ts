@@ -381,6 +381,14 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
     return false
   }
 
+  /**
+   * Entries reached `channel`'s log past its runtime (a sync session
+   * appended verified entries): readers hear of them as of the runtime's own.
+   */
+  noteAppended(channel: ChannelId): void {
+    this.#announce(channel)
+  }
+
   #announce(channel: ChannelId, rewritten = false): void {
     const open = this.#channels.get(channel)
     if (open === undefined) return

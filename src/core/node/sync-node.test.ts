@@ -61,9 +61,16 @@ describe('a peer far behind catches up from a neighbour while the leader is away
     const other = writer === L ? A : L
     nearest = other
     cluster.net.partition([[writer], [other, B]])
+    // Readers of B's log (a page's subscription) hear of what the session appended.
+    const announced: Array<[number, number]> = []
+    cluster
+      .node(B)
+      .node.on('log-advanced', (e) => announced.push([e.detail.fromSeq, e.detail.toSeq]))
     const result = await cluster.until(cluster.node(B).requestSync(CH))
     expect(ok(result)).toMatchObject({ peer: other, verdict: 'caught-up', entriesReceived: 300 })
     expect(await sameLog(cluster, B, other)).toBe(true)
+    expect(announced[0]?.[0]).toBe(0)
+    expect(announced.at(-1)?.[1]).toBe(300)
     expect(cluster.node(B).runner.stats()).toMatchObject({
       entriesAppended: 300,
       chunksRejected: 0,

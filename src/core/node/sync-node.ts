@@ -75,6 +75,8 @@ export class SyncNode {
       candidates: (channel) => this.#candidates(channel),
       isAvoided: (peer) => this.manager.isPeerAvoided(peer),
     })
+    // A session appends to the store directly; readers of the log must hear of it.
+    this.runner.on('catch-up-progress', (e) => this.node.noteAppended(e.detail.channel))
     this.manager = new SyncManager<SyncOpen>({
       clock: options.clock,
       runner: this.runner,
