@@ -31,9 +31,11 @@ export const logBench = {
     room: string,
     webRTC: boolean,
     chunkMax = 1 << 20,
+    signEntries = true,
   ): Promise<string> {
     const log = await MeshLog.create({
       namespace: `${name}-${room}`,
+      signEntries,
       tabLinks: false,
       mesh: { relay, room, iceServers: [], network: { webRTC } },
     })

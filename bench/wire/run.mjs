@@ -12,7 +12,8 @@
 // the last one the summary JSON. MB = 2^20 bytes of payload.
 // `--mb N` sets the volume per variant (default 50), `--runs N` the raw runs
 // (median, default 3), `--latency N` the paced appends (default 500),
-// `--chunk-kib N` the replicas' largest chunk (default 1024).
+// `--chunk-kib N` the replicas' largest chunk (default 1024); `--unsigned`
+// turns entry signatures off (`signEntries: false`) to show what they cost.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -35,6 +36,7 @@ const total = count * size
 const runs = arg('--runs', 3)
 const latencyCount = arg('--latency', 500)
 const chunkBytes = arg('--chunk-kib', 1024) * 1024
+const signed = !process.argv.includes('--unsigned')
 const log = (...parts) => console.error('[bench:wire]', ...parts)
 
 async function startRelay() {
@@ -89,8 +91,8 @@ async function logPair(a, b, name, webRTC) {
   const ids = await Promise.all(
     [a, b].map((p, i) =>
       p.evaluate(
-        ([n, r, room, w, c]) => window.wireBench.logStart(n, r, room, w, c),
-        [`${name}${i}`, relay.multiaddr, room, webRTC, chunkBytes],
+        ([n, r, room, w, c, sig]) => window.wireBench.logStart(n, r, room, w, c, sig),
+        [`${name}${i}`, relay.multiaddr, room, webRTC, chunkBytes, signed],
       ),
     ),
   )
@@ -240,6 +242,7 @@ try {
       bench: 'wire',
       browser: `chromium ${browser.version()}`,
       volumeMb,
+      signed,
       rawDataChannel: raw,
       webrtc100,
       webrtc4k,

@@ -32,6 +32,10 @@ export const COUNTER_NAMES = [
   'heartbeatsSentTotal',
   /** Early heartbeats a leader sent because its tail advanced. */
   'tailNoticesSentTotal',
+  /** Requests for the next chunk sent before the current one was applied (beyond the seed). */
+  'readAheadRequestsTotal',
+  /** ... and answers to them dropped because the chunk before did not land as expected. */
+  'readAheadDiscardedTotal',
   /** SyncRequests not sent because the leader was in catch-up backoff. */
   'catchupBackoffSkipsTotal',
   'emptyResponseStrikesTotal',

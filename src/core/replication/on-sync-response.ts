@@ -8,10 +8,11 @@
 import type { PeerId, Seq } from '../log/ids.js'
 import { HashMismatchError } from '../log/log-errors.js'
 import { cutDivergentTail, noteCut, trimBeyondLeader } from './divergence-repair.js'
-import type { SyncResponse } from './messages.js'
+import { SYNC_CHUNK_MAX_ENTRIES, type SyncResponse } from './messages.js'
 import { reproposeBeforeCut } from './repropose.js'
-import { pullNow, reactToDiskPressure } from './runtime-actions.js'
+import { pullNow, reactToDiskPressure, requestCatchUp } from './runtime-actions.js'
 import type { InboundDropReason, RuntimeContext } from './runtime-context.js'
+import { chunkBudgetBytes } from './sync-request-handler.js'
 import { type ApplyError, type ApplyResult, applySyncResponse } from './sync-response-apply.js'
 
 const DROP_REASON: Partial<Record<ApplyError['kind'], InboundDropReason>> = {
@@ -35,7 +36,8 @@ export async function onSyncResponse(
   // seed 001: take the token first, before any other gate, so an
   // answer arriving while we are briefly not a replica still retires its
   // token instead of squatting in the bounded set until the TTL.
-  if (!ctx.outstanding.take(from, response.requestId, ctx.clock.now())) {
+  const request = ctx.outstanding.claim(from, response.requestId, ctx.clock.now())
+  if (request === undefined) {
     ctx.drops.record('unknown-request')
     return
   }
@@ -48,8 +50,51 @@ export async function onSyncResponse(
     ctx.drops.record('wrong-role')
     return
   }
+  const tail = ctx.store.state(ctx.channel).nextSeq
+  if (request.readAheadFrom !== undefined && request.readAheadFrom !== tail) {
+    // Read ahead of a chunk that did not land as expected (refused, cut,
+    // replaced): this one no longer joins our log, so never skip to it.
+    ctx.drops.record('stale-chunk')
+    ctx.metrics.add('readAheadDiscardedTotal')
+    await pullNow(ctx, from, { evenIfCaughtUp: true })
+    return
+  }
+  if (response.firstSeq === tail) await readAhead(ctx, from, response)
   const result = await apply(ctx, response)
   await react(ctx, from, response, result, true)
+}
+
+/**
+ * Beyond the seed: a chunk that joins our tail and leaves the leader with
+ * more is followed at once by the request for the next one, sent before
+ * this one is verified and stored, so the leader reads and ships the next
+ * chunk while we apply this one. One request ahead at most; its answer is
+ * taken only if this chunk landed where expected.
+ */
+async function readAhead(ctx: RuntimeContext, from: PeerId, response: SyncResponse): Promise<void> {
+  const count = response.entries.length
+  if (count === 0) return
+  const end = response.firstSeq + count
+  const leaderTail = ctx.tracker.peerState(from)?.tailSeq ?? 0
+  let bytes = 0
+  for (const entry of response.entries) bytes += entry.payload.byteLength
+  const full =
+    count >= SYNC_CHUNK_MAX_ENTRIES ||
+    bytes * 2 >= chunkBudgetBytes(ctx.chunkMax) ||
+    leaderTail > end
+  if (!full || ctx.outstanding.hasInFlight(from, ctx.clock.now(), ctx.heartbeatMs)) return
+  const sent = await requestCatchUp(
+    ctx,
+    from,
+    {
+      channelId: ctx.channel,
+      sinceSeq: end as Seq,
+      chunkMax: ctx.chunkMax,
+      bandwidthClass: ctx.bandwidthClass,
+    },
+    { readAhead: true },
+  )
+  if (sent) ctx.metrics.add('readAheadRequestsTotal')
 }
 
 function apply(ctx: RuntimeContext, response: SyncResponse): Promise<ApplyResult> {

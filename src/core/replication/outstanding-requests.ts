@@ -17,6 +17,13 @@ interface Token {
   readonly leader: PeerId
   readonly requestId: bigint
   readonly issuedAt: number
+  /** Beyond the seed: where the request reads from, when it was sent ahead of our tail. */
+  readonly readAheadFrom?: number
+}
+
+/** A live token, as `claim` hands it back. */
+export interface ClaimedRequest {
+  readonly readAheadFrom?: number
 }
 
 function keyOf(leader: PeerId, requestId: bigint): string {
@@ -41,7 +48,7 @@ export class OutstandingRequests {
     return this.#evicted
   }
 
-  record(leader: PeerId, requestId: bigint, now: number): void {
+  record(leader: PeerId, requestId: bigint, now: number, readAheadFrom?: number): void {
     if (this.#tokens.size >= this.#cap) {
       for (const [key, token] of this.#tokens) {
         if (now - token.issuedAt >= REQUEST_TTL_MS) this.#tokens.delete(key)
@@ -55,7 +62,12 @@ export class OutstandingRequests {
     }
     const key = keyOf(leader, requestId)
     this.#tokens.delete(key)
-    this.#tokens.set(key, { leader, requestId, issuedAt: now })
+    this.#tokens.set(key, {
+      leader,
+      requestId,
+      issuedAt: now,
+      ...(readAheadFrom === undefined ? {} : { readAheadFrom }),
+    })
   }
 
   /**
@@ -63,11 +75,16 @@ export class OutstandingRequests {
    * answer matches a request in flight; false means stale, forged or expired.
    */
   take(leader: PeerId, requestId: bigint, now: number): boolean {
+    return this.claim(leader, requestId, now) !== undefined
+  }
+
+  /** `take`, handing back the live token (undefined when stale, forged or expired). */
+  claim(leader: PeerId, requestId: bigint, now: number): ClaimedRequest | undefined {
     const key = keyOf(leader, requestId)
     const token = this.#tokens.get(key)
-    if (token === undefined) return false
+    if (token === undefined) return undefined
     this.#tokens.delete(key)
-    return now - token.issuedAt < REQUEST_TTL_MS
+    return now - token.issuedAt < REQUEST_TTL_MS ? token : undefined
   }
 
   /** True when a request to `leader` was issued less than `windowMs` ago. */

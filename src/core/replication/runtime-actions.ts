@@ -85,6 +85,7 @@ export async function requestCatchUp(
   ctx: RuntimeContext,
   leader: PeerId,
   draft: SyncRequestDraft,
+  options: { readonly readAhead?: boolean } = {},
 ): Promise<boolean> {
   const now = ctx.clock.now()
   if (ctx.backoff.isInBackoff(leader, now)) {
@@ -92,7 +93,12 @@ export async function requestCatchUp(
     return false
   }
   const requestId = ctx.rng.nextU64()
-  ctx.outstanding.record(leader, requestId, now)
+  ctx.outstanding.record(
+    leader,
+    requestId,
+    now,
+    options.readAhead === true ? draft.sinceSeq : undefined,
+  )
   const message: SyncRequest = { ...draft, requestId }
   const sent = await attempt(ctx, 'sync-request', () =>
     ctx.dispatcher.sendSyncRequest(leader, message),

@@ -282,3 +282,62 @@ describe('a replica pulls as soon as it learns the leader is ahead (beyond the s
     expect(kit.dispatcher.syncRequests).toHaveLength(1)
   })
 })
+
+describe('a replica reads one chunk ahead while it applies the last (beyond the seed)', () => {
+  it('asks for the next chunk before applying one that leaves the leader ahead', async () => {
+    const { kit, ctx, leaderLog } = await follower(12)
+    let tailWhenAsked: number | undefined
+    const send = kit.dispatcher.sendSyncRequest.bind(kit.dispatcher)
+    kit.dispatcher.sendSyncRequest = (to, message) => {
+      tailWhenAsked = kit.store.state(CHANNEL).nextSeq
+      return send(to, message)
+    }
+    await answer(ctx, leaderLog.slice(0, 4), 0)
+    expect(kit.dispatcher.syncRequests.map((r) => r.message.sinceSeq)).toEqual([4])
+    expect(tailWhenAsked).toBe(0)
+    expect(ctx.metrics.get('readAheadRequestsTotal')).toBe(1)
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(4)
+  })
+
+  it('takes the answer ahead once the chunk before it landed', async () => {
+    const { kit, ctx, leaderLog } = await follower(12)
+    await answer(ctx, leaderLog.slice(0, 4), 0)
+    const ahead = kit.dispatcher.syncRequests[0]?.message.requestId as bigint
+    await onInbound(ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(leaderLog.slice(4, 8), ahead, 4, 0),
+    })
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(8)
+    expect(ctx.metrics.get('readAheadDiscardedTotal')).toBe(0)
+  })
+
+  it('drops the answer ahead of a refused chunk and pulls again from its tail, never skipping', async () => {
+    const { kit, ctx, leaderLog } = await follower(12)
+    const tampered = leaderLog
+      .slice(0, 4)
+      .map((e, i) => (i === 2 ? { ...e, payload: new Uint8Array(16).fill(9) } : e))
+    await answer(ctx, tampered, 0)
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(0)
+    const ahead = kit.dispatcher.syncRequests[0]?.message
+    expect(ahead?.sinceSeq).toBe(4)
+    await onInbound(ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(leaderLog.slice(4, 8), ahead?.requestId as bigint, 4, 0),
+    })
+    expect(kit.store.state(CHANNEL).firstSeq).toBe(0)
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(0)
+    expect(ctx.metrics.get('skipAheadTotal')).toBe(0)
+    expect(ctx.metrics.get('readAheadDiscardedTotal')).toBe(1)
+    expect(ctx.drops.get('stale-chunk')).toBe(1)
+    expect(kit.dispatcher.syncRequests.at(-1)?.message.sinceSeq).toBe(0)
+  })
+
+  it('does not read ahead of a chunk that reaches the leader tail', async () => {
+    const { kit, ctx, leaderLog } = await follower(4)
+    await answer(ctx, leaderLog.slice(0, 4), 0)
+    expect(ctx.metrics.get('readAheadRequestsTotal')).toBe(0)
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(4)
+  })
+})

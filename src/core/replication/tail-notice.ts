@@ -9,7 +9,7 @@ import type { Cancel, Clock } from '../time/clock.js'
 import { sendHeartbeat } from './runtime-actions.js'
 import type { RuntimeContext } from './runtime-context.js'
 
-export const TAIL_NOTICE_MIN_INTERVAL_MS_DEFAULT = 50
+export const TAIL_NOTICE_MIN_INTERVAL_MS_DEFAULT = 5
 
 export class TailNoticeScheduler {
   readonly #clock: Clock
