@@ -78,7 +78,9 @@ export const logBench = {
       nacksSent: m?.nacksSent,
       nacksReceived: m?.nacksReceived,
       sendFailures: m?.sendFailures,
-      drops: m?.drops.total,
+      drops: m?.drops,
+      readAhead: m?.readAheadRequestsTotal,
+      readAheadDiscarded: m?.readAheadDiscardedTotal,
       framePortRefusals: status.framePortRefusals,
     }
   },
