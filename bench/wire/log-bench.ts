@@ -81,6 +81,9 @@ export const logBench = {
       drops: m?.drops,
       readAhead: m?.readAheadRequestsTotal,
       readAheadDiscarded: m?.readAheadDiscardedTotal,
+      serveReadMs: Math.round(m?.serveReadMsTotal ?? 0),
+      serveSendMs: Math.round(m?.serveSendMsTotal ?? 0),
+      applyMs: Math.round(m?.applyMsTotal ?? 0),
       framePortRefusals: status.framePortRefusals,
     }
   },

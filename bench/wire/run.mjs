@@ -219,7 +219,18 @@ try {
   log('meshlog replication over direct WebRTC')
   const rtc = await logPair(a, b, 'rtc', true)
   log('link RTT', rtc.rtt)
+  // `--trace FILE`: a Chromium performance trace of the 100 B run (every page and worker thread).
+  const tracePath = process.argv.includes('--trace')
+    ? process.argv[process.argv.indexOf('--trace') + 1]
+    : undefined
+  if (tracePath !== undefined) {
+    await browser.startTracing(a, {
+      path: tracePath,
+      categories: ['devtools.timeline', 'v8', 'disabled-by-default-v8.cpu_profiler'],
+    })
+  }
   const webrtc100 = await replicate(rtc, 100, 4096)
+  if (tracePath !== undefined) await browser.stopTracing()
   const webrtc4k = await replicate(rtc, 4096, 1024)
   const lat = await latency(rtc)
   log('latency', lat)

@@ -36,6 +36,11 @@ export const COUNTER_NAMES = [
   'readAheadRequestsTotal',
   /** ... and answers to them dropped because the chunk before did not land as expected. */
   'readAheadDiscardedTotal',
+  /** Leader: milliseconds spent reading chunks for SyncRequests, and handing them to the transport (encode included). */
+  'serveReadMsTotal',
+  'serveSendMsTotal',
+  /** Replica: milliseconds spent verifying and storing chunks. */
+  'applyMsTotal',
   /** SyncRequests not sent because the leader was in catch-up backoff. */
   'catchupBackoffSkipsTotal',
   'emptyResponseStrikesTotal',

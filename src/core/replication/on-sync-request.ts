@@ -25,7 +25,9 @@ export async function onSyncRequest(
     await sendNack(ctx, from, request, 'not-leader')
     return
   }
+  const readAt = ctx.clock.now()
   const outcome = await handleSyncRequest(ctx.store, ctx.channel, request)
+  ctx.metrics.add('serveReadMsTotal', ctx.clock.now() - readAt)
   if (outcome.kind === 'nack') {
     await sendNack(
       ctx,
@@ -56,5 +58,8 @@ export async function onSyncRequest(
   ctx.metrics.add('syncBytesTotal', bytes)
   // seed 001: a send that fails synchronously refunds the budget, or a
   // flaky link would drain it into permanent backpressure.
-  if (!(await sendSyncResponse(ctx, from, outcome.response))) ctx.budget.refund(bytes)
+  const sendAt = ctx.clock.now()
+  const sent = await sendSyncResponse(ctx, from, outcome.response)
+  ctx.metrics.add('serveSendMsTotal', ctx.clock.now() - sendAt)
+  if (!sent) ctx.budget.refund(bytes)
 }

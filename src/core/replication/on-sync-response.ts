@@ -60,7 +60,9 @@ export async function onSyncResponse(
     return
   }
   if (response.firstSeq === tail) await readAhead(ctx, from, response)
+  const appliedAt = ctx.clock.now()
   const result = await apply(ctx, response)
+  ctx.metrics.add('applyMsTotal', ctx.clock.now() - appliedAt)
   await react(ctx, from, response, result, true)
 }
 
@@ -191,7 +193,14 @@ async function onApplied(
 async function onHeldChunk(ctx: RuntimeContext, from: PeerId, end: Seq): Promise<void> {
   const tail = ctx.store.state(ctx.channel).nextSeq
   ctx.chainCheck.confirm(from, Math.min(end, tail))
-  if (end >= tail) return
+  if (end >= tail) {
+    // Beyond the seed: the answer to a duplicate request (a tick's, sent
+    // while another was in flight) or to a probe. A duplicate held back the
+    // pull after the last chunk: if the leader is ahead, pull now, or
+    // catch-up would wait for the next tick.
+    await pullNow(ctx, from)
+    return
+  }
   if (!(await trimBeyondLeader(ctx, from, end))) ctx.drops.record('stale-chunk')
 }
 

@@ -341,3 +341,23 @@ describe('a replica reads one chunk ahead while it applies the last (beyond the 
     expect(kit.store.state(CHANNEL).nextSeq).toBe(4)
   })
 })
+
+describe('a duplicate request does not stall catch-up (beyond the seed)', () => {
+  it('pulls on when the answer to a duplicate comes back already held', async () => {
+    const { kit, ctx, leaderLog } = await follower(4)
+    // A tick's request for the range already asked for, still in flight.
+    const duplicate = ctx.rng.nextU64()
+    ctx.outstanding.record(N20, duplicate, ctx.clock.now())
+    await answer(ctx, leaderLog.slice(0, 4), 0)
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(4)
+    expect(kit.dispatcher.syncRequests).toHaveLength(0)
+    // Meanwhile the leader appended and said so.
+    ctx.tracker.recordHeartbeat(N20, 'leader', 12 as Seq, kit.clock.now())
+    await onInbound(ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(leaderLog.slice(0, 4), duplicate, 0, 0),
+    })
+    expect(kit.dispatcher.syncRequests.map((r) => r.message.sinceSeq)).toEqual([4])
+  })
+})
