@@ -114,6 +114,11 @@ function openChannel(
   if (event.replicaSet !== undefined && existing.replicaSetSource === 'local') {
     existing.replicaSet = [...event.replicaSet]
     existing.replicaSetVersion = state.nextReplicaSetVersion++
+    // The node reports the set it runs now: nothing to apply. Applying it
+    // later could undo a newer in-place change (a room set reverted to an
+    // older one, seen in the demo e2e).
+    const runtime = state.runtimes.get(event.channel)
+    if (runtime !== undefined) runtime.replicaSetVersion = existing.replicaSetVersion
   }
 }
 
@@ -166,11 +171,16 @@ export function foldEvent(
       if (!roomFor(state.runtimes, event.channel, config.maxChannels)) return 'channel_cap'
       const runtime = state.runtimes.get(event.channel)
       if (runtime === undefined) {
+        // Started with the set its last channel-opened reported (a set of the app's own).
+        const desired = state.channels.get(event.channel)
         state.runtimes.set(event.channel, {
           status: 'running',
           role: 'idle',
           leader: undefined,
-          replicaSetVersion: 0,
+          replicaSetVersion:
+            desired?.replicaSetSource === 'local' && desired.openedLocally
+              ? desired.replicaSetVersion
+              : 0,
           requestedAt: now,
         })
       } else {

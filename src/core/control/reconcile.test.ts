@@ -75,6 +75,29 @@ describe('reconcile: channel runtimes', () => {
     expect(tick(state, 20).filter((a) => a.kind === 'apply-replica-set')).toEqual([])
   })
 
+  it('leaves a set the app changed in place alone: the node runs it already, and an apply could undo a newer one', () => {
+    const state = stateWith(
+      { type: 'channel-opened', channel: ch('room'), replicaSet: [SELF] },
+      { type: 'runtime-started', channel: ch('room') },
+    )
+    expect(kinds(tick(state, 0))).toEqual([])
+    // The room grew twice (in place); each report is what the node runs.
+    foldEvent(
+      state,
+      { type: 'channel-opened', channel: ch('room'), replicaSet: [SELF, A] },
+      config,
+      10,
+    )
+    foldEvent(
+      state,
+      { type: 'channel-opened', channel: ch('room'), replicaSet: [SELF, A, B] },
+      config,
+      20,
+    )
+    expect(tick(state, 30).filter((a) => a.kind === 'apply-replica-set')).toEqual([])
+    expect(state.channels.get(ch('room'))?.replicaSet).toEqual([SELF, A, B])
+  })
+
   it('stops a runtime whose channel was closed or retired, with the reason', () => {
     const state = stateWith(
       { type: 'channel-opened', channel: ch('a') },

@@ -24,6 +24,7 @@ import type { Inbound } from '../replication/inbound.js'
 import { ReplicationInboundRouter } from '../replication/inbound-router.js'
 import type { AppendOutcome } from '../replication/local-append.js'
 import type { BandwidthClass, ReplicaRole } from '../replication/messages.js'
+import { PARK_HOLD_MS_DEFAULT } from '../replication/parked-requests.js'
 import { ReplicationRuntime } from '../replication/replication-runtime.js'
 import type { CommittedWrite } from '../replication/runtime-events.js'
 import type { ReplicationRuntimeSnapshot } from '../replication/runtime-snapshot.js'
@@ -190,6 +191,8 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
       self: this.self,
       replicaSet: options.replicaSet,
       heartbeatMs: options.heartbeatMs ?? this.#options.heartbeatMs ?? HEARTBEAT_MS_DEFAULT,
+      // A caught-up replica's pull waits at the leader for the next append.
+      parkHoldMs: PARK_HOLD_MS_DEFAULT,
       clock,
       rng,
       hasher,

@@ -17,6 +17,7 @@ export async function onPeersUnreachable(
   const leader = ctx.tracker.believedLeader
   let leaderLost = false
   for (const peer of peers) {
+    ctx.parked.drop(peer)
     if (!ctx.tracker.forget(peer)) continue
     ctx.metrics.add('peersUnreachableTotal')
     if (peer === leader) leaderLost = true

@@ -14,6 +14,7 @@ export async function onSyncRequest(
   ctx: RuntimeContext,
   from: PeerId,
   request: SyncRequest,
+  mayPark = true,
 ): Promise<void> {
   // seed 001: a misrouted request must not be served from this channel.
   if (request.channelId !== ctx.channel) {
@@ -23,6 +24,12 @@ export async function onSyncRequest(
   // A non-leader answers not-leader so the replica looks for the leader again.
   if (ctx.coordinator.role !== 'leader') {
     await sendNack(ctx, from, request, 'not-leader')
+    return
+  }
+  // Beyond the seed: a caught-up replica's request waits for the next append.
+  if (mayPark && ctx.parkHoldMs > 0 && request.sinceSeq === ctx.store.state(ctx.channel).nextSeq) {
+    const displaced = ctx.parked.park(from, request, ctx.clock.now())
+    if (displaced !== undefined) await onSyncRequest(ctx, from, displaced, false)
     return
   }
   const readAt = ctx.clock.now()
@@ -62,4 +69,18 @@ export async function onSyncRequest(
   const sent = await sendSyncResponse(ctx, from, outcome.response)
   ctx.metrics.add('serveSendMsTotal', ctx.clock.now() - sendAt)
   if (!sent) ctx.budget.refund(bytes)
+}
+
+/** The leader's tail moved (or it stopped leading): answer every parked request now. */
+export async function serveParked(ctx: RuntimeContext): Promise<void> {
+  for (const [peer, request] of ctx.parked.takeAll()) await onSyncRequest(ctx, peer, request, false)
+}
+
+/** Answers the requests parked longer than the hold (empty, unless the tail moved meanwhile). */
+export async function expireParked(ctx: RuntimeContext): Promise<void> {
+  const expired =
+    ctx.coordinator.role === 'leader'
+      ? ctx.parked.takeExpired(ctx.clock.now(), ctx.parkHoldMs)
+      : ctx.parked.takeAll()
+  for (const [peer, request] of expired) await onSyncRequest(ctx, peer, request, false)
 }

@@ -43,6 +43,7 @@ import {
 import type { ReplicaRole } from './messages.js'
 import { onInbound } from './on-inbound.js'
 import { onPeersUnreachable } from './on-peers-unreachable.js'
+import { expireParked, serveParked } from './on-sync-request.js'
 import { onTick } from './on-tick.js'
 import { moveOutbox } from './outbox-flow.js'
 import { OwnWriteSigning } from './own-write-signing.js'
@@ -106,6 +107,7 @@ type Job =
   | { readonly kind: 'tick' }
   | { readonly kind: 'outbox' }
   | { readonly kind: 'notice' }
+  | { readonly kind: 'parked' }
   | { readonly kind: 'unreachable'; readonly peers: readonly PeerId[] }
 
 type Phase = 'new' | 'running' | 'stopping' | 'stopped'
@@ -132,6 +134,8 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   #tickDue = false
   #outboxDue = false
   #noticeDue = false
+  /** The leader's tail moved while caught-up replicas' requests were parked. */
+  #parkedDue = false
   #draining = false
   #abort = false
   #halted = false
@@ -499,6 +503,10 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       this.#outboxDue = false
       return { kind: 'outbox' }
     }
+    if (this.#parkedDue) {
+      this.#parkedDue = false
+      return { kind: 'parked' }
+    }
     if (this.#noticeDue) {
       this.#noticeDue = false
       return { kind: 'notice' }
@@ -513,6 +521,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       this.#tickDue ||
       this.#outboxDue ||
       this.#noticeDue ||
+      this.#parkedDue ||
       this.#unreachable.size > 0 ||
       this.#appends.size > 0 ||
       this.#authorSeqReads.size > 0 ||
@@ -546,10 +555,14 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
           return false
         case 'tick':
           await onTick(ctx)
+          await expireParked(ctx)
           await this.#advancing(() => moveOutbox(ctx))
           return false
         case 'outbox':
           await this.#advancing(() => moveOutbox(ctx))
+          return false
+        case 'parked':
+          await serveParked(ctx)
           return false
         case 'notice':
           await sendTailNotice(ctx)
@@ -594,6 +607,8 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
         this.coordinator.role === 'leader' &&
         this.#ctx.store.state(this.channel).nextSeq > before
       ) {
+        // Caught-up replicas waiting at the old tail get the new entries first.
+        if (this.#ctx.parked.size > 0) this.#parkedDue = true
         this.#notices.notify()
       }
     }

@@ -30,6 +30,7 @@ import { createHandoffState, type HandoffState } from './leader-handoff.js'
 import { type BandwidthClass, SYNC_CHUNK_MAX_DEFAULT_BYTES } from './messages.js'
 import type { ReplicationMetrics } from './metrics.js'
 import { OutstandingRequests } from './outstanding-requests.js'
+import { ParkedRequests } from './parked-requests.js'
 import { RuntimeStoppedError } from './replication-errors.js'
 import type { ReplicationRuntimeEvents } from './runtime-events.js'
 
@@ -93,6 +94,13 @@ export interface RuntimeContextOptions {
   readonly signer?: EntrySigner
   /** How signatures on entries from others are checked; without one they are not. */
   readonly signatures?: EntrySignaturePolicy
+  /**
+   * Leader: how long a caught-up replica's request waits for the next
+   * append (parked-requests.ts). 0, the default here, answers at once as
+   * the seed does; PeerNode parks for PARK_HOLD_MS_DEFAULT (at most half a
+   * heartbeat).
+   */
+  readonly parkHoldMs?: number
 }
 
 /** The runtime's memory of its offline-first writes; the outbox itself is in the store. */
@@ -128,6 +136,9 @@ export interface RuntimeContext {
   readonly budget: BandwidthBudget
   readonly backoff: CatchupBackoff
   readonly outstanding: OutstandingRequests
+  /** Leader: caught-up replicas' requests waiting for the next append (see parked-requests.ts). */
+  readonly parked: ParkedRequests
+  readonly parkHoldMs: number
   readonly chainCheck: ChainCheck
   readonly handoff: HandoffState
   readonly outbox: OutboxState
@@ -228,6 +239,8 @@ export function createRuntimeContext(options: RuntimeContextOptions): RuntimeCon
       }),
     backoff: new CatchupBackoff(),
     outstanding: new OutstandingRequests(),
+    parked: new ParkedRequests(),
+    parkHoldMs: Math.max(0, Math.min(options.parkHoldMs ?? 0, heartbeatMs / 2)),
     chainCheck: new ChainCheck(),
     handoff: createHandoffState(),
     outbox: {
