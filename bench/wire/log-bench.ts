@@ -81,6 +81,8 @@ export const logBench = {
       drops: m?.drops,
       readAhead: m?.readAheadRequestsTotal,
       readAheadDiscarded: m?.readAheadDiscardedTotal,
+      parked: m?.requestsParkedTotal,
+      parkedServedByAppend: m?.parkedServedByAppendTotal,
       serveReadMs: Math.round(m?.serveReadMsTotal ?? 0),
       serveSendMs: Math.round(m?.serveSendMsTotal ?? 0),
       applyMs: Math.round(m?.applyMsTotal ?? 0),

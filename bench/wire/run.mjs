@@ -145,13 +145,18 @@ async function replicate(pair, entryBytes, batch) {
     mbPerSec: mbPerSec(entries * entryBytes, ms),
   }
   log('replicated', result)
+  await logCounters(pair)
+  return result
+}
+
+/** Each side's replication counters (cumulative since the pair started), to stderr. */
+async function logCounters({ leader, replica, names }) {
   for (const [page, name] of [
     [leader, names[0]],
     [replica, names[1]],
   ]) {
     log(name, JSON.stringify(await page.evaluate((n) => window.wireBench.logCounters(n), name)))
   }
-  return result
 }
 
 async function latency(pair) {
@@ -234,6 +239,7 @@ try {
   const webrtc4k = await replicate(rtc, 4096, 1024)
   const lat = await latency(rtc)
   log('latency', lat)
+  await logCounters(rtc)
 
   log('meshlog replication over the relayed circuit')
   const relayed = await logPair(a, b, 'relayed', false)

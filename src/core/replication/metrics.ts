@@ -36,6 +36,9 @@ export const COUNTER_NAMES = [
   'readAheadRequestsTotal',
   /** ... and answers to them dropped because the chunk before did not land as expected. */
   'readAheadDiscardedTotal',
+  /** Leader: caught-up replicas' requests held for the next append, and those answered by one. */
+  'requestsParkedTotal',
+  'parkedServedByAppendTotal',
   /** Leader: milliseconds spent reading chunks for SyncRequests, and handing them to the transport (encode included). */
   'serveReadMsTotal',
   'serveSendMsTotal',

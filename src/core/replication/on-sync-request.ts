@@ -28,6 +28,7 @@ export async function onSyncRequest(
   }
   // Beyond the seed: a caught-up replica's request waits for the next append.
   if (mayPark && ctx.parkHoldMs > 0 && request.sinceSeq === ctx.store.state(ctx.channel).nextSeq) {
+    ctx.metrics.add('requestsParkedTotal')
     const displaced = ctx.parked.park(from, request, ctx.clock.now())
     if (displaced !== undefined) await onSyncRequest(ctx, from, displaced, false)
     return
@@ -73,7 +74,10 @@ export async function onSyncRequest(
 
 /** The leader's tail moved (or it stopped leading): answer every parked request now. */
 export async function serveParked(ctx: RuntimeContext): Promise<void> {
-  for (const [peer, request] of ctx.parked.takeAll()) await onSyncRequest(ctx, peer, request, false)
+  for (const [peer, request] of ctx.parked.takeAll()) {
+    ctx.metrics.add('parkedServedByAppendTotal')
+    await onSyncRequest(ctx, peer, request, false)
+  }
 }
 
 /** Answers the requests parked longer than the hold (empty, unless the tail moved meanwhile). */

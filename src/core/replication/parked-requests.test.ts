@@ -65,6 +65,8 @@ describe('a leader holds a caught-up replica’s request until it has more', () 
     expect(sent?.message).toMatchObject({ requestId: 7n, firstSeq: 2 })
     expect(sent?.message.entries.map((e) => e.seq)).toEqual([2])
     expect(ctx.parked.size).toBe(0)
+    expect(ctx.metrics.get('requestsParkedTotal')).toBe(1)
+    expect(ctx.metrics.get('parkedServedByAppendTotal')).toBe(1)
   })
 
   it('serves a request from below its tail at once', async () => {
