@@ -28,6 +28,7 @@ import { PARK_HOLD_MS_DEFAULT } from '../replication/parked-requests.js'
 import { ReplicationRuntime } from '../replication/replication-runtime.js'
 import type { CommittedWrite } from '../replication/runtime-events.js'
 import type { ReplicationRuntimeSnapshot } from '../replication/runtime-snapshot.js'
+import { sameMembers } from '../sync/epoch/replica-sets.js'
 import type { Clock } from '../time/clock.js'
 import { DECODE_FAILURES, DecodeError } from '../wire/decode-error.js'
 import { decodeFrame, type WireFrame } from '../wire/frame-codec.js'
@@ -136,10 +137,6 @@ interface OpenChannel {
   announcedTail: number
 }
 
-function sameSet(a: readonly PeerId[], b: readonly PeerId[]): boolean {
-  return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n')
-}
-
 export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
   readonly self: PeerId
   readonly store: LogStore
@@ -180,7 +177,7 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
     }
     const current = this.#channels.get(channel)
     if (current !== undefined) {
-      if (sameSet(current.options.replicaSet, options.replicaSet)) return
+      if (sameMembers(current.options.replicaSet, options.replicaSet)) return
       await this.close(channel)
     }
     const { clock, rng, hasher, store } = this.#options
@@ -269,7 +266,7 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
     if (open === undefined) {
       throw new InvalidArgumentError(`channel ${channel} is not open`, { details: { channel } })
     }
-    if (sameSet(open.options.replicaSet, replicaSet)) return
+    if (sameMembers(open.options.replicaSet, replicaSet)) return
     open.runtime.setReplicaSet(replicaSet)
     open.options = { ...open.options, replicaSet: [...replicaSet] }
     // Announced like an open with the new set: whoever keeps a desired set
