@@ -164,8 +164,7 @@ test.describe('the demo: three peers through the npm start relay', () => {
         .poll(
           async () => {
             const logs = await Promise.all(peers.map((p) => entries(p)))
-            return logs.map((l) => JSON.stringify(l)).filter((l, i, all) => all.indexOf(l) === i)
-              .length
+            return new Set(logs.map((log) => JSON.stringify(log))).size
           },
           { timeout: 30_000, message: 'every peer holds the same log' },
         )
