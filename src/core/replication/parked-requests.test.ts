@@ -3,7 +3,7 @@
  * answers it with the next append, or empty once the hold runs out.
  */
 import { describe, expect, it } from 'vitest'
-import type { PeerId, Seq } from '../log/ids.js'
+import type { PeerId } from '../log/ids.js'
 import { onInbound } from './on-inbound.js'
 import { onPeersUnreachable } from './on-peers-unreachable.js'
 import { expireParked, serveParked } from './on-sync-request.js'
@@ -17,23 +17,14 @@ import {
   promote,
   runtimeFor,
   settle,
+  syncRequestFrom,
   writerFor,
 } from './replication-test-kit.js'
 
 const HOLD_MS = 40
 
 function request(sinceSeq: number, requestId: bigint, from: PeerId = N20) {
-  return {
-    kind: 'sync-request' as const,
-    from,
-    message: {
-      channelId: CHANNEL,
-      sinceSeq: sinceSeq as Seq,
-      chunkMax: 1 << 20,
-      requestId,
-      bandwidthClass: 'foreground' as const,
-    },
-  }
+  return syncRequestFrom(from, sinceSeq, { requestId, chunkMax: 1 << 20 })
 }
 
 /** A leader N10 holding `entries` entries, parking for HOLD_MS. */

@@ -6,14 +6,14 @@
  */
 import { type Entry, GENESIS_HASH } from '../log/entry.js'
 import { type EntryHasher, loadEntryHasher } from '../log/entry-hasher.js'
-import { channelId, type PeerId, peerId, type Seq } from '../log/ids.js'
+import { type ChannelId, channelId, type PeerId, peerId, type Seq } from '../log/ids.js'
 import { MemoryLogStore } from '../log/memory-log-store.js'
 import { type TestLogWriter, testLogWriter } from '../log/test-entries.js'
 import { type Rng, seededRng } from '../random/rng.js'
 import { ManualClock } from '../time/manual-clock.js'
 import { type ChainAnnouncer, ReplicationCoordinator } from './coordinator.js'
 import type { PeerInbound } from './inbound.js'
-import type { ReplicaRole, SyncResponse } from './messages.js'
+import type { BandwidthClass, ReplicaRole, SyncResponse } from './messages.js'
 import { RecordingDispatcher } from './recording-dispatcher.js'
 import {
   type ReplicationRuntime,
@@ -135,6 +135,30 @@ export function heartbeatFrom(
     kind: 'heartbeat',
     from,
     message: { channelId: channel, tailSeq: tailSeq as Seq, role, wallClockMs: 1_700_000_000_000 },
+  }
+}
+
+/** A SyncRequest from `from` reading from `sinceSeq` (chunkMax 0: the leader's default budget). */
+export function syncRequestFrom(
+  from: PeerId,
+  sinceSeq: number,
+  options: {
+    readonly requestId?: bigint
+    readonly chunkMax?: number
+    readonly bandwidthClass?: BandwidthClass
+    readonly channel?: ChannelId
+  } = {},
+): Extract<PeerInbound, { kind: 'sync-request' }> {
+  return {
+    kind: 'sync-request',
+    from,
+    message: {
+      channelId: options.channel ?? CHANNEL,
+      sinceSeq: sinceSeq as Seq,
+      chunkMax: options.chunkMax ?? 0,
+      requestId: options.requestId ?? 0n,
+      bandwidthClass: options.bandwidthClass ?? 'foreground',
+    },
   }
 }
 

@@ -27,21 +27,12 @@ import {
   runtimeFor,
   SEED_TAIL,
   settle,
+  syncRequestFrom,
   writerFor,
 } from './replication-test-kit.js'
 import { estimateResponseBytes } from './response-size.js'
 
-const request = (sinceSeq: number, requestId = 1n) => ({
-  kind: 'sync-request' as const,
-  from: N20,
-  message: {
-    channelId: CHANNEL,
-    sinceSeq: sinceSeq as Seq,
-    chunkMax: 0,
-    requestId,
-    bandwidthClass: 'foreground' as const,
-  },
-})
+const request = (sinceSeq: number, requestId = 1n) => syncRequestFrom(N20, sinceSeq, { requestId })
 
 async function leaderWithLog(entries = 5): Promise<Kit> {
   const kit = await makeKit({ tail: 0 })

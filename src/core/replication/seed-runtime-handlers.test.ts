@@ -22,22 +22,13 @@ import {
   N99,
   promote,
   responseOf,
+  syncRequestFrom,
   WRONG_CHANNEL,
   writerFor,
 } from './replication-test-kit.js'
 
 function syncRequest(from = N20, bandwidthClass: BandwidthClass = 'foreground', channel = CHANNEL) {
-  return {
-    kind: 'sync-request' as const,
-    from,
-    message: {
-      channelId: channel,
-      sinceSeq: 0 as Seq,
-      chunkMax: 1024,
-      requestId: 0n,
-      bandwidthClass,
-    },
-  }
+  return syncRequestFrom(from, 0, { chunkMax: 1024, bandwidthClass, channel })
 }
 
 function nack(reason: NackReason, sinceSeq: number, leaderFirstRetainedSeq: number) {
