@@ -283,7 +283,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     const peers = this.#room?.peers
     if (peers === undefined) return
     for (const [channel, open] of this.#channels) {
-      if (!open.room || open.options.replicaSet.join('\n') === peers.join('\n')) continue
+      if (!open.room || sameMembers<string>(open.options.replicaSet, peers)) continue
       this.#channels.set(channel, { ...open, options: { ...open.options, replicaSet: peers } })
       try {
         await this.#supervisor.call('setReplicaSet', (api) => api.setReplicaSet(channel, peers))
