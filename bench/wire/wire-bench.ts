@@ -86,9 +86,16 @@ const api = {
     }
     return started
   },
-  async meshStart(relay: string, slot: string): Promise<string> {
-    const node = await createBrowserNode({ slot, relays: [relay], iceServers: [] })
-    mesh = new MeshNetwork({ node, relay, room: 'wire-bench' })
+  async meshStart(relay: string, slot: string, maxMessageSize?: number): Promise<string> {
+    const node = await createBrowserNode({
+      slot,
+      relays: [relay],
+      iceServers: [],
+      ...(maxMessageSize === undefined ? {} : { dataChannel: { maxMessageSize } }),
+    })
+    // The two pages' slots differ only in their last part: that pair is a room.
+    const room = `wire-bench-${slot.slice(0, slot.lastIndexOf('-'))}`
+    mesh = new MeshNetwork({ node, relay, room })
     mesh.on('link-up', ({ detail }) => {
       void (async () => {
         for await (const frame of detail.link.frames) count(frame.byteLength)
@@ -117,6 +124,10 @@ const api = {
     }
     await stream.close()
     return started
+  },
+  async meshStop(): Promise<void> {
+    await mesh?.stop()
+    mesh = undefined
   },
   linkKind: (peer: string): string | undefined =>
     mesh?.links().get(peer as StreamLink['remotePeer'])?.kind,

@@ -13,6 +13,7 @@
  * pings it, and closes with `TimeoutError` if no pong comes in time.
  */
 import type { Connection, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { ClosedError, describeValue, TimeoutError } from '../core/errors.js'
 import type { PeerId } from '../core/log/ids.js'
 import type { Link, LinkKind } from '../core/transport/link.js'
@@ -48,9 +49,6 @@ export type {
   StreamLinkStats,
 } from './stream-link-options.js'
 export { DEFAULT_RECEIVE_WINDOW_BYTES } from './stream-link-options.js'
-
-/** Frames up to this size are copied behind their header and sent as one message. */
-const COALESCE_BYTES = 16 << 10
 
 type State = 'open' | 'closing' | 'closed'
 
@@ -344,17 +342,10 @@ export class StreamLink implements Link {
   }
 
   #write(frame: Uint8Array): void {
-    const header = encodeDataHeader(frame.byteLength)
     try {
-      if (frame.byteLength <= COALESCE_BYTES) {
-        const message = new Uint8Array(header.byteLength + frame.byteLength)
-        message.set(header)
-        message.set(frame, header.byteLength)
-        this.#stream.send(message)
-      } else {
-        this.#stream.send(header)
-        this.#stream.send(frame)
-      }
+      // One send: the transport cuts messages from the pair without a copy
+      // here, and never sends the few header bytes as a message of their own.
+      this.#stream.send(new Uint8ArrayList(encodeDataHeader(frame.byteLength), frame))
     } catch (err) {
       throw this.#closedError('the stream refused the frame', err)
     }
