@@ -122,15 +122,38 @@ export const logBench = {
     return { startedAt, endedAt: Date.now() }
   },
 
-  /** Resolves with `Date.now()` once the local log holds `seq` entries (polled every 5 ms). */
+  /**
+   * Resolves with `Date.now()` once the local log holds `tail` entries: on
+   * the worker's `catch-up-progress` event that reaches it (polling the
+   * worker every few ms would load the very threads being measured), with
+   * a slow poll in case the last event came before we listened.
+   */
   async logWaitTail(name: string, tail: number, timeoutMs = 600_000): Promise<number> {
     const log = logFor(name)
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      if ((await log.stored('bench')).nextSeq >= tail) return Date.now()
-      if (Date.now() > deadline) throw new Error(`tail ${tail} not reached`)
-      await sleep(5)
-    }
+    return new Promise<number>((resolve, reject) => {
+      const done = (at: number): void => {
+        log.removeEventListener('catch-up-progress', onProgress)
+        clearInterval(poll)
+        clearTimeout(deadline)
+        resolve(at)
+      }
+      const onProgress = (event: Event): void => {
+        const { channel, tailSeq } = (event as CustomEvent<{ channel: string; tailSeq: number }>)
+          .detail
+        if (channel === 'bench' && tailSeq >= tail) done(Date.now())
+      }
+      log.addEventListener('catch-up-progress', onProgress)
+      const poll = setInterval(() => {
+        void log.stored('bench').then(({ nextSeq }) => {
+          if (nextSeq >= tail) done(Date.now())
+        })
+      }, 250)
+      const deadline = setTimeout(() => {
+        log.removeEventListener('catch-up-progress', onProgress)
+        clearInterval(poll)
+        reject(new Error(`tail ${tail} not reached`))
+      }, timeoutMs)
+    })
   },
 
   async logLatencyStart(name: string): Promise<void> {

@@ -57,28 +57,30 @@ async function until(page, predicate, arg, timeout = 60_000) {
   await page.waitForFunction(predicate, arg, { timeout, polling: 50 })
 }
 
-/** Sends `messages` from `a` and resolves when `b` has them all: [sendStartedAt, lastArrivedAt]. */
-async function transfer(a, b, send, messages) {
+/** Sends `messages` of `bytes` from `a` and resolves when `b` has them all: [sendStartedAt, lastArrivedAt]. */
+async function transfer(a, b, send, messages, bytes) {
   await Promise.all([a, b].map((p) => p.evaluate(() => window.wireBench.reset())))
   const started = await send(messages)
-  await until(b, (n) => window.wireBench.progress().received >= n, messages * size, 10 * 60_000)
+  await until(b, (n) => window.wireBench.progress().received >= n, messages * bytes, 10 * 60_000)
   const { lastAt } = await b.evaluate(() => window.wireBench.progress())
   return [started, lastAt]
 }
 
 /**
- * MB/s of `total` bytes: the median of `runs` transfers, after an unmeasured
- * 2 MiB (a new connection starts slow).
+ * MB/s of `total` bytes in messages of `bytes`: the median of `runs`
+ * transfers, after an unmeasured 2 MiB (a new connection starts slow).
  */
-async function measure(a, b, send) {
-  await transfer(a, b, send, Math.ceil((2 << 20) / size))
+async function measure(a, b, send, bytes = size) {
+  await transfer(a, b, send, Math.ceil((2 << 20) / bytes), bytes)
   const times = []
+  const messages = Math.ceil(total / bytes)
   for (let run = 0; run < runs; run++) {
-    const [started, lastAt] = await transfer(a, b, send, count)
+    const [started, lastAt] = await transfer(a, b, send, messages, bytes)
     times.push(lastAt - started)
   }
   const ms = times.sort((x, y) => x - y)[Math.floor(times.length / 2)]
-  return { ms, runs: times, mbPerSec: Number((total / (1 << 20) / (ms / 1000)).toFixed(1)) }
+  const moved = messages * bytes
+  return { ms, runs: times, mbPerSec: Number((moved / (1 << 20) / (ms / 1000)).toFixed(1)) }
 }
 
 const mbPerSec = (bytes, ms) => Number((bytes / (1 << 20) / (ms / 1000)).toFixed(2))
@@ -178,6 +180,46 @@ async function latency(pair) {
   }
 }
 
+const tracing = process.argv.includes('--trace')
+/**
+ * `--layers`: the same volume through each layer under replication, on a
+ * fresh pair of libp2p nodes per data-channel message size: a bare libp2p
+ * stream and a meshlog link (credit, framing), `--frame-kib` frames.
+ */
+async function layers(a, b) {
+  const frame = arg('--frame-kib', 16) << 10
+  for (const maxMessageSize of [16 << 10, 64 << 10, 256 << 10]) {
+    const slot = `layers-${maxMessageSize}-${Date.now()}`
+    const ids = await Promise.all(
+      [a, b].map((p, i) =>
+        p.evaluate(
+          ([r, s, m]) => window.wireBench.meshStart(r, s, m),
+          [relay.multiaddr, `${slot}-${i}`, maxMessageSize],
+        ),
+      ),
+    )
+    await until(a, (peer) => window.wireBench.linkKind(peer) === 'webrtc', ids[1])
+    await until(b, (peer) => window.wireBench.linkKind(peer) === 'webrtc', ids[0])
+    const stream = await measure(
+      a,
+      b,
+      (n) => a.evaluate(([p, n, s]) => window.wireBench.streamSend(p, n, s), [ids[1], n, frame]),
+      frame,
+    )
+    const link = await measure(
+      a,
+      b,
+      (n) => a.evaluate(([p, n, s]) => window.wireBench.linkSend(p, n, s), [ids[1], n, frame]),
+      frame,
+    )
+    log(`layers, ${maxMessageSize} B messages, ${frame} B frames`, {
+      stream: stream.mbPerSec,
+      link: link.mbPerSec,
+    })
+    await Promise.all([a, b].map((p) => p.evaluate(() => window.wireBench.meshStop())))
+  }
+}
+
 const outDir = mkdtempSync(join(tmpdir(), 'meshlog-wire-bench-'))
 const relay = await startRelay()
 let server
@@ -187,7 +229,8 @@ try {
     configFile: false,
     root: join(root, 'bench/wire'),
     logLevel: 'warn',
-    build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4096 },
+    // A traced run keeps function names readable in the profile.
+    build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4096, minify: !tracing },
     worker: { format: 'es' },
   })
   server = await preview({
@@ -216,10 +259,12 @@ try {
   const answer = await b.evaluate((o) => window.wireBench.rawAnswer(o), offer)
   await a.evaluate((s) => window.wireBench.rawComplete(s), answer)
   await Promise.all([a, b].map((p) => until(p, () => window.wireBench.rawReady())))
-  const raw = await measure(a, b, () =>
-    a.evaluate(([n, s]) => window.wireBench.rawSend(n, s), [count, size]),
+  const raw = await measure(a, b, (n) =>
+    a.evaluate(([n, s]) => window.wireBench.rawSend(n, s), [n, size]),
   )
   log('raw', raw)
+
+  if (process.argv.includes('--layers')) await layers(a, b)
 
   log('meshlog replication over direct WebRTC')
   const rtc = await logPair(a, b, 'rtc', true)
