@@ -26,6 +26,7 @@ import {
 } from '../core/log/author-marks.js'
 import {
   applyAppend,
+  applyAppendRun,
   applySkipTo,
   checkReadRange,
   checkRetentionPolicy,
@@ -35,6 +36,7 @@ import {
 } from '../core/log/channel-state.js'
 import type { Entry } from '../core/log/entry.js'
 import { type EntryHasher, loadEntryHasher } from '../core/log/entry-hasher.js'
+import { EntryRun } from '../core/log/entry-run.js'
 import type { ChannelId, PeerId, Seq } from '../core/log/ids.js'
 import { CorruptLogError, OutboxFullError } from '../core/log/log-errors.js'
 import type {
@@ -51,7 +53,9 @@ import {
   decodeSegment,
   encodeSegment,
   extendSegment,
+  runOfSegment,
   type SegmentRecord,
+  segmentOfRun,
 } from '../core/log/segment-codec.js'
 import { toStorageError } from './idb-errors.js'
 import {
@@ -92,7 +96,8 @@ export interface IdbLogStoreOptions {
 interface AppendOp {
   readonly kind: 'append'
   readonly channel: ChannelId
-  readonly entries: readonly Entry[]
+  /** Entries to pack, or a run packed already (checked when the group commits). */
+  readonly batch: readonly Entry[] | EntryRun
   resolve(state: ChannelState): void
   reject(error: unknown): void
 }
@@ -152,6 +157,9 @@ const WRITE_REFUSAL_RETRIES = 6
 function isWriteRefusal(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === 'InvalidStateError'
 }
+// Segments fetched per getAll. A byte-bounded read (a sync chunk) starts
+// with one and doubles, so a 1 MiB chunk does not fetch and clone the 64
+// segments its entry bound alone would cover (16 MiB of 4 KiB entries).
 const READ_WINDOW_SEGMENTS = 64
 
 function sameKey(a: WriteKey, b: WriteKey): boolean {
@@ -164,27 +172,6 @@ function toRecord(state: ChannelState): ChannelRecord {
 
 function fromRecord(record: ChannelRecord): ChannelState {
   return { ...record, channel: record.channel as ChannelId } as ChannelState
-}
-
-/** Splits entries into segment-sized runs. */
-function chunk(entries: readonly Entry[], maxEntries: number, maxBytes: number): Entry[][] {
-  const runs: Entry[][] = []
-  let run: Entry[] = []
-  let bytes = 0
-  for (const entry of entries) {
-    if (
-      run.length > 0 &&
-      (run.length >= maxEntries || bytes + entry.payload.byteLength > maxBytes)
-    ) {
-      runs.push(run)
-      run = []
-      bytes = 0
-    }
-    run.push(entry)
-    bytes += entry.payload.byteLength
-  }
-  if (run.length > 0) runs.push(run)
-  return runs
 }
 
 export class IdbLogStore implements LogStore {
@@ -318,15 +305,31 @@ export class IdbLogStore implements LogStore {
   append(channel: ChannelId, entries: readonly Entry[]): Promise<ChannelState> {
     return new Promise((resolve, reject) => {
       this.#checkOpen()
-      this.#enqueue({ kind: 'append', channel, entries, resolve, reject })
+      this.#enqueue({ kind: 'append', channel, batch: entries, resolve, reject })
+    })
+  }
+
+  appendRun(channel: ChannelId, run: EntryRun): Promise<ChannelState> {
+    return new Promise((resolve, reject) => {
+      this.#checkOpen()
+      this.#enqueue({ kind: 'append', channel, batch: run, resolve, reject })
     })
   }
 
   async read(channel: ChannelId, from: Seq, to?: Seq, options: ReadOptions = {}): Promise<Entry[]> {
+    return (await this.readRun(channel, from, to, options)).entries()
+  }
+
+  async readRun(
+    channel: ChannelId,
+    from: Seq,
+    to?: Seq,
+    options: ReadOptions = {},
+  ): Promise<EntryRun> {
     for (let attempt = 0; ; attempt++) {
       const epoch = this.#epoch
       try {
-        return await this.#read(channel, from, to, options)
+        return await this.#readRun(channel, from, to, options)
       } catch (error) {
         // A truncate, skip or sweep committed while we read: read again.
         if (error instanceof CorruptLogError && epoch !== this.#epoch && attempt < 3) continue
@@ -335,24 +338,31 @@ export class IdbLogStore implements LogStore {
     }
   }
 
-  async #read(
+  async #readRun(
     channel: ChannelId,
     from: Seq,
     to: Seq | undefined,
     options: ReadOptions,
-  ): Promise<Entry[]> {
+  ): Promise<EntryRun> {
     const db = this.#checkOpen()
     const hasher = this.#hasher as EntryHasher
     const state = this.state(channel)
     let end: number = checkReadRange(state, from, to)
     if (options.maxEntries !== undefined) end = Math.min(end, from + options.maxEntries)
-    const out: Entry[] = []
-    if (from >= end) return out
+    if (from >= end) return EntryRun.empty(channel, from)
     const firsts = this.#segments.covering(channel, from, end)
+    const parts: EntryRun[] = []
+    let taken = 0
     let bytes = 0
     let prevLast: Uint8Array | undefined
-    for (let w = 0; w < firsts.length; w += READ_WINDOW_SEGMENTS) {
-      const window = firsts.slice(w, w + READ_WINDOW_SEGMENTS)
+    let full = false
+    let windowSize = options.maxBytes === undefined ? READ_WINDOW_SEGMENTS : 1
+    for (
+      let w = 0;
+      w < firsts.length && !full;
+      w += windowSize, windowSize = Math.min(windowSize * 2, READ_WINDOW_SEGMENTS)
+    ) {
+      const window = firsts.slice(w, w + windowSize)
       const range = IDBKeyRange.bound([channel, window[0]], [channel, window[window.length - 1]])
       const records = await db.getAll('segments', range).catch((error: unknown) => {
         throw toStorageError(error, { channel, op: 'read' })
@@ -366,29 +376,32 @@ export class IdbLogStore implements LogStore {
         if (prevLast !== undefined && !equals(record.prevHash, prevLast)) {
           throw new CorruptLogError(
             `segment at seq ${record.firstSeq} does not chain onto the one before`,
-            {
-              details: { channel, firstSeq: record.firstSeq },
-            },
+            { details: { channel, firstSeq: record.firstSeq } },
           )
         }
         prevLast = record.lastHash
-        const decoded = decodeSegment(hasher, record)
+        const run = runOfSegment(hasher, record)
         const start = Math.max(from - record.firstSeq, 0)
-        const stop = Math.min(end - record.firstSeq, decoded.length)
-        // Returning a small part of a big record: copy, so the record can be freed.
-        const copy = (stop - start) * 2 < decoded.length
-        for (let i = start; i < stop; i++) {
-          const entry = decoded[i] as Entry
-          bytes += entry.payload.byteLength
-          if (options.maxBytes !== undefined && out.length > 0 && bytes > options.maxBytes)
-            return out
-          out.push(
-            copy ? { ...entry, payload: entry.payload.slice(), hash: entry.hash.slice() } : entry,
-          )
+        let stop = Math.min(end - record.firstSeq, run.count)
+        if (options.maxBytes !== undefined) {
+          for (let i = start; i < stop; i++) {
+            bytes += run.payloadLengthAt(i)
+            if (taken + (i - start) > 0 && bytes > options.maxBytes) {
+              stop = i
+              full = true
+              break
+            }
+          }
         }
+        taken += stop - start
+        if (stop > start) parts.push(run.slice(start, stop))
+        if (full) break
       }
     }
-    return out
+    if (parts.length === 0) return EntryRun.empty(channel, from)
+    const run = EntryRun.concat(parts)
+    // A small part of a big record gets bytes of its own, so the record can be freed.
+    return run.data.byteLength > 2 * run.bytes().byteLength ? run.compact() : run
   }
 
   skipTo(channel: ChannelId, target: Seq, anchorHash?: Uint8Array): Promise<ChannelState> {
@@ -627,19 +640,21 @@ export class IdbLogStore implements LogStore {
   async #commitAppends(db: MeshlogDb, group: AppendOp[]): Promise<void> {
     const working = new Map<ChannelId, ChannelState>()
     const accepted: { op: AppendOp; state: ChannelState }[] = []
-    const pending = new Map<ChannelId, Entry[]>()
+    const pending = new Map<ChannelId, EntryRun[]>()
     for (const op of group) {
       try {
-        const state = applyAppend(
-          working.get(op.channel) ?? this.state(op.channel),
-          op.channel,
-          op.entries,
-        )
+        const before = working.get(op.channel) ?? this.state(op.channel)
+        const { batch } = op
+        const state =
+          batch instanceof EntryRun
+            ? applyAppendRun(before, op.channel, batch)
+            : applyAppend(before, op.channel, batch)
+        const run = batch instanceof EntryRun ? batch : EntryRun.fromEntries(op.channel, batch)
         working.set(op.channel, state)
         accepted.push({ op, state })
-        const list = pending.get(op.channel) ?? []
-        for (const entry of op.entries) list.push(entry)
-        pending.set(op.channel, list)
+        const runs = pending.get(op.channel) ?? []
+        runs.push(run)
+        pending.set(op.channel, runs)
       } catch (error) {
         op.reject(error)
       }
@@ -649,10 +664,12 @@ export class IdbLogStore implements LogStore {
     const markChanges = new Map<ChannelId, MarkChanges>()
     try {
       await this.#transact(db, [...pending.keys()].join(','), async (tx, work) => {
-        for (const [channel, entries] of pending) {
-          written.set(channel, await this.#writeSegments(tx, channel, entries, work))
+        for (const [channel, runs] of pending) {
+          const run = EntryRun.concat(runs)
+          written.set(channel, await this.#writeSegments(tx, channel, run, work))
           work.push(tx.objectStore('channels').put(toRecord(working.get(channel) as ChannelState)))
-          const changes = this.#marksOf(channel).planAppend(entries)
+          const highs = [...run.authorHighs()].map(([author, authorSeq]) => ({ author, authorSeq }))
+          const changes = this.#marksOf(channel).planAppend(highs)
           markChanges.set(channel, changes)
           this.#putMarks(tx, channel, changes, work)
         }
@@ -673,21 +690,21 @@ export class IdbLogStore implements LogStore {
   }
 
   /**
-   * Queues the puts for `entries`, growing a small last segment rather than
+   * Queues the puts for `run`, growing a small last segment rather than
    * leaving a record per append; returns the channel's new segment firsts and
    * its last record.
    */
   async #writeSegments(
     tx: WriteTx,
     channel: ChannelId,
-    entries: Entry[],
+    run: EntryRun,
     work: Promise<unknown>[],
   ): Promise<{ firsts: number[]; tail: SegmentRecord }> {
     const hasher = this.#hasher as EntryHasher
     const segments = tx.objectStore('segments')
     const { maxSegmentEntries, maxSegmentBytes, mergeBelowEntries, mergeBelowBytes } = this.#options
-    let firsts = this.#segments.all(channel)
-    let rest: readonly Entry[] = entries
+    const firsts = [...this.#segments.all(channel)]
+    let rest = run
     let tail: SegmentRecord | undefined
     const lastFirst = firsts[firsts.length - 1]
     if (lastFirst !== undefined && this.state(channel).nextSeq - lastFirst < mergeBelowEntries) {
@@ -695,8 +712,8 @@ export class IdbLogStore implements LogStore {
       if (last.payloadBytes < mergeBelowBytes) {
         let take = 0
         let bytes = last.payloadBytes
-        while (take < rest.length && last.count + take < maxSegmentEntries) {
-          bytes += (rest[take] as Entry).payload.byteLength
+        while (take < rest.count && last.count + take < maxSegmentEntries) {
+          bytes += rest.payloadLengthAt(take)
           if (take > 0 && bytes > maxSegmentBytes) break
           take++
         }
@@ -706,10 +723,10 @@ export class IdbLogStore implements LogStore {
         this.#metrics.segmentMerges += 1
       }
     }
-    for (const run of chunk(rest, maxSegmentEntries, maxSegmentBytes)) {
-      tail = encodeSegment(hasher, run)
+    for (const piece of rest.split(maxSegmentEntries, maxSegmentBytes)) {
+      tail = segmentOfRun(hasher, piece)
       work.push(segments.put(tail))
-      firsts = [...firsts, tail.firstSeq]
+      firsts.push(tail.firstSeq)
     }
     if (tail === undefined) throw new RangeError('no entries to write')
     return { firsts, tail }
@@ -725,7 +742,7 @@ export class IdbLogStore implements LogStore {
     if (cached?.firstSeq === first) return cached
     const record = (await segments.get([channel, first])) as SegmentRecord | undefined
     if (record === undefined) throw new CorruptLogError(`segment ${first} of ${channel} is missing`)
-    decodeSegment(this.#hasher as EntryHasher, record)
+    runOfSegment(this.#hasher as EntryHasher, record)
     if (!equals(record.lastHash, this.state(channel).lastHash)) {
       throw new CorruptLogError(`the last segment of ${channel} does not end at its tail`, {
         details: { channel, firstSeq: first },

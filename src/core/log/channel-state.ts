@@ -5,6 +5,7 @@
 import { equals } from 'uint8arrays/equals'
 import { describeValue, InvalidArgumentError } from '../errors.js'
 import { type Entry, GENESIS_HASH, HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
+import { EntryRun } from './entry-run.js'
 import { type ChannelId, isSeqNumber, type Seq } from './ids.js'
 import { ChainBrokenError, RangeEvictedError, SeqConflictError, SeqGapError } from './log-errors.js'
 import type { ChannelState, RetentionPolicy } from './log-store.js'
@@ -89,6 +90,44 @@ export function applyAppend(
     lastHash: last.hash,
     anchored: true,
     payloadBytes,
+  }
+}
+
+/** As `applyAppend`, for a packed run (dense and chained by construction). */
+export function applyAppendRun(
+  state: ChannelState,
+  channel: ChannelId,
+  run: EntryRun,
+): ChannelState {
+  if (!(run instanceof EntryRun) || run.count === 0 || run.channel !== channel) {
+    throw new InvalidArgumentError('append needs a non-empty run of entries of this channel', {
+      details: { channel, run: describeValue(run) },
+    })
+  }
+  if (run.firstSeq < state.nextSeq) {
+    throw new SeqConflictError(`seq ${run.firstSeq} is already taken (next is ${state.nextSeq})`, {
+      details: { channel, index: 0, seq: run.firstSeq, expected: state.nextSeq },
+    })
+  }
+  if (run.firstSeq > state.nextSeq) {
+    throw new SeqGapError(`seq ${run.firstSeq} leaves a gap (next is ${state.nextSeq})`, {
+      details: { channel, index: 0, seq: run.firstSeq, expected: state.nextSeq },
+    })
+  }
+  if (state.anchored && !equals(run.prevHash, state.lastHash)) {
+    throw new ChainBrokenError(
+      `entry ${run.firstSeq} does not chain onto seq ${run.firstSeq - 1}`,
+      {
+        details: { channel, index: 0, seq: run.firstSeq },
+      },
+    )
+  }
+  return {
+    ...state,
+    nextSeq: run.nextSeq,
+    lastHash: run.lastHash.slice(),
+    anchored: true,
+    payloadBytes: state.payloadBytes + run.payloadBytes,
   }
 }
 

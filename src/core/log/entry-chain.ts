@@ -13,6 +13,7 @@ import { describeValue, InvalidArgumentError } from '../errors.js'
 import type { ChainTail, Entry, EntryDraft } from './entry.js'
 import { HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
 import type { EntryHasher } from './entry-hasher.js'
+import type { EntryRun } from './entry-run.js'
 import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
 import { ChainBrokenError, HashMismatchError, SeqGapError } from './log-errors.js'
 
@@ -50,22 +51,40 @@ export interface HashedFields {
   readonly prevHash: Uint8Array
 }
 
-export function computeEntryHash(hasher: EntryHasher, fields: HashedFields): Uint8Array {
-  const channel = utf8(fields.channel)
-  const author = utf8(fields.author)
+function hashParts(
+  hasher: EntryHasher,
+  channel: Uint8Array,
+  seq: number,
+  author: Uint8Array,
+  authorSeq: number,
+  payload: Uint8Array,
+  prevHash: Uint8Array,
+): Uint8Array {
   let offset = 0
   header[offset++] = PREIMAGE_VERSION
-  header.set(fields.prevHash, offset)
+  header.set(prevHash, offset)
   offset += HASH_BYTES
   headerView.setUint16(offset, channel.byteLength)
   header.set(channel, offset + 2)
-  offset = writeU64(offset + 2 + channel.byteLength, fields.seq)
+  offset = writeU64(offset + 2 + channel.byteLength, seq)
   headerView.setUint16(offset, author.byteLength)
   header.set(author, offset + 2)
-  offset = writeU64(offset + 2 + author.byteLength, fields.authorSeq)
-  headerView.setUint32(offset, fields.payload.byteLength)
+  offset = writeU64(offset + 2 + author.byteLength, authorSeq)
+  headerView.setUint32(offset, payload.byteLength)
   offset += 4
-  return hasher.digest(header.subarray(0, offset), fields.payload)
+  return hasher.digest(header.subarray(0, offset), payload)
+}
+
+export function computeEntryHash(hasher: EntryHasher, fields: HashedFields): Uint8Array {
+  return hashParts(
+    hasher,
+    utf8(fields.channel),
+    fields.seq,
+    utf8(fields.author),
+    fields.authorSeq,
+    fields.payload,
+    fields.prevHash,
+  )
 }
 
 function checkDraft(draft: EntryDraft, index: number): void {
@@ -150,4 +169,36 @@ export function verifyEntries(
     expectedSeq = (entry.seq + 1) as Seq
     expectedPrev = entry.hash
   }
+}
+
+/**
+ * Checks that each entry of a run hashes to the hash it carries. A run is
+ * dense and chained by construction, so that is all there is to check;
+ * throws HashMismatchError for the first entry that does not.
+ */
+export function verifyRun(hasher: EntryHasher, run: EntryRun): void {
+  const channel = utf8(run.channel)
+  const authors = run.authors.map(utf8)
+  const data = run.data
+  let prevHash = run.prevHash
+  run.forEach((index, authorIndex, authorSeq, payloadStart, payloadEnd) => {
+    const seq = run.firstSeq + index
+    const hash = hashParts(
+      hasher,
+      channel,
+      seq,
+      authors[authorIndex] as Uint8Array,
+      authorSeq,
+      data.subarray(payloadStart, payloadEnd),
+      prevHash,
+    )
+    for (let i = 0; i < HASH_BYTES; i++) {
+      if (hash[i] !== data[payloadEnd + i]) {
+        throw new HashMismatchError(`entry ${seq} hash does not match its contents`, {
+          details: { channel: run.channel, seq, author: run.authors[authorIndex] },
+        })
+      }
+    }
+    prevHash = hash
+  })
 }

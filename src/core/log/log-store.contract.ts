@@ -11,6 +11,7 @@ import type { Entry } from './entry.js'
 import { GENESIS_HASH } from './entry.js'
 import { sealEntries } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
+import { EntryRun } from './entry-run.js'
 import { type ChannelId, channelId, type PeerId, peerId, type Seq } from './ids.js'
 import {
   ChainBrokenError,
@@ -116,6 +117,69 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
     afterEach(async () => {
       for (const s of live) await harness.destroy(s)
       live.clear()
+    })
+
+    describe('packed runs (readRun, appendRun)', () => {
+      it('readRun holds the same entries read returns, within the same bounds', async () => {
+        store = await fresh()
+        const w = writer(store)
+        for (let i = 0; i < 5; i++) await store.append(CH, w.next(20, 10))
+        for (const [from, to, options] of [
+          [0, undefined, {}],
+          [17, 63, {}],
+          [95, 1000, {}],
+          [10, undefined, { maxEntries: 7 }],
+          [10, undefined, { maxBytes: 35 }],
+          [10, undefined, { maxBytes: 1 }],
+        ] as const) {
+          const run = await store.readRun(CH, from as Seq, to as Seq | undefined, options)
+          const entries = await store.read(CH, from as Seq, to as Seq | undefined, options)
+          expect(summary(run.entries())).toEqual(summary(entries))
+          expect(run.firstSeq).toBe(from)
+          expect(run.count).toBe(entries.length)
+        }
+        const empty = await store.readRun(CH, 100 as Seq)
+        expect([empty.count, empty.firstSeq]).toEqual([0, 100])
+      })
+
+      it('appendRun appends a run as append appends its entries, author marks and all', async () => {
+        store = await fresh()
+        const first = authored(store, [
+          [AUTHOR, 0],
+          [peerId('author-b'), 3],
+        ])
+        const state = await store.appendRun(CH, EntryRun.fromEntries(CH, first))
+        expect(state.nextSeq).toBe(2)
+        expect(Array.from(state.lastHash)).toEqual(Array.from((first[1] as Entry).hash))
+        const more = writer(store).next(30, 5)
+        await store.appendRun(CH, EntryRun.fromEntries(CH, more))
+        store = await reopen(store)
+        expect(summary(await store.read(CH, 0 as Seq))).toEqual(summary([...first, ...more]))
+        expect(store.authorMark(CH, peerId('author-b'))).toBe(3)
+        expect(store.state(CH).payloadBytes).toBe(2 * 2 + 30 * 5)
+      })
+
+      it('appendRun refuses a run that does not start at the tail or chain onto it', async () => {
+        store = await fresh()
+        const w = writer(store)
+        await store.append(CH, w.next(4))
+        const next = w.next(3)
+        const ahead = EntryRun.fromEntries(CH, next.slice(1))
+        await expect(store.appendRun(CH, ahead)).rejects.toBeInstanceOf(SeqGapError)
+        const again = await store.readRun(CH, 2 as Seq)
+        await expect(store.appendRun(CH, again)).rejects.toBeInstanceOf(SeqConflictError)
+        const foreign = writer(store).next(1)
+        const unchained = authored(store, [[AUTHOR, 9]]).map((e) => ({
+          ...e,
+          prevHash: (foreign[0] as Entry).hash,
+        }))
+        await expect(
+          store.appendRun(CH, EntryRun.fromEntries(CH, unchained)),
+        ).rejects.toBeInstanceOf(ChainBrokenError)
+        expect(store.state(CH).nextSeq).toBe(4)
+        await store.appendRun(CH, EntryRun.fromEntries(CH, next))
+        expect(store.state(CH).nextSeq).toBe(7)
+      })
     })
 
     describe('round trip', () => {

@@ -10,6 +10,7 @@
  * Reads re-verify what comes back from storage.
  */
 import type { Entry, EntryDraft } from './entry.js'
+import type { EntryRun } from './entry-run.js'
 import type { ChannelId, PeerId, Seq } from './ids.js'
 
 export interface RetentionPolicy {
@@ -93,11 +94,21 @@ export interface LogStore {
   append(channel: ChannelId, entries: readonly Entry[]): Promise<ChannelState>
 
   /**
+   * As `append`, for entries already packed (a replica stores a verified
+   * chunk as it came off the wire). The run must start at `nextSeq` and
+   * chain onto `lastHash`.
+   */
+  appendRun(channel: ChannelId, run: EntryRun): Promise<ChannelState>
+
+  /**
    * Entries with `from <= seq < to` (to defaults to the tail), oldest first,
    * verified against their hashes. `from` below `firstSeq` throws
    * RangeEvictedError; `to` past the tail is clamped.
    */
   read(channel: ChannelId, from: Seq, to?: Seq, options?: ReadOptions): Promise<Entry[]>
+
+  /** As `read`, packed: the same entries as one run (empty, starting at `from`, if none). */
+  readRun(channel: ChannelId, from: Seq, to?: Seq, options?: ReadOptions): Promise<EntryRun>
 
   /**
    * Moves an (otherwise behind) log forward to `seq`: drops every retained

@@ -14,6 +14,7 @@ import {
 } from './author-marks.js'
 import {
   applyAppend,
+  applyAppendRun,
   applySkipTo,
   checkReadRange,
   checkRetentionPolicy,
@@ -24,6 +25,7 @@ import {
 import type { Entry } from './entry.js'
 import { computeEntryHash } from './entry-chain.js'
 import type { EntryHasher } from './entry-hasher.js'
+import { EntryRun } from './entry-run.js'
 import type { ChannelId, PeerId, Seq } from './ids.js'
 import { CorruptLogError, OutboxFullError, StorageFullError } from './log-errors.js'
 import type {
@@ -149,6 +151,21 @@ export class MemoryLogStore implements LogStore {
     log.state = next
     this.backing.channels.set(channel, log)
     return next
+  }
+
+  async appendRun(channel: ChannelId, run: EntryRun): Promise<ChannelState> {
+    applyAppendRun(this.state(channel), channel, run)
+    return this.append(channel, run.entries())
+  }
+
+  async readRun(
+    channel: ChannelId,
+    from: Seq,
+    to?: Seq,
+    options: ReadOptions = {},
+  ): Promise<EntryRun> {
+    const entries = await this.read(channel, from, to, options)
+    return EntryRun.fromEntries(channel, entries, from)
   }
 
   async read(channel: ChannelId, from: Seq, to?: Seq, options: ReadOptions = {}): Promise<Entry[]> {

@@ -4,6 +4,7 @@ import type { Entry } from './entry.js'
 import { GENESIS_HASH } from './entry.js'
 import { sealEntries } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
+import { EntryRun } from './entry-run.js'
 import { channelId, peerId, type Seq } from './ids.js'
 import { CorruptLogError } from './log-errors.js'
 import { decodeSegment, encodeSegment, extendSegment, type SegmentRecord } from './segment-codec.js'
@@ -99,7 +100,7 @@ describe('extendSegment', () => {
     const list = entries(50)
     const rest = list.slice(30)
     const head = encodeSegment(hasher, list.slice(0, 30))
-    const grown = extendSegment(hasher, head, rest)
+    const grown = extendSegment(hasher, head, EntryRun.fromEntries(CH, rest))
     expect(grown).toEqual(encodeSegment(hasher, list))
     expect(decodeSegment(hasher, grown)).toEqual(list)
   })
@@ -111,7 +112,7 @@ describe('extendSegment', () => {
     const tail = sealEntries(hasher, CH, { nextSeq: 1 as Seq, lastHash: (head[0] as Entry).hash }, [
       { author: peerId('carol'), authorSeq: 0, payload: new Uint8Array(4) },
     ])
-    const grown = extendSegment(hasher, encodeSegment(hasher, head), tail)
+    const grown = extendSegment(hasher, encodeSegment(hasher, head), EntryRun.fromEntries(CH, tail))
     expect(grown.authors).toEqual(['alice', 'carol'])
     expect(decodeSegment(hasher, grown)).toEqual([...head, ...tail])
   })

@@ -147,7 +147,8 @@ describe('a replica cuts the part of its log its leader does not have', () => {
 describe('answers to requests made before a cut are retired with it', () => {
   it('drops an answer that asked from the old tail instead of skipping ahead', async () => {
     const f = await forked(5, 6, 10)
-    f.ctx.outstanding.record(N20, 41n, f.kit.clock.now())
+    // Issued a heartbeat ago: still answerable, but no longer holding the tick's request back.
+    f.ctx.outstanding.record(N20, 41n, f.kit.clock.now() - f.ctx.heartbeatMs)
     await onTick(f.ctx)
     const [request] = f.kit.dispatcher.syncRequests.splice(0)
     const since = request?.message.sinceSeq ?? -1

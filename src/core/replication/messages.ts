@@ -30,7 +30,7 @@ export const SYNC_CHUNK_MAX_DEFAULT_BYTES = 256 * 1024
 /** No response chunk is ever larger than this, whatever `chunkMax` asks (64 MiB). */
 export const SYNC_CHUNK_HARD_CEILING_BYTES = 64 * 1024 * 1024
 /** No response carries more entries than this, however small they are. */
-export const SYNC_CHUNK_MAX_ENTRIES = 4096
+export const SYNC_CHUNK_MAX_ENTRIES = 16384
 /** Longest `SyncNack.detail`, in UTF-16 code units; longer details are cut. */
 export const SYNC_NACK_DETAIL_MAX_LENGTH = 256
 
@@ -58,6 +58,12 @@ export interface SyncRequest {
   /** Random unsigned 64-bit token; the response or NACK echoes it. */
   readonly requestId: bigint
   readonly bandwidthClass: BandwidthClass
+  /**
+   * Beyond the seed (chained read-ahead): start where the answer to this
+   * earlier request of the same replica ended, if that was the leader's
+   * last answer to it; `sinceSeq` is then only the replica's estimate.
+   */
+  readonly afterRequestId?: bigint
 }
 
 /** The leader's answer: a dense, hash-chained run of entries starting at `firstSeq`. */

@@ -44,6 +44,8 @@ export const COUNTER_NAMES = [
   'serveSendMsTotal',
   /** Replica: milliseconds spent verifying and storing chunks. */
   'applyMsTotal',
+  /** A tick's catch-up request not sent: one to the same leader, younger than a heartbeat, was still unanswered. */
+  'tickPullsCoalescedTotal',
   /** SyncRequests not sent because the leader was in catch-up backoff. */
   'catchupBackoffSkipsTotal',
   'emptyResponseStrikesTotal',

@@ -18,6 +18,7 @@ export async function onPeersUnreachable(
   let leaderLost = false
   for (const peer of peers) {
     ctx.parked.drop(peer)
+    ctx.served.forget(peer)
     if (!ctx.tracker.forget(peer)) continue
     ctx.metrics.add('peersUnreachableTotal')
     if (peer === leader) leaderLost = true

@@ -3,8 +3,9 @@
  * must fit the bandwidth budget for the request's class; the role is
  * checked again after the (asynchronous) read.
  */
-import type { PeerId } from '../log/ids.js'
+import type { PeerId, Seq } from '../log/ids.js'
 import type { SyncRequest } from './messages.js'
+import { responseCount } from './packed-response.js'
 import { estimateResponseBytes } from './response-size.js'
 import { sendNack, sendSyncResponse } from './runtime-actions.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -13,19 +14,23 @@ import { handleSyncRequest } from './sync-request-handler.js'
 export async function onSyncRequest(
   ctx: RuntimeContext,
   from: PeerId,
-  request: SyncRequest,
+  asked: SyncRequest,
   mayPark = true,
 ): Promise<void> {
   // seed 001: a misrouted request must not be served from this channel.
-  if (request.channelId !== ctx.channel) {
+  if (asked.channelId !== ctx.channel) {
     ctx.drops.record('wrong-channel')
     return
   }
   // A non-leader answers not-leader so the replica looks for the leader again.
   if (ctx.coordinator.role !== 'leader') {
-    await sendNack(ctx, from, request, 'not-leader')
+    ctx.served.forget()
+    await sendNack(ctx, from, asked, 'not-leader')
     return
   }
+  // Beyond the seed: a chained read-ahead starts where our last answer ended.
+  const since = ctx.served.startOf(from, asked)
+  const request = since === asked.sinceSeq ? asked : { ...asked, sinceSeq: since }
   // Beyond the seed: a caught-up replica's request waits for the next append.
   if (mayPark && ctx.parkHoldMs > 0 && request.sinceSeq === ctx.store.state(ctx.channel).nextSeq) {
     ctx.metrics.add('requestsParkedTotal')
@@ -69,7 +74,12 @@ export async function onSyncRequest(
   const sendAt = ctx.clock.now()
   const sent = await sendSyncResponse(ctx, from, outcome.response)
   ctx.metrics.add('serveSendMsTotal', ctx.clock.now() - sendAt)
-  if (!sent) ctx.budget.refund(bytes)
+  if (!sent) {
+    ctx.budget.refund(bytes)
+    return
+  }
+  const end = outcome.response.firstSeq + responseCount(outcome.response)
+  ctx.served.answered(from, request.requestId, end as Seq)
 }
 
 /** The leader's tail moved (or it stopped leading): answer every parked request now. */

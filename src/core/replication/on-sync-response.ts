@@ -9,6 +9,7 @@ import type { PeerId, Seq } from '../log/ids.js'
 import { HashMismatchError } from '../log/log-errors.js'
 import { cutDivergentTail, noteCut, trimBeyondLeader } from './divergence-repair.js'
 import { SYNC_CHUNK_MAX_ENTRIES, type SyncResponse } from './messages.js'
+import { responseCount, responsePayloadBytes } from './packed-response.js'
 import { reproposeBeforeCut } from './repropose.js'
 import { pullNow, reactToDiskPressure, requestCatchUp } from './runtime-actions.js'
 import type { InboundDropReason, RuntimeContext } from './runtime-context.js'
@@ -51,11 +52,17 @@ export async function onSyncResponse(
     return
   }
   const tail = ctx.store.state(ctx.channel).nextSeq
-  if (request.readAheadFrom !== undefined && request.readAheadFrom !== tail) {
+  const misplaced =
+    (request.readAheadFrom !== undefined && request.readAheadFrom !== tail) ||
+    (request.chained === true && response.firstSeq !== tail)
+  if (misplaced) {
     // Read ahead of a chunk that did not land as expected (refused, cut,
     // replaced): this one no longer joins our log, so never skip to it.
+    // The read-aheads chained after it cannot land either: forget them
+    // (their answers drop as unknown) and pull again from our tail now.
     ctx.drops.record('stale-chunk')
     ctx.metrics.add('readAheadDiscardedTotal')
+    ctx.outstanding.clearReadAheads(from)
     await pullNow(ctx, from, { evenIfCaughtUp: true })
     return
   }
@@ -66,37 +73,51 @@ export async function onSyncResponse(
   await react(ctx, from, response, result, true)
 }
 
+/** Requests a catching-up replica keeps in flight to its leader (beyond the seed). */
+export const READ_AHEAD_DEPTH = 3
+
 /**
  * Beyond the seed: a chunk that joins our tail and leaves the leader with
- * more is followed at once by the request for the next one, sent before
- * this one is verified and stored, so the leader reads and ships the next
- * chunk while we apply this one. One request ahead at most; its answer is
- * taken only if this chunk landed where expected.
+ * more is followed at once by requests for the next ones, sent before this
+ * one is verified and stored, so the leader reads and ships the next
+ * chunks while we apply this one and the link never waits for a request.
+ * Up to READ_AHEAD_DEPTH requests are in flight. The first starts at this
+ * chunk's end; the others are chained (`afterRequestId`): each starts
+ * where the leader's answer to the one before it ends, which only the
+ * leader knows (served-chunks.ts), and carries our estimate as `sinceSeq`.
+ * An answer is taken only if it starts at our tail when it arrives.
  */
 async function readAhead(ctx: RuntimeContext, from: PeerId, response: SyncResponse): Promise<void> {
-  const count = response.entries.length
+  const count = responseCount(response)
   if (count === 0) return
   const end = response.firstSeq + count
   const leaderTail = ctx.tracker.peerState(from)?.tailSeq ?? 0
-  let bytes = 0
-  for (const entry of response.entries) bytes += entry.payload.byteLength
-  const full =
-    count >= SYNC_CHUNK_MAX_ENTRIES ||
-    bytes * 2 >= chunkBudgetBytes(ctx.chunkMax) ||
-    leaderTail > end
-  if (!full || ctx.outstanding.hasInFlight(from, ctx.clock.now(), ctx.heartbeatMs)) return
-  const sent = await requestCatchUp(
-    ctx,
-    from,
-    {
-      channelId: ctx.channel,
-      sinceSeq: end as Seq,
-      chunkMax: ctx.chunkMax,
-      bandwidthClass: ctx.bandwidthClass,
-    },
-    { readAhead: true },
-  )
-  if (sent) ctx.metrics.add('readAheadRequestsTotal')
+  const bytes = responsePayloadBytes(response)
+  // A chunk cut by its size says the leader holds more; the leader's tail
+  // from its heartbeats may say so too (it may also lag behind).
+  const fullBySize = count >= SYNC_CHUNK_MAX_ENTRIES || bytes * 2 >= chunkBudgetBytes(ctx.chunkMax)
+  const inFlight = ctx.outstanding.inFlight(from, ctx.clock.now(), ctx.heartbeatMs)
+  let after = inFlight[inFlight.length - 1]
+  let since = end + inFlight.length * count
+  for (let depth = inFlight.length; depth < READ_AHEAD_DEPTH; depth++) {
+    if (!fullBySize && leaderTail <= since) return
+    const sent = await requestCatchUp(
+      ctx,
+      from,
+      {
+        channelId: ctx.channel,
+        sinceSeq: since as Seq,
+        chunkMax: ctx.chunkMax,
+        bandwidthClass: ctx.bandwidthClass,
+        ...(after === undefined ? {} : { afterRequestId: after }),
+      },
+      { readAhead: after === undefined ? { from: since } : 'chained' },
+    )
+    if (!sent) return
+    ctx.metrics.add('readAheadRequestsTotal')
+    after = ctx.outstanding.inFlight(from, ctx.clock.now(), ctx.heartbeatMs).pop()
+    since += count
+  }
 }
 
 function apply(ctx: RuntimeContext, response: SyncResponse): Promise<ApplyResult> {
@@ -129,7 +150,7 @@ async function react(
   if (error.kind === 'diverged') {
     await cutDivergentTail(ctx, from, error.atSeq)
   } else if (error.kind === 'stale-chunk') {
-    await onHeldChunk(ctx, from, (response.firstSeq + response.entries.length) as Seq)
+    await onHeldChunk(ctx, from, (response.firstSeq + responseCount(response)) as Seq)
   } else if (error.kind === 'append-failed') {
     await reactToDiskPressure(ctx)
   } else if (error.kind === 'gap-before-chunk' && maySkip) {

@@ -58,9 +58,14 @@ export async function onTick(ctx: RuntimeContext): Promise<void> {
 
   for (const out of outcome.outbound) {
     if (out.kind === 'heartbeat') await sendHeartbeat(ctx, out.target, out.message)
-    else if (await requestCatchUp(ctx, out.target, out.message)) {
-      if (out.message.sinceSeq < tailSeq) metrics.add('chainProbesTotal')
-    }
+    else if (out.message.sinceSeq < tailSeq) {
+      if (await requestCatchUp(ctx, out.target, out.message)) metrics.add('chainProbesTotal')
+    } else if (ctx.outstanding.hasInFlight(out.target, now, ctx.heartbeatMs)) {
+      // Beyond the seed: a pull (or a read-ahead) answered by now would
+      // make this one a duplicate, a whole chunk read, shipped and
+      // compared for nothing. One older than a heartbeat is retried.
+      metrics.add('tickPullsCoalescedTotal')
+    } else await requestCatchUp(ctx, out.target, out.message)
   }
   if (outcome.transition !== undefined) {
     const moved = await transition(ctx, outcome.transition.target, outcome.transition.signal)

@@ -19,12 +19,18 @@ interface Token {
   readonly issuedAt: number
   /** Beyond the seed: where the request reads from, when it was sent ahead of our tail. */
   readonly readAheadFrom?: number
+  /** Beyond the seed: a read-ahead chained after another (its start is the leader's to say). */
+  readonly chained?: true
 }
 
 /** A live token, as `claim` hands it back. */
 export interface ClaimedRequest {
   readonly readAheadFrom?: number
+  readonly chained?: true
 }
+
+/** What kind of read-ahead a request is, if it is one. */
+export type ReadAhead = { readonly from: number } | 'chained'
 
 function keyOf(leader: PeerId, requestId: bigint): string {
   return `${leader}\u0000${requestId}`
@@ -48,7 +54,7 @@ export class OutstandingRequests {
     return this.#evicted
   }
 
-  record(leader: PeerId, requestId: bigint, now: number, readAheadFrom?: number): void {
+  record(leader: PeerId, requestId: bigint, now: number, readAhead?: ReadAhead): void {
     if (this.#tokens.size >= this.#cap) {
       for (const [key, token] of this.#tokens) {
         if (now - token.issuedAt >= REQUEST_TTL_MS) this.#tokens.delete(key)
@@ -66,7 +72,11 @@ export class OutstandingRequests {
       leader,
       requestId,
       issuedAt: now,
-      ...(readAheadFrom === undefined ? {} : { readAheadFrom }),
+      ...(readAhead === undefined
+        ? {}
+        : readAhead === 'chained'
+          ? { chained: true }
+          : { readAheadFrom: readAhead.from }),
     })
   }
 
@@ -89,10 +99,28 @@ export class OutstandingRequests {
 
   /** True when a request to `leader` was issued less than `windowMs` ago. */
   hasInFlight(leader: PeerId, now: number, windowMs: number): boolean {
+    return this.inFlight(leader, now, windowMs).length > 0
+  }
+
+  /** The tokens of requests to `leader` issued less than `windowMs` ago, oldest first. */
+  inFlight(leader: PeerId, now: number, windowMs: number): bigint[] {
+    const ids: bigint[] = []
     for (const token of this.#tokens.values()) {
-      if (token.leader === leader && now - token.issuedAt < windowMs) return true
+      if (token.leader === leader && now - token.issuedAt < windowMs) ids.push(token.requestId)
     }
-    return false
+    return ids
+  }
+
+  /** Drops the read-ahead tokens issued to `leader`; returns how many. */
+  clearReadAheads(leader: PeerId): number {
+    let cleared = 0
+    for (const [key, token] of this.#tokens) {
+      if (token.leader !== leader) continue
+      if (token.readAheadFrom === undefined && token.chained !== true) continue
+      this.#tokens.delete(key)
+      cleared += 1
+    }
+    return cleared
   }
 
   /** Drops every token issued to `leader` (it is no longer the one followed). */

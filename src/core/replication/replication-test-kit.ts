@@ -147,6 +147,7 @@ export function syncRequestFrom(
     readonly chunkMax?: number
     readonly bandwidthClass?: BandwidthClass
     readonly channel?: ChannelId
+    readonly afterRequestId?: bigint
   } = {},
 ): Extract<PeerInbound, { kind: 'sync-request' }> {
   return {
@@ -158,6 +159,7 @@ export function syncRequestFrom(
       chunkMax: options.chunkMax ?? 0,
       requestId: options.requestId ?? 0n,
       bandwidthClass: options.bandwidthClass ?? 'foreground',
+      ...(options.afterRequestId === undefined ? {} : { afterRequestId: options.afterRequestId }),
     },
   }
 }

@@ -5,8 +5,9 @@
  * carry their hash chain and author, so each adds those fields as well.
  */
 import type { Entry } from '../log/entry.js'
-import { HASH_BYTES } from '../log/entry.js'
+import { HASH_BYTES, SIGNATURE_BYTES } from '../log/entry.js'
 import type { SyncResponse } from './messages.js'
+import { responseRun } from './packed-response.js'
 
 export const RESPONSE_HEADER_BYTES = 47
 /** seed 001: seq u64 + payload length u32. */
@@ -25,6 +26,17 @@ export function estimateEntryBytes(entry: Entry): number {
 }
 
 export function estimateResponseBytes(response: SyncResponse): number {
+  const run = responseRun(response)
+  if (run !== undefined) {
+    // The same sum as below, from the run's totals.
+    return (
+      RESPONSE_HEADER_BYTES +
+      run.count * (ENTRY_SEED_OVERHEAD_BYTES + ENTRY_CHAIN_OVERHEAD_BYTES) +
+      run.authorChars() +
+      run.payloadBytes +
+      run.signedCount * SIGNATURE_BYTES
+    )
+  }
   let bytes = RESPONSE_HEADER_BYTES
   for (const entry of response.entries) bytes += estimateEntryBytes(entry)
   return bytes

@@ -15,6 +15,7 @@ import type {
   SyncResponse,
 } from './messages.js'
 import { SYNC_NACK_DETAIL_MAX_LENGTH } from './messages.js'
+import type { ReadAhead } from './outstanding-requests.js'
 import { AnnouncementFailedError } from './replication-errors.js'
 import type { RuntimeContext } from './runtime-context.js'
 import type { SyncRequestDraft } from './tick.js'
@@ -85,7 +86,7 @@ export async function requestCatchUp(
   ctx: RuntimeContext,
   leader: PeerId,
   draft: SyncRequestDraft,
-  options: { readonly readAhead?: boolean } = {},
+  options: { readonly readAhead?: ReadAhead } = {},
 ): Promise<boolean> {
   const now = ctx.clock.now()
   if (ctx.backoff.isInBackoff(leader, now)) {
@@ -93,12 +94,7 @@ export async function requestCatchUp(
     return false
   }
   const requestId = ctx.rng.nextU64()
-  ctx.outstanding.record(
-    leader,
-    requestId,
-    now,
-    options.readAhead === true ? draft.sinceSeq : undefined,
-  )
+  ctx.outstanding.record(leader, requestId, now, options.readAhead)
   const message: SyncRequest = { ...draft, requestId }
   const sent = await attempt(ctx, 'sync-request', () =>
     ctx.dispatcher.sendSyncRequest(leader, message),

@@ -10,6 +10,7 @@ import { seededRng } from '../random/rng.js'
 import { CATCHUP_BACKOFF_THRESHOLD } from './catchup-backoff.js'
 import type { NackReason } from './messages.js'
 import { onInbound } from './on-inbound.js'
+import { READ_AHEAD_DEPTH } from './on-sync-response.js'
 import { onTick } from './on-tick.js'
 import { REQUEST_TTL_MS } from './outstanding-requests.js'
 import {
@@ -73,7 +74,8 @@ describe('requests carry random 64-bit tokens that answers must echo (R-23)', ()
   it('mints each token from the injected rng and records it', async () => {
     const { kit, ctx } = await follower(10)
     await onTick(ctx)
-    kit.clock.advance(10)
+    // A heartbeat later the first request counts as lost, so the tick asks again.
+    kit.clock.advance(ctx.heartbeatMs)
     ctx.tracker.recordHeartbeat(N20, 'leader', 10 as Seq, kit.clock.now())
     await onTick(ctx)
     const expected = seededRng(1)
@@ -274,17 +276,17 @@ describe('a replica pulls as soon as it learns the leader is ahead (beyond the s
     expect(kit.dispatcher.syncRequests).toHaveLength(2)
   })
 
-  it('asks for the next chunk right after applying one while still behind', async () => {
+  it('asks for the next chunks right after applying one while still behind', async () => {
     const { kit, ctx, leaderLog } = await follower(12)
     await answer(ctx, leaderLog.slice(0, 4), 0)
-    expect(kit.dispatcher.syncRequests.map((r) => r.message.sinceSeq)).toEqual([4])
+    expect(kit.dispatcher.syncRequests.map((r) => r.message.sinceSeq)).toEqual([4, 8])
     await answer(ctx, leaderLog.slice(4, 12), 4)
-    expect(kit.dispatcher.syncRequests).toHaveLength(1)
+    expect(kit.dispatcher.syncRequests).toHaveLength(2)
   })
 })
 
-describe('a replica reads one chunk ahead while it applies the last (beyond the seed)', () => {
-  it('asks for the next chunk before applying one that leaves the leader ahead', async () => {
+describe('a replica reads chunks ahead while it applies the last (beyond the seed)', () => {
+  it('asks for the next chunks before applying one that leaves the leader ahead', async () => {
     const { kit, ctx, leaderLog } = await follower(12)
     let tailWhenAsked: number | undefined
     const send = kit.dispatcher.sendSyncRequest.bind(kit.dispatcher)
@@ -293,9 +295,59 @@ describe('a replica reads one chunk ahead while it applies the last (beyond the 
       return send(to, message)
     }
     await answer(ctx, leaderLog.slice(0, 4), 0)
-    expect(kit.dispatcher.syncRequests.map((r) => r.message.sinceSeq)).toEqual([4])
+    // The leader holds 12: one from this chunk's end, one chained after it
+    // (where the leader's answer to the first ends; 8 is our estimate).
+    const [first, chained] = kit.dispatcher.syncRequests.map((r) => r.message)
+    expect([first?.sinceSeq, chained?.sinceSeq]).toEqual([4, 8])
+    expect(first?.afterRequestId).toBeUndefined()
+    expect(chained?.afterRequestId).toBe(first?.requestId)
     expect(tailWhenAsked).toBe(0)
-    expect(ctx.metrics.get('readAheadRequestsTotal')).toBe(1)
+    expect(ctx.metrics.get('readAheadRequestsTotal')).toBe(2)
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(4)
+  })
+
+  it('keeps at most READ_AHEAD_DEPTH requests in flight while chunks come back full', async () => {
+    const { kit, ctx, leaderLog } = await follower(12, { chunkMax: 16 })
+    // Chunks cut at the budget say the leader holds more, whatever its heartbeat said.
+    ctx.tracker.recordHeartbeat(N20, 'leader', 0 as Seq, kit.clock.now())
+    await answer(ctx, leaderLog.slice(0, 2), 0)
+    expect(kit.dispatcher.syncRequests).toHaveLength(READ_AHEAD_DEPTH)
+    const ids = kit.dispatcher.syncRequests.map((r) => r.message.requestId)
+    expect(kit.dispatcher.syncRequests.map((r) => r.message.afterRequestId)).toEqual([
+      undefined,
+      ...ids.slice(0, -1),
+    ])
+    // The first answer lands; one more request keeps the depth.
+    await onInbound(ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(leaderLog.slice(2, 4), ids[0] as bigint, 2, 0),
+    })
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(4)
+    expect(kit.dispatcher.syncRequests).toHaveLength(READ_AHEAD_DEPTH + 1)
+    expect(kit.dispatcher.syncRequests.at(-1)?.message.afterRequestId).toBe(ids.at(-1))
+  })
+
+  it('takes a chained answer only at its tail, and forgets the read-aheads after a misplaced one', async () => {
+    const { kit, ctx, leaderLog } = await follower(12)
+    await answer(ctx, leaderLog.slice(0, 4), 0)
+    const [first, chained] = kit.dispatcher.syncRequests.splice(0).map((r) => r.message)
+    // The leader answered the chained request from 6 (it did not answer the first from 4).
+    await onInbound(ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(leaderLog.slice(6, 8), chained?.requestId as bigint, 6, 0),
+    })
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(4)
+    expect(ctx.metrics.get('readAheadDiscardedTotal')).toBe(1)
+    // The first read-ahead was forgotten with it: its answer drops, and we pulled from the tail.
+    expect(kit.dispatcher.syncRequests.map((r) => r.message.sinceSeq)).toEqual([4])
+    await onInbound(ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(leaderLog.slice(4, 8), first?.requestId as bigint, 4, 0),
+    })
+    expect(ctx.drops.get('unknown-request')).toBe(1)
     expect(kit.store.state(CHANNEL).nextSeq).toBe(4)
   })
 
@@ -359,5 +411,23 @@ describe('a duplicate request does not stall catch-up (beyond the seed)', () => 
       message: responseOf(leaderLog.slice(0, 4), duplicate, 0, 0),
     })
     expect(kit.dispatcher.syncRequests.map((r) => r.message.sinceSeq)).toEqual([4])
+  })
+})
+
+describe('a tick does not duplicate a pull still in flight (beyond the seed)', () => {
+  it('skips its catch-up request within a heartbeat of the last one, and asks again after', async () => {
+    const { kit, ctx } = await follower(10)
+    const fresh = () => ctx.tracker.recordHeartbeat(N20, 'leader', 10 as Seq, kit.clock.now())
+    await onTick(ctx)
+    expect(kit.dispatcher.syncRequests).toHaveLength(1)
+    kit.clock.advance(ctx.heartbeatMs - 1)
+    fresh()
+    await onTick(ctx)
+    expect(kit.dispatcher.syncRequests).toHaveLength(1)
+    expect(ctx.metrics.get('tickPullsCoalescedTotal')).toBe(1)
+    kit.clock.advance(1)
+    fresh()
+    await onTick(ctx)
+    expect(kit.dispatcher.syncRequests).toHaveLength(2)
   })
 })

@@ -33,6 +33,7 @@ import { OutstandingRequests } from './outstanding-requests.js'
 import { ParkedRequests } from './parked-requests.js'
 import { RuntimeStoppedError } from './replication-errors.js'
 import type { ReplicationRuntimeEvents } from './runtime-events.js'
+import { ServedChunks } from './served-chunks.js'
 
 export const INBOUND_DROP_REASONS = [
   'not-in-replica-set',
@@ -138,6 +139,8 @@ export interface RuntimeContext {
   readonly outstanding: OutstandingRequests
   /** Leader: caught-up replicas' requests waiting for the next append (see parked-requests.ts). */
   readonly parked: ParkedRequests
+  /** Leader: where its last answer to each replica ended, for chained read-aheads (served-chunks.ts). */
+  readonly served: ServedChunks
   readonly parkHoldMs: number
   readonly chainCheck: ChainCheck
   readonly handoff: HandoffState
@@ -176,7 +179,9 @@ function guardStore(inner: LogStore, halted: () => boolean): LogStore {
     channels: () => inner.channels(),
     state: (c) => inner.state(c),
     read: (c, from, to, options) => inner.read(c, from, to, options),
+    readRun: (c, from, to, options) => inner.readRun(c, from, to, options),
     append: (c, entries) => (halted() ? stopped() : inner.append(c, entries)),
+    appendRun: (c, run) => (halted() ? stopped() : inner.appendRun(c, run)),
     skipTo: (c, s, anchor) => (halted() ? stopped() : inner.skipTo(c, s, anchor)),
     truncateAfter: (c, kept) => (halted() ? stopped() : inner.truncateAfter(c, kept)),
     setRetention: (c, policy) => (halted() ? stopped() : inner.setRetention(c, policy)),
@@ -240,6 +245,7 @@ export function createRuntimeContext(options: RuntimeContextOptions): RuntimeCon
     backoff: new CatchupBackoff(),
     outstanding: new OutstandingRequests(),
     parked: new ParkedRequests(),
+    served: new ServedChunks(),
     parkHoldMs: Math.max(0, Math.min(options.parkHoldMs ?? 0, heartbeatMs / 2)),
     chainCheck: new ChainCheck(),
     handoff: createHandoffState(),

@@ -249,3 +249,35 @@ describe('a leader notifies replicas when its tail advances (beyond the seed)', 
     await runtime.cancel()
   })
 })
+
+describe('a chained read-ahead starts where the last answer to its replica ended (beyond the seed)', () => {
+  const chunkOf = (kit: Kit, index: number) => {
+    const sent = kit.dispatcher.syncResponses[index]?.message
+    return [sent?.firstSeq, sent?.entries.length]
+  }
+
+  it("serves after the predecessor's end, whatever the replica estimated", async () => {
+    const kit = await leaderWithLog(12)
+    const ctx = contextFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100 })
+    const payload = (await kit.store.read(CHANNEL, 0 as Seq, 1 as Seq))[0]?.payload.byteLength ?? 1
+    const chunkMax = payload * 4
+    await onInbound(ctx, syncRequestFrom(N20, 0, { requestId: 1n, chunkMax }))
+    await onInbound(ctx, syncRequestFrom(N20, 9, { requestId: 2n, chunkMax, afterRequestId: 1n }))
+    await onInbound(ctx, syncRequestFrom(N20, 3, { requestId: 3n, chunkMax, afterRequestId: 2n }))
+    expect([chunkOf(kit, 0), chunkOf(kit, 1), chunkOf(kit, 2)]).toEqual([
+      [0, 4],
+      [4, 4],
+      [8, 4],
+    ])
+  })
+
+  it('falls back to sinceSeq when the predecessor was not its last answer', async () => {
+    const kit = await leaderWithLog(12)
+    const ctx = contextFor(kit, { self: N10, replicaSet: [N10, N20, N30], heartbeatMs: 100 })
+    await onInbound(ctx, syncRequestFrom(N20, 0, { requestId: 1n }))
+    // Another replica's answers do not count, nor does an id never answered.
+    await onInbound(ctx, syncRequestFrom(N30, 2, { requestId: 5n, afterRequestId: 1n }))
+    await onInbound(ctx, syncRequestFrom(N20, 6, { requestId: 2n, afterRequestId: 7n }))
+    expect([chunkOf(kit, 1)[0], chunkOf(kit, 2)[0]]).toEqual([2, 6])
+  })
+})

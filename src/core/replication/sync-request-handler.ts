@@ -10,6 +10,7 @@
  *   (0 means the default; never above the hard ceiling) and at most
  *   SYNC_CHUNK_MAX_ENTRIES entries, but always at least one.
  */
+import { EntryRun } from '../log/entry-run.js'
 import type { ChannelId, Seq } from '../log/ids.js'
 import { RangeEvictedError } from '../log/log-errors.js'
 import type { LogStore } from '../log/log-store.js'
@@ -21,6 +22,7 @@ import {
   type SyncRequest,
   type SyncResponse,
 } from './messages.js'
+import { packedSyncResponse } from './packed-response.js'
 
 export type SyncRequestOutcome =
   | { readonly kind: 'response'; readonly response: SyncResponse }
@@ -53,24 +55,27 @@ export async function handleSyncRequest(
 ): Promise<SyncRequestOutcome> {
   const state = store.state(channel)
   const since = request.sinceSeq
-  const respond = (entries: SyncResponse['entries'], firstRetained: Seq): SyncRequestOutcome => ({
+  const respond = (run: EntryRun, firstRetained: Seq): SyncRequestOutcome => ({
     kind: 'response',
-    response: {
-      channelId: channel,
-      firstSeq: since,
-      leaderFirstRetainedSeq: firstRetained,
-      entries,
-      requestId: request.requestId,
-    },
+    response: packedSyncResponse(
+      {
+        channelId: channel,
+        firstSeq: since,
+        leaderFirstRetainedSeq: firstRetained,
+        requestId: request.requestId,
+      },
+      run,
+    ),
   })
   if (since < state.firstSeq) return badRange(since, state.firstSeq)
-  if (since >= state.nextSeq) return respond([], state.firstSeq)
+  if (since >= state.nextSeq) return respond(EntryRun.empty(channel, since), state.firstSeq)
   try {
-    const entries = await store.read(channel, since, undefined, {
+    // Packed, as storage holds them: no object per entry between the store and the wire.
+    const run = await store.readRun(channel, since, undefined, {
       maxBytes: chunkBudgetBytes(request.chunkMax),
       maxEntries: SYNC_CHUNK_MAX_ENTRIES,
     })
-    return respond(entries, store.state(channel).firstSeq)
+    return respond(run, store.state(channel).firstSeq)
   } catch (error) {
     // Retention swept the range between state() and read().
     if (error instanceof RangeEvictedError) return badRange(since, store.state(channel).firstSeq)

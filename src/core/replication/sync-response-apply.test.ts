@@ -1,8 +1,10 @@
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Entry } from '../log/entry.js'
 import { channelId, type Seq } from '../log/ids.js'
 import { MemoryLogStore } from '../log/memory-log-store.js'
 import { testLogWriter } from '../log/test-entries.js'
+import { decodeFrame, encodeFrame } from '../wire/frame-codec.js'
+import { responseRun } from './packed-response.js'
 import { CHANNEL, type Kit, makeKit, N20, responseOf, writerFor } from './replication-test-kit.js'
 import { applySyncResponse } from './sync-response-apply.js'
 
@@ -146,5 +148,56 @@ describe('a full store surfaces as append-failed', () => {
     const result = await apply(leaderLog.slice(0, 3), 0, 0, store)
     expect(result.ok === false && result.error.kind).toBe('append-failed')
     expect(store.state(CHANNEL).nextSeq).toBe(0)
+  })
+})
+
+describe('a chunk off the wire is applied packed (beyond the seed)', () => {
+  /** The response as a replica gets it: encoded by the leader, decoded here. */
+  const offTheWire = (entries: readonly Entry[], firstSeq: number) => {
+    const frame = decodeFrame(
+      encodeFrame({ kind: 'sync-response', message: responseOf(entries, 1n, firstSeq, 0) }),
+    )
+    if (frame.kind !== 'sync-response') throw new Error('not a sync response')
+    return frame.message
+  }
+
+  it('stores a chunk that joins our tail as it came, without unpacking it', async () => {
+    await kit.store.append(CHANNEL, leaderLog.slice(0, 2))
+    const response = offTheWire(leaderLog.slice(2, 7), 2)
+    expect(responseRun(response)?.count).toBe(5)
+    const appendRun = vi.spyOn(kit.store, 'appendRun')
+    const result = await applySyncResponse(kit.store, kit.hasher, CHANNEL, response)
+    expect(result).toMatchObject({ ok: true, newTail: 7, appliedEntries: 5, appliedBytes: 80 })
+    expect(appendRun).toHaveBeenCalledOnce()
+    expect(await kit.store.read(CHANNEL, 0 as Seq)).toEqual(leaderLog.slice(0, 7))
+  })
+
+  it('refuses a chunk whose bytes were changed on the way, and keeps the log', async () => {
+    const bytes = encodeFrame({
+      kind: 'sync-response',
+      message: responseOf(leaderLog.slice(0, 3), 1n, 0, 0),
+    })
+    const payload = leaderLog[1]?.payload as Uint8Array
+    // The second entry's payload, found by its bytes, gets one bit flipped.
+    const at = bytes.findIndex((_, i) => payload.every((b, j) => bytes[i + j] === b))
+    bytes[at] = (bytes[at] as number) ^ 1
+    const frame = decodeFrame(bytes)
+    if (frame.kind !== 'sync-response') throw new Error('not a sync response')
+    const result = await applySyncResponse(kit.store, kit.hasher, CHANNEL, frame.message)
+    expect(result.ok === false && result.error.kind).toBe('invalid-entries')
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(0)
+  })
+
+  it('takes the general path for a chunk that overlaps what we hold', async () => {
+    await kit.store.append(CHANNEL, leaderLog.slice(0, 4))
+    const appendRun = vi.spyOn(kit.store, 'appendRun')
+    const result = await applySyncResponse(
+      kit.store,
+      kit.hasher,
+      CHANNEL,
+      offTheWire(leaderLog.slice(2, 6), 2),
+    )
+    expect(result).toMatchObject({ ok: true, newTail: 6, appliedEntries: 2 })
+    expect(appendRun).not.toHaveBeenCalled()
   })
 })

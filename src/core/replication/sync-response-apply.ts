@@ -35,12 +35,14 @@
 import { equals } from 'uint8arrays/equals'
 import { checkSignatures, type EntrySignaturePolicy } from '../crypto/entry-signing.js'
 import { type Entry, GENESIS_HASH } from '../log/entry.js'
-import { verifyEntries } from '../log/entry-chain.js'
+import { verifyEntries, verifyRun } from '../log/entry-chain.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
+import type { EntryRun } from '../log/entry-run.js'
 import type { ChannelId, Seq } from '../log/ids.js'
 import { ForgedEntryError, StorageFullError } from '../log/log-errors.js'
 import type { ChannelState, LogStore } from '../log/log-store.js'
 import type { SyncResponse } from './messages.js'
+import { responseRun } from './packed-response.js'
 
 export type ApplyError =
   | { readonly kind: 'channel-mismatch' }
@@ -154,6 +156,48 @@ async function forgery(
   }
 }
 
+/**
+ * The common case, packed: a chunk off the wire that starts at our tail
+ * and attaches to our last hash is verified and stored as it came, without
+ * an object per entry. Anything else takes the general path below.
+ */
+async function appendAtTail(
+  store: LogStore,
+  hasher: EntryHasher,
+  channel: ChannelId,
+  run: EntryRun,
+  signatures: EntrySignaturePolicy | undefined,
+): Promise<ApplyResult> {
+  try {
+    verifyRun(hasher, run)
+  } catch (cause) {
+    return fail({ kind: 'invalid-entries', cause })
+  }
+  if (signatures !== undefined && (run.signedCount > 0 || signatures.required)) {
+    const forged = await forgery(signatures, hasher, channel, run.entries())
+    if (forged !== undefined) return fail(forged)
+  }
+  try {
+    const state = await store.appendRun(channel, run)
+    return {
+      ok: true,
+      newTail: state.nextSeq,
+      appliedEntries: run.count,
+      appliedBytes: run.payloadBytes,
+      replacedEntries: 0,
+    }
+  } catch (cause) {
+    if (cause instanceof StorageFullError) return fail({ kind: 'append-failed', cause })
+    return fail({ kind: 'append-rejected', cause })
+  }
+}
+
+function attachesAtTail(local: ChannelState, run: EntryRun): boolean {
+  if (run.count === 0 || run.firstSeq !== local.nextSeq) return false
+  const unknownTail = local.firstSeq === local.nextSeq && !local.anchored
+  return unknownTail || equals(local.lastHash, run.prevHash)
+}
+
 export async function applySyncResponse(
   store: LogStore,
   hasher: EntryHasher,
@@ -163,6 +207,15 @@ export async function applySyncResponse(
 ): Promise<ApplyResult> {
   const { beforeCut = async () => undefined, signatures } = options
   if (response.channelId !== channel) return fail({ kind: 'channel-mismatch' })
+  const run = responseRun(response)
+  if (
+    run !== undefined &&
+    run.channel === channel &&
+    run.firstSeq === response.firstSeq &&
+    attachesAtTail(store.state(channel), run)
+  ) {
+    return appendAtTail(store, hasher, channel, run, signatures)
+  }
   const problem = shapeProblem(channel, response)
   if (problem !== undefined) return fail({ kind: 'malformed', detail: problem })
 

@@ -3,9 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { Entry } from '../log/entry.js'
 import { GENESIS_HASH } from '../log/entry.js'
 import { type EntryHasher, loadEntryHasher } from '../log/entry-hasher.js'
+import { EntryRun } from '../log/entry-run.js'
 import { channelId, peerId, type Seq } from '../log/ids.js'
 import { testLogWriter } from '../log/test-entries.js'
 import type { SyncResponse } from '../replication/messages.js'
+import { packedSyncResponse } from '../replication/packed-response.js'
 import { PROPOSE_MAX_BYTES, PROPOSE_MAX_ENTRIES } from '../replication/propose-message.js'
 import { ByteWriter } from './byte-writer.js'
 import { DecodeError } from './decode-error.js'
@@ -336,4 +338,20 @@ describe('fuzz: random and mutated frames', () => {
       expect(counts[failure] ?? 0, failure).toBeGreaterThan(0)
     }
   }, 30_000)
+})
+
+describe('a packed sync response', () => {
+  it('decodes when it carries a slice of a run with more authors than entries', () => {
+    // Authors changed after sealing: the hashes no longer hold, but the chain does.
+    const others = entries(3, 0, 10).map((e, i) => ({ ...e, author: peerId(`other-${i}`) }))
+    const run = EntryRun.fromEntries(CH, others).slice(2)
+    const message = packedSyncResponse(
+      { channelId: CH, firstSeq: 2 as Seq, leaderFirstRetainedSeq: 0 as Seq, requestId: 7n },
+      run,
+    )
+    const frame = decodeFrame(encodeFrame({ kind: 'sync-response', message }))
+    expect(frame.kind === 'sync-response' && frame.message.entries.map((e) => e.author)).toEqual([
+      'other-2',
+    ])
+  })
 })

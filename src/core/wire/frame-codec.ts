@@ -9,9 +9,9 @@
  * and authors are listed once in a table (a libp2p peer id is 52 bytes, more
  * than a small entry's payload).
  */
-import { equals } from 'uint8arrays/equals'
 import { describeValue, InvalidArgumentError, MeshlogError } from '../errors.js'
-import { type Entry, HASH_BYTES, SIGNATURE_BYTES } from '../log/entry.js'
+import { type Entry, HASH_BYTES } from '../log/entry.js'
+import { EntryRun } from '../log/entry-run.js'
 import {
   type ChannelId,
   channelId,
@@ -31,6 +31,7 @@ import {
   type SyncRequest,
   type SyncResponse,
 } from '../replication/messages.js'
+import { packedSyncResponse, responseRun } from '../replication/packed-response.js'
 import type { Propose } from '../replication/propose-message.js'
 import { ByteReader } from './byte-reader.js'
 import { ByteWriter } from './byte-writer.js'
@@ -53,7 +54,6 @@ import {
   MAX_AUTHORS_PER_FRAME,
   MAX_ENTRIES_PER_FRAME,
   MAX_FRAME_BYTES,
-  MAX_PAYLOAD_BYTES,
   WIRE_VERSION,
 } from './wire-limits.js'
 
@@ -87,7 +87,6 @@ const KIND_BY_CODE = new Map(
   Object.entries(FRAME_KIND_CODES).map(([k, c]) => [c, k as WireFrameKind]),
 )
 
-const FLAG_SIGNED = 1
 // UTF-8 takes at most 3 bytes per UTF-16 code unit.
 const MAX_CHANNEL_BYTES = MAX_CHANNEL_ID_LENGTH * 3
 const MAX_PEER_BYTES = MAX_PEER_ID_LENGTH * 3
@@ -121,53 +120,52 @@ function enumCode(list: readonly string[], value: unknown, what: string): number
   return code
 }
 
+/**
+ * Entries as a run: count, then (when there are any) the first prevHash,
+ * the author table and the packed entries (entry-run.ts), which run to the
+ * end of the frame.
+ */
+function writeRun(w: ByteWriter, whole: EntryRun): void {
+  w.varint(whole.count)
+  if (whole.count === 0) return
+  // A decoder refuses authors no entry uses (a slice of a stored run may list some).
+  const run = whole.withUsedAuthors()
+  w.bytes(run.prevHash)
+  w.varint(run.authors.length)
+  for (const author of run.authors) w.string(author)
+  w.bytes(run.bytes())
+}
+
 function writeEntries(
   w: ByteWriter,
   channel: ChannelId,
   firstSeq: number,
   entries: readonly Entry[],
 ): void {
-  w.varint(entries.length)
-  const first = entries[0]
-  if (first === undefined) return
-  w.bytes(first.prevHash)
-  const authors = new Map<string, number>()
-  for (const e of entries) if (!authors.has(e.author)) authors.set(e.author, authors.size)
-  w.varint(authors.size)
-  for (const author of authors.keys()) w.string(author)
-  let previous: Entry | undefined
-  for (const [i, e] of entries.entries()) {
-    if (e.channel !== channel) invalid(`entry ${i} belongs to another channel`, e.channel)
-    if (e.seq !== firstSeq + i)
-      invalid(`entry ${i} has seq ${e.seq}, expected ${firstSeq + i}`, e.seq)
-    if (previous !== undefined && !equals(e.prevHash, previous.hash)) {
-      invalid(`entry ${i} does not chain onto the entry before it`, e.seq)
-    }
-    if (e.payload.byteLength > MAX_PAYLOAD_BYTES)
-      invalid(`entry ${i} payload is too large`, e.payload)
-    if (e.hash.byteLength !== HASH_BYTES)
-      invalid(`entry ${i} hash must be ${HASH_BYTES} bytes`, e.hash)
-    w.varint(authors.get(e.author) as number)
-    w.varint(checkSeq(e.authorSeq, 'authorSeq'))
-    w.u8(e.signature === undefined ? 0 : FLAG_SIGNED)
-    w.blob(e.payload)
-    w.bytes(e.hash)
-    if (e.signature !== undefined) {
-      if (e.signature.byteLength !== SIGNATURE_BYTES)
-        invalid('signature must be 64 bytes', e.signature)
-      w.bytes(e.signature)
-    }
-    previous = e
+  writeRun(w, EntryRun.fromEntries(channel, entries, firstSeq as Seq))
+}
+
+/** A sync response's entries, packed: the run it was made from, or one made from its entries. */
+function packedEntries(m: SyncResponse): EntryRun {
+  const run = responseRun(m) ?? EntryRun.fromEntries(m.channelId, m.entries, m.firstSeq)
+  if (run.channel !== m.channelId || run.firstSeq !== m.firstSeq)
+    invalid("the run does not start at the response's firstSeq", run.firstSeq)
+  return run
+}
+
+function initialCapacity(frame: WireFrame): number {
+  if (frame.kind === 'sync-response') {
+    const run = responseRun(frame.message)
+    if (run !== undefined) return 256 + run.authors.length * 160 + run.bytes().byteLength
   }
+  return frame.kind === 'sync-chunk' || frame.kind === 'propose' || frame.kind === 'sync-response'
+    ? 1024
+    : 96
 }
 
 /** Encodes a frame; throws InvalidArgumentError for a message it would refuse to decode. */
 export function encodeFrame(frame: WireFrame): Uint8Array {
-  const w = new ByteWriter(
-    frame.kind === 'sync-response' || frame.kind === 'sync-chunk' || frame.kind === 'propose'
-      ? 1024
-      : 96,
-  )
+  const w = new ByteWriter(initialCapacity(frame))
   w.u8(WIRE_VERSION).u8(FRAME_KIND_CODES[frame.kind] ?? invalid('unknown frame kind', frame.kind))
   const { channelId: channel } = frame.message
   w.string(channelId(channel))
@@ -185,6 +183,8 @@ export function encodeFrame(frame: WireFrame): Uint8Array {
       w.varint(checkSeq(m.chunkMax, 'chunkMax'))
       w.u64(checkRequestId(m.requestId))
       w.u8(enumCode(BANDWIDTH_CLASSES, m.bandwidthClass, 'bandwidth class'))
+      // Optional last field: present only in chained read-ahead requests.
+      if (m.afterRequestId !== undefined) w.u64(checkRequestId(m.afterRequestId))
       break
     }
     case 'sync-response': {
@@ -192,7 +192,7 @@ export function encodeFrame(frame: WireFrame): Uint8Array {
       w.varint(checkSeq(m.firstSeq, 'firstSeq'))
       w.varint(checkSeq(m.leaderFirstRetainedSeq, 'leaderFirstRetainedSeq'))
       w.u64(checkRequestId(m.requestId))
-      writeEntries(w, channel, m.firstSeq, m.entries)
+      writeRun(w, packedEntries(m))
       break
     }
     case 'sync-nack': {
@@ -238,7 +238,7 @@ function readEnum<T extends string>(r: ByteReader, list: readonly T[], what: str
   return value
 }
 
-function readEntries(r: ByteReader, channel: ChannelId, firstSeq: number): Entry[] {
+function readRun(r: ByteReader, channel: ChannelId, firstSeq: number): EntryRun {
   const count = r.varint('entry count')
   if (count > MAX_ENTRIES_PER_FRAME || count * MIN_ENTRY_BYTES > r.remaining) {
     throw new DecodeError('over-limit', `${count} entries cannot fit this frame`, {
@@ -248,35 +248,28 @@ function readEntries(r: ByteReader, channel: ChannelId, firstSeq: number): Entry
   if (firstSeq + count > Number.MAX_SAFE_INTEGER) {
     throw new DecodeError('inconsistent', 'entry seqs overflow', { firstSeq, count })
   }
-  if (count === 0) return []
-  let prevHash = r.bytes(HASH_BYTES, 'prevHash')
+  if (count === 0) return EntryRun.empty(channel, firstSeq as Seq)
+  const prevHash = r.bytes(HASH_BYTES, 'prevHash')
   const authorCount = r.varint('author count')
   if (authorCount === 0 || authorCount > MAX_AUTHORS_PER_FRAME || authorCount > count) {
     throw new DecodeError('over-limit', `author table of ${authorCount}`, { offset: r.offset })
   }
   const authors = []
   for (let i = 0; i < authorCount; i++) authors.push(readId(r, MAX_PEER_BYTES, peerId, 'author'))
-  const entries: Entry[] = []
-  for (let i = 0; i < count; i++) {
-    const author = authors[r.varint('author index')]
-    if (author === undefined)
-      throw new DecodeError('bad-enum', 'author index out of range', { offset: r.offset })
-    const authorSeq = r.varint('authorSeq')
-    const flags = r.u8('flags')
-    if ((flags & ~FLAG_SIGNED) !== 0) {
-      throw new DecodeError('bad-enum', `unknown entry flags ${flags}`, { offset: r.offset })
-    }
-    const payload = r.blob(MAX_PAYLOAD_BYTES, 'payload')
-    const hash = r.bytes(HASH_BYTES, 'hash')
-    const base = { channel, seq: (firstSeq + i) as Seq, author, authorSeq, payload, prevHash, hash }
-    entries.push(
-      (flags & FLAG_SIGNED) !== 0
-        ? { ...base, signature: r.bytes(SIGNATURE_BYTES, 'signature') }
-        : base,
-    )
-    prevHash = hash
-  }
-  return entries
+  const base = r.offset
+  const data = r.bytes(r.remaining, 'entries')
+  return EntryRun.parse(
+    { channel, firstSeq: firstSeq as Seq, prevHash, authors },
+    data,
+    count,
+    (kind, why, offset) => {
+      throw new DecodeError(kind, why, { offset: base + offset })
+    },
+  )
+}
+
+function readEntries(r: ByteReader, channel: ChannelId, firstSeq: number): Entry[] {
+  return readRun(r, channel, firstSeq).entries()
 }
 
 function decodeBody(r: ByteReader, kind: WireFrameKind): WireFrame {
@@ -292,25 +285,28 @@ function decodeBody(r: ByteReader, kind: WireFrameKind): WireFrame {
           wallClockMs: r.varint('wallClockMs'),
         },
       }
-    case 'sync-request':
-      return {
-        kind,
-        message: {
-          channelId: channel,
-          sinceSeq: r.varint('sinceSeq') as Seq,
-          chunkMax: r.varint('chunkMax'),
-          requestId: r.u64('requestId'),
-          bandwidthClass: readEnum(r, BANDWIDTH_CLASSES, 'bandwidth class'),
-        },
+    case 'sync-request': {
+      const message = {
+        channelId: channel,
+        sinceSeq: r.varint('sinceSeq') as Seq,
+        chunkMax: r.varint('chunkMax'),
+        requestId: r.u64('requestId'),
+        bandwidthClass: readEnum(r, BANDWIDTH_CLASSES, 'bandwidth class'),
       }
+      if (r.remaining === 0) return { kind, message }
+      return { kind, message: { ...message, afterRequestId: r.u64('afterRequestId') } }
+    }
     case 'sync-response': {
       const firstSeq = r.varint('firstSeq') as Seq
       const leaderFirstRetainedSeq = r.varint('leaderFirstRetainedSeq') as Seq
       const requestId = r.u64('requestId')
-      const entries = readEntries(r, channel, firstSeq)
+      const run = readRun(r, channel, firstSeq)
       return {
         kind,
-        message: { channelId: channel, firstSeq, leaderFirstRetainedSeq, entries, requestId },
+        message: packedSyncResponse(
+          { channelId: channel, firstSeq, leaderFirstRetainedSeq, requestId },
+          run,
+        ),
       }
     }
     case 'sync-nack': {

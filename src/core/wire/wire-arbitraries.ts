@@ -127,13 +127,17 @@ export const smallFrames: fc.Arbitrary<WireFrame> = fc.oneof(
   }),
   fc.record({
     kind: fc.constant('sync-request' as const),
-    message: fc.record({
-      channelId: channel,
-      sinceSeq: seq,
-      chunkMax: fc.maxSafeNat(),
-      requestId: u64,
-      bandwidthClass: fc.constantFrom(...BANDWIDTH_CLASSES),
-    }),
+    message: fc.record(
+      {
+        channelId: channel,
+        sinceSeq: seq,
+        chunkMax: fc.maxSafeNat(),
+        requestId: u64,
+        bandwidthClass: fc.constantFrom(...BANDWIDTH_CLASSES),
+        afterRequestId: u64,
+      },
+      { requiredKeys: ['channelId', 'sinceSeq', 'chunkMax', 'requestId', 'bandwidthClass'] },
+    ),
   }),
   fc.record({
     kind: fc.constant('sync-nack' as const),

@@ -1,0 +1,239 @@
+import fc from 'fast-check'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { InvalidArgumentError } from '../errors.js'
+import type { Entry } from './entry.js'
+import { GENESIS_HASH } from './entry.js'
+import { sealEntries, verifyRun } from './entry-chain.js'
+import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
+import { EntryRun, type RunFaultKind } from './entry-run.js'
+import { channelId, peerId, type Seq } from './ids.js'
+import { HashMismatchError } from './log-errors.js'
+
+const CH = channelId('runs')
+let hasher: EntryHasher
+
+beforeAll(async () => {
+  hasher = await loadEntryHasher()
+})
+
+interface Write {
+  readonly author: number
+  readonly size: number
+  readonly signed: boolean
+}
+
+const writes = fc.array(fc.record({ author: fc.nat(3), size: fc.nat(300), signed: fc.boolean() }), {
+  minLength: 1,
+  maxLength: 60,
+})
+
+function sealed(list: readonly Write[], firstSeq = 0): Entry[] {
+  const seqs = new Map<number, number>()
+  return sealEntries(
+    hasher,
+    CH,
+    { nextSeq: firstSeq as Seq, lastHash: GENESIS_HASH },
+    list.map((w, i) => {
+      const authorSeq = seqs.get(w.author) ?? 0
+      seqs.set(w.author, authorSeq + 1)
+      const draft = {
+        author: peerId(`author-${w.author}`),
+        authorSeq,
+        payload: new Uint8Array(w.size).fill(i & 0xff),
+      }
+      return w.signed ? { ...draft, signature: new Uint8Array(64).fill(w.author) } : draft
+    }),
+  )
+}
+
+/** What tests compare: every field, bytes as arrays. */
+function plain(entries: readonly Entry[]) {
+  return entries.map((e) => ({
+    ...e,
+    payload: Array.from(e.payload),
+    hash: Array.from(e.hash),
+    prevHash: Array.from(e.prevHash),
+    signature: e.signature === undefined ? undefined : Array.from(e.signature),
+  }))
+}
+
+function faultOf(run: EntryRun, data: Uint8Array, count = run.count): RunFaultKind | 'none' {
+  try {
+    EntryRun.parse(run, data, count, (kind) => {
+      throw kind
+    })
+    return 'none'
+  } catch (kind) {
+    return kind as RunFaultKind
+  }
+}
+
+describe('EntryRun packs a dense, chained run of entries', () => {
+  it('gives back exactly the entries it was packed from', () => {
+    fc.assert(
+      fc.property(writes, fc.nat(1000), (list, firstSeq) => {
+        const entries = sealed(list, firstSeq)
+        const run = EntryRun.fromEntries(CH, entries)
+        expect(plain(run.entries())).toEqual(plain(entries))
+        expect([run.count, run.firstSeq, run.nextSeq]).toEqual([
+          entries.length,
+          firstSeq,
+          firstSeq + entries.length,
+        ])
+        expect(run.payloadBytes).toBe(list.reduce((sum, w) => sum + w.size, 0))
+        expect(run.signedCount).toBe(list.filter((w) => w.signed).length)
+        expect(Array.from(run.lastHash)).toEqual(Array.from((entries.at(-1) as Entry).hash))
+        expect(plain([run.entry(entries.length - 1)])).toEqual(plain([entries.at(-1) as Entry]))
+      }),
+    )
+  })
+
+  it('parses its own bytes back to the same run, and nothing else', () => {
+    fc.assert(
+      fc.property(writes, (list) => {
+        const run = EntryRun.fromEntries(CH, sealed(list))
+        const parsed = EntryRun.parse(run, run.bytes(), run.count, () => {
+          throw new Error('refused its own bytes')
+        })
+        expect(plain(parsed.entries())).toEqual(plain(run.entries()))
+        expect(faultOf(run, run.bytes().subarray(0, run.bytes().byteLength - 1))).toBe('truncated')
+        expect(faultOf(run, run.bytes(), run.count - 1)).toBe('trailing-bytes')
+      }),
+    )
+  })
+
+  it('refuses unknown flags, author indexes outside the table and padded varints', () => {
+    const run = EntryRun.fromEntries(CH, sealed([{ author: 0, size: 3, signed: false }]))
+    const bytes = run.bytes()
+    // Entry 0: authorIndex 0 | authorSeq 0 | flags | length 3 | payload | hash.
+    const flags = bytes.slice()
+    flags[2] = 0x80
+    expect(faultOf(run, flags)).toBe('bad-enum')
+    const author = bytes.slice()
+    author[0] = 5
+    expect(faultOf(run, author)).toBe('bad-enum')
+    const padded = new Uint8Array(bytes.byteLength + 1)
+    padded.set([0x80, 0x00], 0)
+    padded.set(bytes.subarray(1), 2)
+    expect(faultOf(run, padded)).toBe('bad-varint')
+  })
+
+  it('slices, splits and concatenates without losing or moving an entry', () => {
+    fc.assert(
+      fc.property(
+        writes,
+        fc.nat(60),
+        fc.nat(60),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 2000 }),
+        (list, a, b, maxEntries, maxBytes) => {
+          const entries = sealed(list)
+          const run = EntryRun.fromEntries(CH, entries)
+          const [from, to] = [Math.min(a, b), Math.max(a, b)]
+          const part = run.slice(from, to)
+          const expected = entries.slice(from, to)
+          expect(plain(part.entries())).toEqual(plain(expected))
+          expect(part.firstSeq).toBe(Math.min(from, entries.length))
+          const pieces = run.split(maxEntries, maxBytes)
+          for (const piece of pieces) {
+            expect(piece.count).toBeLessThanOrEqual(maxEntries)
+            if (piece.count > 1) expect(piece.payloadBytes).toBeLessThanOrEqual(maxBytes)
+          }
+          // Pieces of other runs, with author tables in another order, join back up.
+          const reordered = pieces.map((p) => EntryRun.fromEntries(CH, p.entries()))
+          const joined = EntryRun.concat(reordered)
+          expect(plain(joined.entries())).toEqual(plain(entries))
+          expect(joined.payloadBytes).toBe(run.payloadBytes)
+          expect(plain(joined.compact().entries())).toEqual(plain(entries))
+        },
+      ),
+    )
+  })
+
+  it('re-numbers authors when the tables of the runs it joins differ', () => {
+    const entries = sealed([
+      { author: 1, size: 2, signed: false },
+      { author: 2, size: 2, signed: true },
+      { author: 2, size: 2, signed: false },
+      { author: 1, size: 200, signed: false },
+    ])
+    const head = EntryRun.fromEntries(CH, entries.slice(0, 1))
+    const tail = EntryRun.fromEntries(CH, entries.slice(1))
+    expect(tail.authors).toEqual(['author-2', 'author-1'])
+    const joined = EntryRun.concat([head, tail])
+    expect(joined.authors).toEqual(['author-1', 'author-2'])
+    expect(plain(joined.entries())).toEqual(plain(entries))
+    expect([...joined.authorHighs()]).toEqual([
+      ['author-1', 1],
+      ['author-2', 1],
+    ])
+    expect(joined.authorChars()).toBe(4 * 'author-1'.length)
+    expect(() => EntryRun.concat([tail, head])).toThrow(RangeError)
+  })
+
+  it('refuses to pack entries that are not one dense, chained run of the channel', () => {
+    const entries = sealed([
+      { author: 0, size: 1, signed: false },
+      { author: 0, size: 1, signed: false },
+    ])
+    const [first, second] = entries as [Entry, Entry]
+    const cases: Entry[][] = [
+      [first, { ...second, prevHash: GENESIS_HASH }],
+      [first, { ...second, seq: 5 as Seq }],
+      [{ ...first, channel: channelId('other') }],
+    ]
+    for (const bad of cases) {
+      expect(() => EntryRun.fromEntries(CH, bad)).toThrow(InvalidArgumentError)
+    }
+    expect(() => EntryRun.fromEntries(CH, entries, 3 as Seq)).toThrow(/expected 3/)
+  })
+
+  it('gives a compact copy its own buffer and prevHash', () => {
+    const run = EntryRun.fromEntries(CH, sealed([{ author: 0, size: 40, signed: false }]))
+    const frame = new Uint8Array(run.bytes().byteLength + 100)
+    frame.set(run.bytes(), 50)
+    const view = EntryRun.parse(run, frame.subarray(50, 50 + run.bytes().byteLength), 1, () => {
+      throw new Error('refused')
+    })
+    const own = view.compact()
+    expect(own.data.buffer.byteLength).toBe(run.bytes().byteLength)
+    expect(own.prevHash.buffer.byteLength).toBe(32)
+    expect(plain(own.entries())).toEqual(plain(run.entries()))
+  })
+})
+
+describe('verifyRun checks every hash of a run', () => {
+  it('passes sealed entries and names the first entry that was changed', () => {
+    const entries = sealed(
+      Array.from({ length: 8 }, (_, i) => ({ author: i % 2, size: 10, signed: false })),
+      20,
+    )
+    const run = EntryRun.fromEntries(CH, entries)
+    verifyRun(hasher, run)
+    const bytes = run.bytes().slice()
+    const payloadOfFifth = (run.entries()[5]?.payload.byteOffset ?? 0) - run.bytes().byteOffset
+    bytes[payloadOfFifth] = (bytes[payloadOfFifth] as number) ^ 1
+    const tampered = EntryRun.parse(run, bytes, run.count, () => {
+      throw new Error('refused')
+    })
+    expect(() => verifyRun(hasher, tampered)).toThrow(HashMismatchError)
+    expect(() => verifyRun(hasher, tampered)).toThrow(/entry 25/)
+  })
+})
+
+describe('a run lists only the authors its entries use when asked', () => {
+  it('prunes and re-numbers the table of a slice, keeping every entry', () => {
+    const entries = sealed([
+      { author: 1, size: 3, signed: false },
+      { author: 2, size: 3, signed: true },
+      { author: 3, size: 3, signed: false },
+    ])
+    const run = EntryRun.fromEntries(CH, entries)
+    const tail = run.slice(2)
+    expect(tail.authors).toHaveLength(3)
+    const pruned = tail.withUsedAuthors()
+    expect(pruned.authors).toEqual(['author-3'])
+    expect(plain(pruned.entries())).toEqual(plain(entries.slice(2)))
+    expect(run.withUsedAuthors()).toBe(run)
+  })
+})

@@ -1,0 +1,635 @@
+/**
+ * A dense run of one channel's entries, kept packed: the bytes a segment
+ * record stores and a SyncResponse carries. Replication moves runs from
+ * storage to the wire and back without an object per entry; `entries()`
+ * makes the objects when a slower path wants them.
+ *
+ * `data` holds, per entry (varints are unsigned LEB128, shortest form):
+ *   varint authorIndex | varint authorSeq | u8 flags | varint payloadLength
+ *   | payload | hash[32] | signature[64] when flags & 1
+ * The seq of entry i is `firstSeq + i`; its prevHash is the hash of the
+ * entry before it (`prevHash` for the first), so a run cannot hold a gap or
+ * a broken link. `authors` is the table the indexes point into.
+ */
+import { equals } from 'uint8arrays/equals'
+import { describeValue, InvalidArgumentError } from '../errors.js'
+import type { Entry } from './entry.js'
+import { HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
+import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
+
+export const RUN_FLAG_SIGNED = 1
+/** Largest payload a run holds (the wire's limit too). */
+export const MAX_RUN_PAYLOAD_BYTES = 16 << 20
+
+/** What is wrong with bytes that are not a run (named as the wire decoder names it). */
+export type RunFaultKind = 'truncated' | 'bad-varint' | 'bad-enum' | 'over-limit' | 'trailing-bytes'
+
+/** Called by `parse` with why the bytes are not a run and where; must throw. */
+export type RunFault = (kind: RunFaultKind, why: string, offset: number) => never
+
+export interface RunHeader {
+  readonly channel: ChannelId
+  readonly firstSeq: Seq
+  readonly prevHash: Uint8Array
+  readonly authors: readonly PeerId[]
+}
+
+/** The highest authorSeq of each author in a run. */
+export type AuthorHighs = ReadonlyMap<PeerId, number>
+
+export function varintLength(value: number): number {
+  let n = 1
+  while (value >= 0x80) {
+    value = Math.floor(value / 128)
+    n++
+  }
+  return n
+}
+
+export function writeVarint(out: Uint8Array, offset: number, value: number): number {
+  while (value >= 0x80) {
+    out[offset++] = (value % 128) | 0x80
+    value = Math.floor(value / 128)
+  }
+  out[offset++] = value
+  return offset
+}
+
+// Where the last readVarint stopped (one scratch cursor: parsing is synchronous).
+let cursor = 0
+
+/** A shortest-form varint that is a safe integer, at `offset`; sets `cursor` past it. */
+function readVarint(data: Uint8Array, offset: number, fail: RunFault): number {
+  let value = 0
+  let scale = 1
+  for (let n = 0; n < 8; n++) {
+    const byte = data[offset++]
+    if (byte === undefined) return fail('truncated', 'truncated entry', offset)
+    value += (byte & 0x7f) * scale
+    if (byte < 0x80) {
+      if (byte === 0 && n > 0) fail('bad-varint', 'varint not in its shortest form', offset)
+      if (!Number.isSafeInteger(value)) break
+      cursor = offset
+      return value
+    }
+    scale *= 128
+  }
+  return fail('bad-varint', 'varint too large', offset)
+}
+
+/** Where one entry's fields sit in `data`. */
+interface EntrySlots {
+  authorIndex: number
+  authorSeq: number
+  flags: number
+  payloadStart: number
+  payloadEnd: number
+}
+
+export class EntryRun {
+  readonly channel: ChannelId
+  readonly firstSeq: Seq
+  readonly prevHash: Uint8Array
+  readonly authors: readonly PeerId[]
+  readonly data: Uint8Array
+  readonly payloadBytes: number
+  /** Entries carrying a signature. */
+  readonly signedCount: number
+  /** Start of each entry in `data`, and `data.byteLength` last. */
+  readonly #starts: Uint32Array
+  readonly #slots: EntrySlots = {
+    authorIndex: 0,
+    authorSeq: 0,
+    flags: 0,
+    payloadStart: 0,
+    payloadEnd: 0,
+  }
+
+  private constructor(
+    header: RunHeader,
+    data: Uint8Array,
+    starts: Uint32Array,
+    payloadBytes: number,
+    signedCount: number,
+  ) {
+    this.channel = header.channel
+    this.firstSeq = header.firstSeq
+    this.prevHash = header.prevHash
+    this.authors = header.authors
+    this.data = data
+    this.#starts = starts
+    this.payloadBytes = payloadBytes
+    this.signedCount = signedCount
+  }
+
+  get count(): number {
+    return this.#starts.length - 1
+  }
+
+  /** The seq after the run's last entry. */
+  get nextSeq(): Seq {
+    return (this.firstSeq + this.count) as Seq
+  }
+
+  /** The last entry's hash (`prevHash` for an empty run). */
+  get lastHash(): Uint8Array {
+    return this.count === 0 ? this.prevHash : this.hashAt(this.count - 1)
+  }
+
+  /** A run of no entries that would start at `firstSeq`, after `prevHash`. */
+  static empty(channel: ChannelId, firstSeq: Seq, prevHash = new Uint8Array(HASH_BYTES)): EntryRun {
+    return new EntryRun(
+      { channel, firstSeq, prevHash, authors: [] },
+      new Uint8Array(0),
+      new Uint32Array(1),
+      0,
+      0,
+    )
+  }
+
+  /**
+   * Checks `data` and indexes its entries: every author index in the
+   * table, flags known, payloads within `MAX_RUN_PAYLOAD_BYTES`, no
+   * trailing bytes. Anything else goes to `fail`, which must throw.
+   */
+  static parse(header: RunHeader, data: Uint8Array, count: number, fail: RunFault): EntryRun {
+    if (header.prevHash.byteLength !== HASH_BYTES) fail('truncated', 'prevHash must be 32 bytes', 0)
+    const starts = new Uint32Array(count + 1)
+    const end = data.byteLength
+    let offset = 0
+    let payloadBytes = 0
+    let signedCount = 0
+    for (let i = 0; i < count; i++) {
+      starts[i] = offset
+      const authorIndex = readVarint(data, offset, fail)
+      if (authorIndex >= header.authors.length)
+        fail('bad-enum', 'author index out of range', offset)
+      readVarint(data, cursor, fail) // authorSeq
+      offset = cursor
+      if (offset >= end) fail('truncated', 'truncated entry', offset)
+      const flags = data[offset++] as number
+      if ((flags & ~RUN_FLAG_SIGNED) !== 0) fail('bad-enum', `unknown entry flags ${flags}`, offset)
+      const length = readVarint(data, offset, fail)
+      if (length > MAX_RUN_PAYLOAD_BYTES)
+        fail('over-limit', `payload of ${length} bytes is too large`, offset)
+      payloadBytes += length
+      const signed = (flags & RUN_FLAG_SIGNED) !== 0
+      if (signed) signedCount++
+      offset = cursor + length + HASH_BYTES + (signed ? SIGNATURE_BYTES : 0)
+      if (offset > end) fail('truncated', 'truncated entry', end)
+    }
+    if (offset !== end) fail('trailing-bytes', `${end - offset} bytes after the last entry`, offset)
+    starts[count] = end
+    return new EntryRun(header, data, starts, payloadBytes, signedCount)
+  }
+
+  /**
+   * Packs entries (one channel, dense seqs, chained) into a run; throws
+   * InvalidArgumentError for entries that are not such a run.
+   */
+  static fromEntries(channel: ChannelId, entries: readonly Entry[], firstSeq?: Seq): EntryRun {
+    const first = entries[0]
+    const start = (firstSeq ?? first?.seq ?? 0) as Seq
+    const bad = (index: number, message: string, value: unknown): never => {
+      throw new InvalidArgumentError(`cannot pack entry ${index}: ${message}`, {
+        details: { channel, index, value: describeValue(value) },
+      })
+    }
+    const authors = new Map<PeerId, number>()
+    let size = 0
+    let previous: Entry | undefined
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Entry
+      if (e.channel !== channel) bad(i, 'belongs to another channel', e.channel)
+      if (e.seq !== start + i) bad(i, `has seq ${e.seq}, expected ${start + i}`, e.seq)
+      if (!isSeqNumber(e.authorSeq)) bad(i, 'authorSeq must be a safe integer', e.authorSeq)
+      if (e.payload.byteLength > MAX_RUN_PAYLOAD_BYTES) bad(i, 'payload is too large', e.payload)
+      if (e.hash.byteLength !== HASH_BYTES) bad(i, 'hash must be 32 bytes', e.hash)
+      if (e.signature !== undefined && e.signature.byteLength !== SIGNATURE_BYTES)
+        bad(i, 'signature must be 64 bytes', e.signature)
+      if (previous !== undefined && !equals(e.prevHash, previous.hash))
+        bad(i, 'does not chain onto the entry before it', e.seq)
+      let index = authors.get(e.author)
+      if (index === undefined) {
+        index = authors.size
+        authors.set(e.author, index)
+      }
+      size +=
+        varintLength(index) +
+        varintLength(e.authorSeq) +
+        1 +
+        varintLength(e.payload.byteLength) +
+        e.payload.byteLength +
+        HASH_BYTES +
+        (e.signature === undefined ? 0 : SIGNATURE_BYTES)
+      previous = e
+    }
+    const data = new Uint8Array(size)
+    const starts = new Uint32Array(entries.length + 1)
+    let offset = 0
+    let payloadBytes = 0
+    let signedCount = 0
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Entry
+      starts[i] = offset
+      offset = writeVarint(data, offset, authors.get(e.author) as number)
+      offset = writeVarint(data, offset, e.authorSeq)
+      data[offset++] = e.signature === undefined ? 0 : RUN_FLAG_SIGNED
+      offset = writeVarint(data, offset, e.payload.byteLength)
+      data.set(e.payload, offset)
+      offset += e.payload.byteLength
+      data.set(e.hash, offset)
+      offset += HASH_BYTES
+      if (e.signature !== undefined) {
+        data.set(e.signature, offset)
+        offset += SIGNATURE_BYTES
+        signedCount++
+      }
+      payloadBytes += e.payload.byteLength
+    }
+    starts[entries.length] = offset
+    const prevHash = first === undefined ? new Uint8Array(HASH_BYTES) : first.prevHash
+    return new EntryRun(
+      { channel, firstSeq: start, prevHash, authors: [...authors.keys()] },
+      data,
+      starts,
+      payloadBytes,
+      signedCount,
+    )
+  }
+
+  /**
+   * One run of `runs` in order (each must continue the one before). Author
+   * tables are merged; bytes are copied once, and entries whose author
+   * index changes are re-packed.
+   */
+  static concat(runs: readonly EntryRun[]): EntryRun {
+    const first = runs[0]
+    if (first === undefined) throw new RangeError('concat needs at least one run')
+    if (runs.length === 1) return first
+    const table = new Map<PeerId, number>()
+    const remaps: (Int32Array | undefined)[] = []
+    let size = 0
+    let count = 0
+    for (const [r, run] of runs.entries()) {
+      if (r > 0) {
+        const before = runs[r - 1] as EntryRun
+        if (run.channel !== first.channel || run.firstSeq !== before.nextSeq)
+          throw new RangeError('runs to concat must be dense and of one channel')
+        if (!equals(run.prevHash, before.lastHash))
+          throw new RangeError('runs to concat must chain')
+      }
+      let identity = true
+      const remap = new Int32Array(run.authors.length)
+      for (const [i, author] of run.authors.entries()) {
+        let index = table.get(author)
+        if (index === undefined) {
+          index = table.size
+          table.set(author, index)
+        }
+        remap[i] = index
+        if (index !== i) identity = false
+      }
+      remaps.push(identity ? undefined : remap)
+      size += run.data.byteLength
+      if (!identity) {
+        for (let i = 0; i < run.count; i++) {
+          const slots = run.#read(i)
+          size += varintLength(remap[slots.authorIndex] as number) - varintLength(slots.authorIndex)
+        }
+      }
+      count += run.count
+    }
+    const data = new Uint8Array(size)
+    const starts = new Uint32Array(count + 1)
+    let offset = 0
+    let at = 0
+    let payloadBytes = 0
+    let signedCount = 0
+    for (const [r, run] of runs.entries()) {
+      const remap = remaps[r]
+      const base = run.#starts[0] as number
+      if (remap === undefined) {
+        data.set(run.data.subarray(base, run.#starts[run.count]), offset)
+        for (let i = 0; i < run.count; i++)
+          starts[at++] = offset + (run.#starts[i] as number) - base
+        offset += (run.#starts[run.count] as number) - base
+      } else {
+        for (let i = 0; i < run.count; i++) {
+          const entryStart = run.#starts[i] as number
+          const entryEnd = run.#starts[i + 1] as number
+          const slots = run.#read(i)
+          starts[at++] = offset
+          offset = writeVarint(data, offset, remap[slots.authorIndex] as number)
+          const rest = run.data.subarray(entryStart + varintLength(slots.authorIndex), entryEnd)
+          data.set(rest, offset)
+          offset += rest.byteLength
+        }
+      }
+      payloadBytes += run.payloadBytes
+      signedCount += run.signedCount
+    }
+    starts[count] = offset
+    return new EntryRun(
+      {
+        channel: first.channel,
+        firstSeq: first.firstSeq,
+        prevHash: first.prevHash,
+        authors: [...table.keys()],
+      },
+      data,
+      starts,
+      payloadBytes,
+      signedCount,
+    )
+  }
+
+  /**
+   * The same entries with an author table of only the authors they use (a
+   * slice keeps its whole run's table). Re-packs when indexes change.
+   */
+  withUsedAuthors(): EntryRun {
+    if (this.authors.length <= 1 && this.count > 0) return this
+    const used = new Uint8Array(this.authors.length)
+    for (let i = 0; i < this.count; i++) used[this.#read(i).authorIndex] = 1
+    if (used.every((u) => u === 1)) return this
+    const table = this.authors.filter((_, i) => used[i] === 1)
+    const remap = new Int32Array(this.authors.length).fill(-1)
+    for (const [i, author] of table.entries()) remap[this.authors.indexOf(author)] = i
+    let size = 0
+    for (let i = 0; i < this.count; i++) {
+      const { authorIndex } = this.#read(i)
+      size +=
+        (this.#starts[i + 1] as number) -
+        (this.#starts[i] as number) -
+        varintLength(authorIndex) +
+        varintLength(remap[authorIndex] as number)
+    }
+    const data = new Uint8Array(size)
+    const starts = new Uint32Array(this.count + 1)
+    let offset = 0
+    for (let i = 0; i < this.count; i++) {
+      const { authorIndex } = this.#read(i)
+      starts[i] = offset
+      offset = writeVarint(data, offset, remap[authorIndex] as number)
+      const rest = this.data.subarray(
+        (this.#starts[i] as number) + varintLength(authorIndex),
+        this.#starts[i + 1],
+      )
+      data.set(rest, offset)
+      offset += rest.byteLength
+    }
+    starts[this.count] = offset
+    return new EntryRun(
+      { channel: this.channel, firstSeq: this.firstSeq, prevHash: this.prevHash, authors: table },
+      data,
+      starts,
+      this.payloadBytes,
+      this.signedCount,
+    )
+  }
+
+  /** Entries [start, end) as a run over the same bytes (no copy). */
+  slice(start: number, end = this.count): EntryRun {
+    const from = Math.max(0, Math.min(start, this.count))
+    const to = Math.max(from, Math.min(end, this.count))
+    if (from === 0 && to === this.count) return this
+    let payloadBytes = 0
+    let signedCount = 0
+    for (let i = from; i < to; i++) {
+      const slots = this.#read(i)
+      payloadBytes += slots.payloadEnd - slots.payloadStart
+      if ((slots.flags & RUN_FLAG_SIGNED) !== 0) signedCount++
+    }
+    return new EntryRun(
+      {
+        channel: this.channel,
+        firstSeq: (this.firstSeq + from) as Seq,
+        prevHash: from === 0 ? this.prevHash : this.hashAt(from - 1),
+        authors: this.authors,
+      },
+      this.data,
+      this.#starts.slice(from, to + 1),
+      payloadBytes,
+      signedCount,
+    )
+  }
+
+  /**
+   * Consecutive runs of at most `maxEntries` entries and `maxBytes` payload
+   * bytes each (an entry larger than that makes a run alone).
+   */
+  split(maxEntries: number, maxBytes: number): EntryRun[] {
+    const pieces: EntryRun[] = []
+    let start = 0
+    let bytes = 0
+    for (let i = 0; i < this.count; i++) {
+      const size = this.payloadLengthAt(i)
+      if (i > start && (i - start >= maxEntries || bytes + size > maxBytes)) {
+        pieces.push(this.slice(start, i))
+        start = i
+        bytes = 0
+      }
+      bytes += size
+    }
+    if (start < this.count) pieces.push(this.slice(start))
+    return pieces
+  }
+
+  /**
+   * The same run over bytes of its own: a run that is a view into a larger
+   * buffer (a frame, a segment) would keep all of it alive, and a
+   * structured clone of it would copy all of it.
+   */
+  compact(): EntryRun {
+    const base = this.#starts[0] as number
+    const end = this.#starts[this.count] as number
+    const owned = this.data.byteOffset === 0 && this.data.buffer.byteLength === end
+    if (base === 0 && owned && this.prevHash.buffer.byteLength === HASH_BYTES) return this
+    const starts = new Uint32Array(this.#starts.length)
+    for (let i = 0; i < starts.length; i++) starts[i] = (this.#starts[i] as number) - base
+    return new EntryRun(
+      {
+        channel: this.channel,
+        firstSeq: this.firstSeq,
+        prevHash: this.prevHash.slice(),
+        authors: this.authors,
+      },
+      this.data.slice(base, end),
+      starts,
+      this.payloadBytes,
+      this.signedCount,
+    )
+  }
+
+  /** The entry bytes alone, exactly as `data` lays them out from the first entry. */
+  bytes(): Uint8Array {
+    return this.data.subarray(this.#starts[0], this.#starts[this.count])
+  }
+
+  #read(i: number): EntrySlots {
+    const data = this.data
+    let offset = this.#starts[i] as number
+    const slots = this.#slots
+    let value = 0
+    let scale = 1
+    for (;;) {
+      const byte = data[offset++] as number
+      value += (byte & 0x7f) * scale
+      if (byte < 0x80) break
+      scale *= 128
+    }
+    slots.authorIndex = value
+    value = 0
+    scale = 1
+    for (;;) {
+      const byte = data[offset++] as number
+      value += (byte & 0x7f) * scale
+      if (byte < 0x80) break
+      scale *= 128
+    }
+    slots.authorSeq = value
+    slots.flags = data[offset++] as number
+    value = 0
+    scale = 1
+    for (;;) {
+      const byte = data[offset++] as number
+      value += (byte & 0x7f) * scale
+      if (byte < 0x80) break
+      scale *= 128
+    }
+    slots.payloadStart = offset
+    slots.payloadEnd = offset + value
+    return slots
+  }
+
+  authorAt(i: number): PeerId {
+    return this.authors[this.#read(i).authorIndex] as PeerId
+  }
+
+  authorSeqAt(i: number): number {
+    return this.#read(i).authorSeq
+  }
+
+  payloadAt(i: number): Uint8Array {
+    const slots = this.#read(i)
+    return this.data.subarray(slots.payloadStart, slots.payloadEnd)
+  }
+
+  payloadLengthAt(i: number): number {
+    const slots = this.#read(i)
+    return slots.payloadEnd - slots.payloadStart
+  }
+
+  /** Where entry i's hash starts in `data`. */
+  hashOffsetAt(i: number): number {
+    return this.#read(i).payloadEnd
+  }
+
+  hashAt(i: number): Uint8Array {
+    const at = this.#read(i).payloadEnd
+    return this.data.subarray(at, at + HASH_BYTES)
+  }
+
+  signatureAt(i: number): Uint8Array | undefined {
+    const slots = this.#read(i)
+    if ((slots.flags & RUN_FLAG_SIGNED) === 0) return undefined
+    const at = slots.payloadEnd + HASH_BYTES
+    return this.data.subarray(at, at + SIGNATURE_BYTES)
+  }
+
+  /** Entry i as an object; payload, hash and signature are views into `data`. */
+  entry(i: number): Entry {
+    // Before #read(i): hashAt reads entry i - 1 into the same slots.
+    const prevHash = i === 0 ? this.prevHash : this.hashAt(i - 1)
+    const slots = this.#read(i)
+    const hashAt = slots.payloadEnd
+    const entry = {
+      channel: this.channel,
+      seq: (this.firstSeq + i) as Seq,
+      author: this.authors[slots.authorIndex] as PeerId,
+      authorSeq: slots.authorSeq,
+      payload: this.data.subarray(slots.payloadStart, slots.payloadEnd),
+      prevHash,
+      hash: this.data.subarray(hashAt, hashAt + HASH_BYTES),
+    }
+    if ((slots.flags & RUN_FLAG_SIGNED) === 0) return entry
+    const at = hashAt + HASH_BYTES
+    return { ...entry, signature: this.data.subarray(at, at + SIGNATURE_BYTES) }
+  }
+
+  entries(): Entry[] {
+    const out: Entry[] = new Array(this.count)
+    let prevHash = this.prevHash
+    for (let i = 0; i < this.count; i++) {
+      const slots = this.#read(i)
+      const hashAt = slots.payloadEnd
+      const hash = this.data.subarray(hashAt, hashAt + HASH_BYTES)
+      const entry = {
+        channel: this.channel,
+        seq: (this.firstSeq + i) as Seq,
+        author: this.authors[slots.authorIndex] as PeerId,
+        authorSeq: slots.authorSeq,
+        payload: this.data.subarray(slots.payloadStart, slots.payloadEnd),
+        prevHash,
+        hash,
+      }
+      const at = hashAt + HASH_BYTES
+      out[i] =
+        (slots.flags & RUN_FLAG_SIGNED) === 0
+          ? entry
+          : { ...entry, signature: this.data.subarray(at, at + SIGNATURE_BYTES) }
+      prevHash = hash
+    }
+    return out
+  }
+
+  /** Calls `visit` for each entry with its fields' places in `data` (valid during the call). */
+  forEach(
+    visit: (
+      index: number,
+      authorIndex: number,
+      authorSeq: number,
+      payloadStart: number,
+      payloadEnd: number,
+      signed: boolean,
+    ) => void,
+  ): void {
+    for (let i = 0; i < this.count; i++) {
+      const s = this.#read(i)
+      visit(
+        i,
+        s.authorIndex,
+        s.authorSeq,
+        s.payloadStart,
+        s.payloadEnd,
+        (s.flags & RUN_FLAG_SIGNED) !== 0,
+      )
+    }
+  }
+
+  /** The highest authorSeq of each author in the run. */
+  authorHighs(): AuthorHighs {
+    const highs = new Map<PeerId, number>()
+    const byIndex = new Float64Array(this.authors.length).fill(-1)
+    for (let i = 0; i < this.count; i++) {
+      const s = this.#read(i)
+      if (s.authorSeq > (byIndex[s.authorIndex] as number)) byIndex[s.authorIndex] = s.authorSeq
+    }
+    for (const [i, author] of this.authors.entries()) {
+      const high = byIndex[i] as number
+      if (high >= 0) highs.set(author, high)
+    }
+    return highs
+  }
+
+  /** Sum over entries of their author's id length (the budget counts it). */
+  authorChars(): number {
+    if (this.authors.length === 1) return this.count * (this.authors[0] as PeerId).length
+    let chars = 0
+    for (let i = 0; i < this.count; i++) {
+      chars += (this.authors[this.#read(i).authorIndex] as PeerId).length
+    }
+    return chars
+  }
+}
