@@ -3,7 +3,10 @@
  * heartbeat timer feeding a single drain loop that handles one job at a
  * time, so handlers never interleave. Jobs are served priority lane first,
  * then local appends, then a due tick, then a due outbox move (after a
- * leader change), then a due tail notice, then the low lane. The loop runs only while there is work: it is
+ * leader change), then a due tail notice, then the low lane. Local appends
+ * and the low lane take turns: after an append, a waiting low-lane event
+ * (a replica's SyncRequest) goes first, so a stream of appends cannot hold
+ * catch-up back until it ends. The loop runs only while there is work: it is
  * scheduled on a microtask when work arrives and on the injected clock for
  * ticks; it never polls.
  *
@@ -119,6 +122,8 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   readonly #ctx: RuntimeContext
   readonly #inbox: ReplicationInbox
   readonly #appends: BoundedQueue<AppendJob>
+  /** The last job taken was a local append (the low lane goes next, if waiting). */
+  #appendedLast = false
   /** Signs own writes before they reach the loop; unset when this runtime does not sign. */
   readonly #signing: OwnWriteSigning<AppendRequest> | undefined
   readonly #authorSeqReads = new BoundedQueue<AuthorSeqRead>(1)
@@ -493,8 +498,12 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     if (handoff !== undefined) return { kind: 'handoff', job: handoff }
     const read = this.#authorSeqReads.shift()
     if (read !== undefined) return { kind: 'author-seq', read }
-    const append = this.#appends.shift()
-    if (append !== undefined) return { kind: 'append', job: append }
+    const yieldToLow = this.#appendedLast && this.#inbox.lowSize > 0
+    const append = yieldToLow ? undefined : this.#appends.shift()
+    if (append !== undefined) {
+      this.#appendedLast = true
+      return { kind: 'append', job: append }
+    }
     if (this.#tickDue) {
       this.#tickDue = false
       return { kind: 'tick' }
@@ -512,7 +521,9 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       return { kind: 'notice' }
     }
     const event = this.#inbox.shiftLow()
-    return event === undefined ? undefined : { kind: 'event', event }
+    if (event === undefined) return undefined
+    this.#appendedLast = false
+    return { kind: 'event', event }
   }
 
   #hasWork(): boolean {

@@ -193,6 +193,19 @@ describe('only the leader commits, sealing entries onto its tail', () => {
     await runtime.cancel()
   })
 
+  it('takes turns between local appends and the low lane, so appends cannot hold a request back', async () => {
+    const kit = await leaderWithLog(0)
+    const runtime = runtimeFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100 })
+    const appends = [1, 2, 3].map((n) => runtime.append([new Uint8Array([n])]))
+    await runtime.dispatch(request(0))
+    await Promise.all(appends)
+    await settle(kit)
+    // Served after the first append, before the other two.
+    expect(kit.dispatcher.syncResponses.map((r) => r.message.entries.length)).toEqual([1])
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(3)
+    await runtime.cancel()
+  })
+
   it('rejects with StorageFullError and applies the disk-pressure policy', async () => {
     const kit = await leaderWithLog(0)
     kit.store.setQuotaBytes(0)
