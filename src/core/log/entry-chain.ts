@@ -13,7 +13,7 @@ import { describeValue, InvalidArgumentError } from '../errors.js'
 import type { ChainTail, Entry, EntryDraft } from './entry.js'
 import { HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
 import type { EntryHasher } from './entry-hasher.js'
-import type { EntryRun } from './entry-run.js'
+import { EntryRun } from './entry-run.js'
 import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
 import { ChainBrokenError, HashMismatchError, SeqGapError } from './log-errors.js'
 
@@ -136,6 +136,28 @@ export function sealEntries(
     next += 1
   }
   return entries
+}
+
+/** As `sealEntries`, packed: the drafts sealed onto `tail` as one run, no Entry object made. */
+export function sealRun(
+  hasher: EntryHasher,
+  channel: ChannelId,
+  tail: ChainTail,
+  drafts: readonly EntryDraft[],
+): EntryRun {
+  for (const [index, draft] of drafts.entries()) checkDraft(draft, index)
+  const channelBytes = utf8(channel)
+  return EntryRun.seal(channel, tail, drafts, (seq, draft, prevHash) =>
+    hashParts(
+      hasher,
+      channelBytes,
+      seq,
+      utf8(draft.author),
+      draft.authorSeq,
+      draft.payload,
+      prevHash,
+    ),
+  )
 }
 
 /**

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from '../errors.js'
 import type { Entry } from './entry.js'
 import { GENESIS_HASH } from './entry.js'
-import { sealEntries, verifyRun } from './entry-chain.js'
+import { sealEntries, sealRun, verifyRun } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
 import { EntryRun, type RunFaultKind } from './entry-run.js'
 import { channelId, peerId, type Seq } from './ids.js'
@@ -235,5 +235,25 @@ describe('a run lists only the authors its entries use when asked', () => {
     expect(pruned.authors).toEqual(['author-3'])
     expect(plain(pruned.entries())).toEqual(plain(entries.slice(2)))
     expect(run.withUsedAuthors()).toBe(run)
+  })
+})
+
+describe('sealRun seals drafts straight into a run', () => {
+  it('makes the run that packing sealEntries would make, signatures and all', () => {
+    fc.assert(
+      fc.property(writes, fc.nat(500), (list, firstSeq) => {
+        const drafts = sealed(list).map(({ author, authorSeq, payload, signature }) =>
+          signature === undefined
+            ? { author, authorSeq, payload }
+            : { author, authorSeq, payload, signature },
+        )
+        const tail = { nextSeq: firstSeq as Seq, lastHash: new Uint8Array(32).fill(3) }
+        const run = sealRun(hasher, CH, tail, drafts)
+        const expected = EntryRun.fromEntries(CH, sealEntries(hasher, CH, tail, drafts))
+        expect(plain(run.entries())).toEqual(plain(expected.entries()))
+        expect(Array.from(run.bytes())).toEqual(Array.from(expected.bytes()))
+        verifyRun(hasher, run)
+      }),
+    )
   })
 })

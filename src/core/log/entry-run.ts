@@ -13,7 +13,7 @@
  */
 import { equals } from 'uint8arrays/equals'
 import { describeValue, InvalidArgumentError } from '../errors.js'
-import type { Entry } from './entry.js'
+import type { ChainTail, Entry, EntryDraft } from './entry.js'
 import { HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
 import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
 
@@ -251,6 +251,71 @@ export class EntryRun {
     const prevHash = first === undefined ? new Uint8Array(HASH_BYTES) : first.prevHash
     return new EntryRun(
       { channel, firstSeq: start, prevHash, authors: [...authors.keys()] },
+      data,
+      starts,
+      payloadBytes,
+      signedCount,
+    )
+  }
+
+  /**
+   * Drafts packed onto `tail` as a new run: seqs from `tail.nextSeq`, each
+   * hash from `hashOf` (the chain's preimage is entry-chain.ts's to know),
+   * written into the run's bytes as it goes. The leader's commit path: no
+   * Entry object is made.
+   */
+  static seal(
+    channel: ChannelId,
+    tail: ChainTail,
+    drafts: readonly EntryDraft[],
+    hashOf: (seq: number, draft: EntryDraft, prevHash: Uint8Array) => Uint8Array,
+  ): EntryRun {
+    const authors = new Map<PeerId, number>()
+    let size = 0
+    for (const d of drafts) {
+      let index = authors.get(d.author)
+      if (index === undefined) {
+        index = authors.size
+        authors.set(d.author, index)
+      }
+      size +=
+        varintLength(index) +
+        varintLength(d.authorSeq) +
+        1 +
+        varintLength(d.payload.byteLength) +
+        d.payload.byteLength +
+        HASH_BYTES +
+        (d.signature === undefined ? 0 : SIGNATURE_BYTES)
+    }
+    const data = new Uint8Array(size)
+    const starts = new Uint32Array(drafts.length + 1)
+    let offset = 0
+    let payloadBytes = 0
+    let signedCount = 0
+    let prevHash = tail.lastHash
+    for (let i = 0; i < drafts.length; i++) {
+      const d = drafts[i] as EntryDraft
+      starts[i] = offset
+      offset = writeVarint(data, offset, authors.get(d.author) as number)
+      offset = writeVarint(data, offset, d.authorSeq)
+      data[offset++] = d.signature === undefined ? 0 : RUN_FLAG_SIGNED
+      offset = writeVarint(data, offset, d.payload.byteLength)
+      data.set(d.payload, offset)
+      offset += d.payload.byteLength
+      const hash = hashOf(tail.nextSeq + i, d, prevHash)
+      data.set(hash, offset)
+      offset += HASH_BYTES
+      if (d.signature !== undefined) {
+        data.set(d.signature, offset)
+        offset += SIGNATURE_BYTES
+        signedCount++
+      }
+      payloadBytes += d.payload.byteLength
+      prevHash = hash
+    }
+    starts[drafts.length] = offset
+    return new EntryRun(
+      { channel, firstSeq: tail.nextSeq, prevHash: tail.lastHash, authors: [...authors.keys()] },
       data,
       starts,
       payloadBytes,

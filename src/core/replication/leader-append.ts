@@ -4,8 +4,7 @@
  * and hash chain assigned here) and appended in one atomic batch; a
  * draft's signature travels into its entry untouched.
  */
-import type { Entry } from '../log/entry.js'
-import { sealEntries } from '../log/entry-chain.js'
+import { sealRun } from '../log/entry-chain.js'
 import type { Seq } from '../log/ids.js'
 import { StorageFullError } from '../log/log-errors.js'
 import type { OutboxEntry } from '../log/log-store.js'
@@ -37,22 +36,18 @@ export async function commitAsLeader(
   }
   const state = ctx.store.state(ctx.channel)
   if (drafts.length === 0) return { firstSeq: state.nextSeq, nextSeq: state.nextSeq }
-  const sealed = sealEntries(
+  // Sealed straight into a packed run (signatures kept as they came): no
+  // object per entry between the drafts and the store.
+  const run = sealRun(
     ctx.hasher,
     ctx.channel,
     { nextSeq: state.nextSeq, lastHash: state.lastHash },
     drafts,
   )
-  const entries: Entry[] = sealed.map((entry, i) => {
-    const signature = (drafts[i] as OutboxEntry).signature
-    return signature === undefined || entry.signature !== undefined
-      ? entry
-      : { ...entry, signature }
-  })
   try {
-    const after = await ctx.store.append(ctx.channel, entries)
+    const after = await ctx.store.appendRun(ctx.channel, run)
     ctx.metrics.add('localAppendsTotal')
-    ctx.metrics.add('localAppendedEntriesTotal', entries.length)
+    ctx.metrics.add('localAppendedEntriesTotal', run.count)
     const result = { firstSeq: state.nextSeq, nextSeq: after.nextSeq }
     ctx.events.emit('entries-appended', { channel: ctx.channel, ...result })
     return result
