@@ -129,13 +129,70 @@ describe('a replica cuts the part of its log its leader does not have', () => {
     const f = await forked(6, 0, 0)
     f.ctx.tracker.recordHeartbeat(N20, 'leader', 9 as Seq, f.kit.clock.now())
     // A stale probe answer: N20 had only 6 entries when it read, says 9 now.
-    f.ctx.outstanding.record(N20, 7n, f.kit.clock.now())
+    f.ctx.outstanding.record(N20, 7n, f.kit.clock.now(), { heldTail: 6 })
     await onInbound(f.ctx, {
       kind: 'sync-response',
       from: N20,
       message: responseOf([], 7n, 3),
     })
     expect(f.kit.store.state(CHANNEL).nextSeq).toBe(6)
+  })
+})
+
+// Found by the main-thread budget test (src/client, 1 run in 3): a leader
+// appending fast answered a request sent when the replica held 5,242 of its
+// entries; by the time the answer came the replica held 9,000, and the
+// leader's heartbeat (the tail a replica confirmed, so behind) did not
+// claim more than the answer's end. The replica cut 3,758 of the leader's
+// own entries as "beyond the leader" and fetched them again.
+describe('a late answer is no evidence against entries that arrived after it was asked', () => {
+  async function aheadOfALateAnswer(): Promise<Forked> {
+    const f = await forked(20, 0, 0)
+    f.ctx.tracker.recordHeartbeat(N20, 'leader', 10 as Seq, f.kit.clock.now())
+    return f
+  }
+
+  it('keeps them after a chunk that ends below the tail', async () => {
+    const f = await aheadOfALateAnswer()
+    f.ctx.outstanding.record(N20, 7n, f.kit.clock.now(), { heldTail: 10 })
+    await onInbound(f.ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(f.leaderLog.slice(10, 15), 7n, 10),
+    })
+    expect(f.kit.store.state(CHANNEL).nextSeq).toBe(20)
+    expect(f.kit.coordinator.metrics.get('divergentEntriesCutTotal')).toBe(0)
+    expect(f.ctx.drops.get('stale-chunk')).toBe(1)
+  })
+
+  it('keeps them after an empty chunk at the tail it was asked from', async () => {
+    const f = await aheadOfALateAnswer()
+    f.ctx.outstanding.record(N20, 8n, f.kit.clock.now(), { heldTail: 10 })
+    await onInbound(f.ctx, { kind: 'sync-response', from: N20, message: responseOf([], 8n, 10) })
+    expect(f.kit.store.state(CHANNEL).nextSeq).toBe(20)
+    expect(f.kit.coordinator.metrics.get('divergentEntriesCutTotal')).toBe(0)
+  })
+
+  it('asks from the end of a held chunk below what it held, and trims on an empty answer there', async () => {
+    const f = await aheadOfALateAnswer()
+    f.ctx.outstanding.record(N20, 9n, f.kit.clock.now(), { heldTail: 20 })
+    // The leader's log may end at 15, or its caps cut the chunk there.
+    await onInbound(f.ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(f.leaderLog.slice(10, 15), 9n, 10),
+    })
+    expect(f.kit.store.state(CHANNEL).nextSeq).toBe(20)
+    const [ask] = f.kit.dispatcher.syncRequests.splice(0)
+    expect(ask?.message.sinceSeq).toBe(15)
+    // It ends there: the leader holds nothing from 15.
+    await onInbound(f.ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf([], ask?.message.requestId ?? 0n, 15),
+    })
+    expect(f.kit.store.state(CHANNEL).nextSeq).toBe(15)
+    expect(f.kit.coordinator.metrics.get('divergentEntriesCutTotal')).toBe(5)
   })
 })
 

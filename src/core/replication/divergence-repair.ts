@@ -71,16 +71,26 @@ export async function cutDivergentTail(
 }
 
 /**
- * The leader's log ends at `end` (an empty chunk from there, or a chunk we
- * already hold ending there) while ours goes on: our entries from `end`
- * are not the leader's, unless its heartbeat says it has more by now (the
- * chunk was cut short by its size caps, or answered an older request).
+ * The leader answered an empty chunk at `end`, below our tail: its log
+ * ended there when it read. Our entries from `end` are not the leader's,
+ * but only if we held them when we asked (`heldTail`): the ones that
+ * arrived since may be entries the leader appended after it read (a slow
+ * answer to an older request, overtaken by later ones). And not while its
+ * heartbeat says it has more by now.
+ *
+ * Found by the main-thread budget test (100,000 entries between two tabs,
+ * 1 run in 3): the heartbeat's tail is the highest one a replica
+ * confirmed, so it lags; a late answer ending at 5242, when the replica
+ * held 9000 of the leader's entries, cut them all, and the page saw
+ * entries 5242-8999 twice (after a reset).
  */
 export async function trimBeyondLeader(
   ctx: RuntimeContext,
   from: PeerId,
   end: Seq,
+  heldTail: number | undefined,
 ): Promise<boolean> {
+  if (heldTail === undefined || end >= heldTail) return false
   const leaderTail = ctx.tracker.peerState(from)?.tailSeq
   if (leaderTail === undefined || leaderTail > end) return false
   return truncate(ctx, from, end, 'beyond-leader')

@@ -70,7 +70,7 @@ export async function onSyncResponse(
   const appliedAt = ctx.clock.now()
   const result = await apply(ctx, response)
   ctx.metrics.add('applyMsTotal', ctx.clock.now() - appliedAt)
-  await react(ctx, from, response, result, true)
+  await react(ctx, from, response, result, { heldTail: request.heldTail, maySkip: true })
 }
 
 /** Requests a catching-up replica keeps in flight to its leader (beyond the seed). */
@@ -132,7 +132,7 @@ async function react(
   from: PeerId,
   response: SyncResponse,
   result: ApplyResult,
-  maySkip: boolean,
+  { heldTail, maySkip }: { readonly heldTail: number | undefined; readonly maySkip: boolean },
 ): Promise<void> {
   if (result.ok) {
     if (result.replacedEntries > 0) {
@@ -142,7 +142,7 @@ async function react(
     if (result.appliedEntries > 0) ctx.chainCheck.confirm(from, result.newTail)
     // An empty chunk below our tail: the leader holds nothing from there.
     else if (response.firstSeq < result.newTail)
-      await trimBeyondLeader(ctx, from, response.firstSeq)
+      await trimBeyondLeader(ctx, from, response.firstSeq, heldTail)
     await onApplied(ctx, from, result.newTail, result.appliedEntries, result.appliedBytes)
     return
   }
@@ -150,7 +150,7 @@ async function react(
   if (error.kind === 'diverged') {
     await cutDivergentTail(ctx, from, error.atSeq)
   } else if (error.kind === 'stale-chunk') {
-    await onHeldChunk(ctx, from, (response.firstSeq + responseCount(response)) as Seq)
+    await onHeldChunk(ctx, from, (response.firstSeq + responseCount(response)) as Seq, heldTail)
   } else if (error.kind === 'append-failed') {
     await reactToDiskPressure(ctx)
   } else if (error.kind === 'gap-before-chunk' && maySkip) {
@@ -209,9 +209,20 @@ async function onApplied(
 /**
  * We already hold every entry of the chunk, identical: our log is the
  * leader's up to its end (a probe's answer). If the leader's log ends
- * there and ours goes on, the rest is not the leader's.
+ * there and ours goes on, the rest is not the leader's; but a chunk ends
+ * where the leader's log ended when it read, or where its size caps cut
+ * it, and this one cannot say which. So when it ends below the tail we
+ * held when we asked, ask the leader from its end: an empty answer there
+ * is the evidence a trim needs (trimBeyondLeader), a chunk goes on
+ * comparing. An answer ending at or above that tail is an old one,
+ * overtaken by the chunks since: no evidence against anything we hold.
  */
-async function onHeldChunk(ctx: RuntimeContext, from: PeerId, end: Seq): Promise<void> {
+async function onHeldChunk(
+  ctx: RuntimeContext,
+  from: PeerId,
+  end: Seq,
+  heldTail: number | undefined,
+): Promise<void> {
   const tail = ctx.store.state(ctx.channel).nextSeq
   ctx.chainCheck.confirm(from, Math.min(end, tail))
   if (end >= tail) {
@@ -222,7 +233,17 @@ async function onHeldChunk(ctx: RuntimeContext, from: PeerId, end: Seq): Promise
     await pullNow(ctx, from)
     return
   }
-  if (!(await trimBeyondLeader(ctx, from, end))) ctx.drops.record('stale-chunk')
+  if (heldTail === undefined || end >= heldTail) {
+    ctx.drops.record('stale-chunk')
+    return
+  }
+  const sent = await requestCatchUp(ctx, from, {
+    channelId: ctx.channel,
+    sinceSeq: end,
+    chunkMax: ctx.chunkMax,
+    bandwidthClass: ctx.bandwidthClass,
+  })
+  if (sent) ctx.metrics.add('chainProbesTotal')
 }
 
 /**
@@ -256,5 +277,6 @@ async function skipAheadAndRetry(
     ctx.events.emit('divergence-suspected', jump)
   }
   const retry = await apply(ctx, response)
-  await react(ctx, from, response, retry, false)
+  // Our log was replaced by the jump: nothing held before it is evidence now.
+  await react(ctx, from, response, retry, { heldTail: undefined, maySkip: false })
 }

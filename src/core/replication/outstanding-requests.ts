@@ -21,12 +21,27 @@ interface Token {
   readonly readAheadFrom?: number
   /** Beyond the seed: a read-ahead chained after another (its start is the leader's to say). */
   readonly chained?: true
+  /** Beyond the seed: our log's tail when the request was sent. */
+  readonly heldTail?: number
 }
 
 /** A live token, as `claim` hands it back. */
 export interface ClaimedRequest {
   readonly readAheadFrom?: number
   readonly chained?: true
+  /**
+   * Our tail when the request was sent: an answer showing the leader's log
+   * ending below it is evidence against entries we held then, never
+   * against those that arrived later (the leader may have appended them
+   * after it read). Undefined when not recorded: no evidence at all.
+   */
+  readonly heldTail?: number
+}
+
+/** What `record` notes beside the token. */
+export interface RequestNotes {
+  readonly readAhead?: ReadAhead
+  readonly heldTail?: number
 }
 
 /** What kind of read-ahead a request is, if it is one. */
@@ -54,7 +69,7 @@ export class OutstandingRequests {
     return this.#evicted
   }
 
-  record(leader: PeerId, requestId: bigint, now: number, readAhead?: ReadAhead): void {
+  record(leader: PeerId, requestId: bigint, now: number, notes: RequestNotes = {}): void {
     if (this.#tokens.size >= this.#cap) {
       for (const [key, token] of this.#tokens) {
         if (now - token.issuedAt >= REQUEST_TTL_MS) this.#tokens.delete(key)
@@ -68,6 +83,7 @@ export class OutstandingRequests {
     }
     const key = keyOf(leader, requestId)
     this.#tokens.delete(key)
+    const { readAhead, heldTail } = notes
     this.#tokens.set(key, {
       leader,
       requestId,
@@ -77,6 +93,7 @@ export class OutstandingRequests {
         : readAhead === 'chained'
           ? { chained: true }
           : { readAheadFrom: readAhead.from }),
+      ...(heldTail === undefined ? {} : { heldTail }),
     })
   }
 

@@ -205,6 +205,11 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     return this.#ctx.tracker.believedLeader
   }
 
+  /** When this runtime last heard from `peer` (clock ms); undefined if never, or forgotten. */
+  lastHeardFrom(peer: PeerId): number | undefined {
+    return this.#ctx.tracker.peerState(peer)?.lastSeen
+  }
+
   /** True once the loop has ended (or been given up on) and will do nothing more. */
   get isStopped(): boolean {
     return this.#phase === 'stopped'

@@ -94,7 +94,10 @@ export async function requestCatchUp(
     return false
   }
   const requestId = ctx.rng.nextU64()
-  ctx.outstanding.record(leader, requestId, now, options.readAhead)
+  ctx.outstanding.record(leader, requestId, now, {
+    ...(options.readAhead === undefined ? {} : { readAhead: options.readAhead }),
+    heldTail: ctx.store.state(ctx.channel).nextSeq,
+  })
   const message: SyncRequest = { ...draft, requestId }
   const sent = await attempt(ctx, 'sync-request', () =>
     ctx.dispatcher.sendSyncRequest(leader, message),

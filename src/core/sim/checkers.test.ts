@@ -33,12 +33,16 @@ class FakePeer {
   readonly channels = [PLAN]
   roles = new Map<ChannelId, ReplicaRole | undefined>()
   leader: PeerId | undefined
+  heard: number | undefined = 0
   constructor(readonly id: PeerId) {}
   role(channel: ChannelId) {
     return this.roles.get(channel)
   }
   follows() {
     return this.leader
+  }
+  heardAt() {
+    return this.heard
   }
   outboxSize(channel: ChannelId) {
     return this.backing.outboxes.get(channel)?.size ?? 0
@@ -189,6 +193,15 @@ describe('ConvergenceChecker: one leader, every replica following it with its lo
     expect(converge.convergedAt).toBe(10)
     b.leader = undefined
     expect(() => converge.check(20)).toThrow(/diverged again/)
+  })
+
+  it('waits for every replica to hear its leader after the heal', async () => {
+    const { b, converge } = await mesh()
+    b.heard = -40
+    expect(converge.problem()).toMatch(/b has not heard a since the heal/)
+    b.heard = 5
+    converge.check(10)
+    expect(converge.convergedAt).toBe(10)
   })
 
   it('flags a mesh still apart after the bound', async () => {

@@ -85,6 +85,11 @@ export class SimPeer {
     return this.#node?.runtime(channel)?.believedLeader
   }
 
+  /** When this peer last heard `leader` about `channel` (simulated ms), if it did. */
+  heardAt(channel: ChannelId, leader: PeerId): number | undefined {
+    return this.#node?.runtime(channel)?.lastHeardFrom(leader)
+  }
+
   /** Writes waiting in this peer's outbox for `channel` (on its disk, up or down). */
   outboxSize(channel: ChannelId): number {
     return this.backing.outboxes.get(channel)?.size ?? 0
