@@ -195,8 +195,6 @@ export class EntryRun {
         details: { channel, index, value: describeValue(value) },
       })
     }
-    const authors = new Map<PeerId, number>()
-    let size = 0
     let previous: Entry | undefined
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as Entry
@@ -209,53 +207,10 @@ export class EntryRun {
         bad(i, 'signature must be 64 bytes', e.signature)
       if (previous !== undefined && !equals(e.prevHash, previous.hash))
         bad(i, 'does not chain onto the entry before it', e.seq)
-      let index = authors.get(e.author)
-      if (index === undefined) {
-        index = authors.size
-        authors.set(e.author, index)
-      }
-      size +=
-        varintLength(index) +
-        varintLength(e.authorSeq) +
-        1 +
-        varintLength(e.payload.byteLength) +
-        e.payload.byteLength +
-        HASH_BYTES +
-        (e.signature === undefined ? 0 : SIGNATURE_BYTES)
       previous = e
     }
-    const data = new Uint8Array(size)
-    const starts = new Uint32Array(entries.length + 1)
-    let offset = 0
-    let payloadBytes = 0
-    let signedCount = 0
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i] as Entry
-      starts[i] = offset
-      offset = writeVarint(data, offset, authors.get(e.author) as number)
-      offset = writeVarint(data, offset, e.authorSeq)
-      data[offset++] = e.signature === undefined ? 0 : RUN_FLAG_SIGNED
-      offset = writeVarint(data, offset, e.payload.byteLength)
-      data.set(e.payload, offset)
-      offset += e.payload.byteLength
-      data.set(e.hash, offset)
-      offset += HASH_BYTES
-      if (e.signature !== undefined) {
-        data.set(e.signature, offset)
-        offset += SIGNATURE_BYTES
-        signedCount++
-      }
-      payloadBytes += e.payload.byteLength
-    }
-    starts[entries.length] = offset
     const prevHash = first === undefined ? new Uint8Array(HASH_BYTES) : first.prevHash
-    return new EntryRun(
-      { channel, firstSeq: start, prevHash, authors: [...authors.keys()] },
-      data,
-      starts,
-      payloadBytes,
-      signedCount,
-    )
+    return EntryRun.#pack(channel, start, prevHash, entries, (i) => (entries[i] as Entry).hash)
   }
 
   /**
@@ -270,52 +225,68 @@ export class EntryRun {
     drafts: readonly EntryDraft[],
     hashOf: (seq: number, draft: EntryDraft, prevHash: Uint8Array) => Uint8Array,
   ): EntryRun {
+    let prevHash = tail.lastHash
+    return EntryRun.#pack(channel, tail.nextSeq, tail.lastHash, drafts, (i) => {
+      prevHash = hashOf(tail.nextSeq + i, drafts[i] as EntryDraft, prevHash)
+      return prevHash
+    })
+  }
+
+  /**
+   * The run of `items` from `firstSeq` onto `prevHash`: author table in order
+   * of first use, each entry written with the hash `hashAt(i)` gives (asked
+   * once per entry, in order). The caller has checked the items.
+   */
+  static #pack(
+    channel: ChannelId,
+    firstSeq: Seq,
+    prevHash: Uint8Array,
+    items: readonly EntryDraft[],
+    hashAt: (index: number) => Uint8Array,
+  ): EntryRun {
     const authors = new Map<PeerId, number>()
     let size = 0
-    for (const d of drafts) {
-      let index = authors.get(d.author)
+    for (const item of items) {
+      let index = authors.get(item.author)
       if (index === undefined) {
         index = authors.size
-        authors.set(d.author, index)
+        authors.set(item.author, index)
       }
       size +=
         varintLength(index) +
-        varintLength(d.authorSeq) +
+        varintLength(item.authorSeq) +
         1 +
-        varintLength(d.payload.byteLength) +
-        d.payload.byteLength +
+        varintLength(item.payload.byteLength) +
+        item.payload.byteLength +
         HASH_BYTES +
-        (d.signature === undefined ? 0 : SIGNATURE_BYTES)
+        (item.signature === undefined ? 0 : SIGNATURE_BYTES)
     }
     const data = new Uint8Array(size)
-    const starts = new Uint32Array(drafts.length + 1)
+    const starts = new Uint32Array(items.length + 1)
     let offset = 0
     let payloadBytes = 0
     let signedCount = 0
-    let prevHash = tail.lastHash
-    for (let i = 0; i < drafts.length; i++) {
-      const d = drafts[i] as EntryDraft
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as EntryDraft
       starts[i] = offset
-      offset = writeVarint(data, offset, authors.get(d.author) as number)
-      offset = writeVarint(data, offset, d.authorSeq)
-      data[offset++] = d.signature === undefined ? 0 : RUN_FLAG_SIGNED
-      offset = writeVarint(data, offset, d.payload.byteLength)
-      data.set(d.payload, offset)
-      offset += d.payload.byteLength
-      const hash = hashOf(tail.nextSeq + i, d, prevHash)
-      data.set(hash, offset)
+      offset = writeVarint(data, offset, authors.get(item.author) as number)
+      offset = writeVarint(data, offset, item.authorSeq)
+      data[offset++] = item.signature === undefined ? 0 : RUN_FLAG_SIGNED
+      offset = writeVarint(data, offset, item.payload.byteLength)
+      data.set(item.payload, offset)
+      offset += item.payload.byteLength
+      data.set(hashAt(i), offset)
       offset += HASH_BYTES
-      if (d.signature !== undefined) {
-        data.set(d.signature, offset)
+      if (item.signature !== undefined) {
+        data.set(item.signature, offset)
         offset += SIGNATURE_BYTES
         signedCount++
       }
-      payloadBytes += d.payload.byteLength
-      prevHash = hash
+      payloadBytes += item.payload.byteLength
     }
-    starts[drafts.length] = offset
+    starts[items.length] = offset
     return new EntryRun(
-      { channel, firstSeq: tail.nextSeq, prevHash: tail.lastHash, authors: [...authors.keys()] },
+      { channel, firstSeq, prevHash, authors: [...authors.keys()] },
       data,
       starts,
       payloadBytes,
