@@ -46,6 +46,7 @@ export const COUNTER_NAMES = [
   'applyMsTotal',
   /** A tick's catch-up request not sent: one to the same leader, younger than a heartbeat, was still unanswered. */
   'tickPullsCoalescedTotal',
+  'appendsGroupedTotal',
   /** SyncRequests not sent because the leader was in catch-up backoff. */
   'catchupBackoffSkipsTotal',
   'emptyResponseStrikesTotal',

@@ -3,7 +3,7 @@
  * the role re-check after the read, dual leaders, elections, local appends
  * and tail notices.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { GENESIS_HASH } from '../log/entry.js'
 import { verifyEntries } from '../log/entry-chain.js'
 import type { Seq } from '../log/ids.js'
@@ -14,6 +14,7 @@ import type { ReplicationCoordinator } from './coordinator.js'
 import { onInbound } from './on-inbound.js'
 import { onTick } from './on-tick.js'
 import { InboxFullError } from './replication-errors.js'
+import { APPEND_GROUP_MAX_ENTRIES } from './replication-runtime.js'
 import {
   CHANNEL,
   contextFor,
@@ -196,13 +197,59 @@ describe('only the leader commits, sealing entries onto its tail', () => {
   it('takes turns between local appends and the low lane, so appends cannot hold a request back', async () => {
     const kit = await leaderWithLog(0)
     const runtime = runtimeFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100 })
-    const appends = [1, 2, 3].map((n) => runtime.append([new Uint8Array([n])]))
+    // Each as large as a group may be: three turns.
+    const full = Array.from({ length: APPEND_GROUP_MAX_ENTRIES }, (_, i) => new Uint8Array([i]))
+    const appends = [1, 2, 3].map(() => runtime.append(full))
     await runtime.dispatch(request(0))
     await Promise.all(appends)
     await settle(kit)
     // Served after the first append, before the other two.
-    expect(kit.dispatcher.syncResponses.map((r) => r.message.entries.length)).toEqual([1])
-    expect(kit.store.state(CHANNEL).nextSeq).toBe(3)
+    expect(kit.dispatcher.syncResponses.map((r) => r.message.entries.length)).toEqual([
+      APPEND_GROUP_MAX_ENTRIES,
+    ])
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(3 * APPEND_GROUP_MAX_ENTRIES)
+    await runtime.cancel()
+  })
+
+  it('commits the appends waiting as one, each answered with its own seqs', async () => {
+    const kit = await leaderWithLog(0)
+    const appendRun = vi.spyOn(kit.store, 'appendRun')
+    const runtime = runtimeFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100 })
+    const results = await Promise.all([
+      runtime.append([new Uint8Array([1])]),
+      runtime.append([new Uint8Array([2]), new Uint8Array([3])]),
+      runtime.append([new Uint8Array([4])]),
+    ])
+    expect(results).toEqual([
+      { firstSeq: 0, nextSeq: 1 },
+      { firstSeq: 1, nextSeq: 3 },
+      { firstSeq: 3, nextSeq: 4 },
+    ])
+    expect(appendRun).toHaveBeenCalledTimes(1)
+    expect(runtime.metrics().appendsGroupedTotal).toBe(2)
+    const stored = await kit.store.read(CHANNEL, 0 as Seq)
+    expect(stored.map((e) => [e.authorSeq, e.payload[0]])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+    ])
+    await runtime.cancel()
+  })
+
+  it('tries each append alone when the group fails', async () => {
+    const kit = await leaderWithLog(0)
+    vi.spyOn(kit.store, 'appendRun').mockRejectedValueOnce(new Error('a transient failure'))
+    const runtime = runtimeFor(kit, { self: N10, replicaSet: [N10, N20], heartbeatMs: 100 })
+    const results = await Promise.all([
+      runtime.append([new Uint8Array([1])]),
+      runtime.append([new Uint8Array([2])]),
+    ])
+    expect(results).toEqual([
+      { firstSeq: 0, nextSeq: 1 },
+      { firstSeq: 1, nextSeq: 2 },
+    ])
+    expect(runtime.metrics().appendsGroupedTotal).toBe(0)
     await runtime.cancel()
   })
 
