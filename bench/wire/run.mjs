@@ -6,7 +6,7 @@
 //            other page's worker pulls them, stores them, and the page sees its
 //            tail reach the end. 100 B and 4 KiB entries over direct WebRTC,
 //            4 KiB entries over the relayed circuit (WebRTC off on both pages).
-//   latency — 100 appends/s of 100 B, each stamped with Date.now(); the
+//   latency — measured first: 100 appends/s of 100 B, each stamped with Date.now(); the
 //            replica page subscribes and notes each one's age on arrival.
 // Progress goes to stderr; the second-to-last line of stdout has the details,
 // the last one the summary JSON. MB = 2^20 bytes of payload.
@@ -245,7 +245,11 @@ try {
   const context = await browser.newContext()
   const [a, b] = await Promise.all([context.newPage(), context.newPage()])
   for (const [i, p] of [a, b].entries()) {
-    p.on('pageerror', (err) => log(`page ${i} error: ${err.message}`))
+    p.on('pageerror', (err) =>
+      log(
+        `page ${i} error: ${err.name}: ${err.message} ${err.stack?.split('\n')[1]?.trim() ?? ''}`,
+      ),
+    )
   }
   await Promise.all(
     [a, b].map(async (p) => {
@@ -279,11 +283,14 @@ try {
       categories: ['devtools.timeline', 'v8', 'disabled-by-default-v8.cpu_profiler'],
     })
   }
+  // Latency first, at a light load on a quiet machine: right after the bulk
+  // runs the disk is still writing back their tens of MB, and a strict
+  // IndexedDB commit then takes 100+ ms now and then (p99 450-650 ms).
+  const lat = await latency(rtc)
+  log('latency', lat)
   const webrtc100 = await replicate(rtc, 100, 4096)
   if (tracePath !== undefined) await browser.stopTracing()
   const webrtc4k = await replicate(rtc, 4096, 1024)
-  const lat = await latency(rtc)
-  log('latency', lat)
   await logCounters(rtc)
 
   log('meshlog replication over the relayed circuit')
