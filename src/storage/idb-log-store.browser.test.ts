@@ -25,7 +25,7 @@ function uniqueName(): string {
 
 async function openStore(
   databaseName: string,
-  options: { readonly outboxCapacity?: number } = {},
+  options: { readonly outboxCapacity?: number; readonly recentSegmentBytes?: number } = {},
 ): Promise<IdbLogStore> {
   const store = new IdbLogStore({ databaseName, ...options })
   await store.open()
@@ -95,6 +95,56 @@ describe(`IdbLogStore in ${server.browser}`, () => {
       expect((await store.read(CH, 0 as Seq)).map((e) => e.seq)).toEqual(
         Array.from({ length: 600 }, (_, i) => i),
       )
+    } finally {
+      await store.close()
+      await deleteDB(store.databaseName)
+    }
+  })
+
+  it('reads what it just wrote from memory, and forgets it when a truncate rewrites the tail', async () => {
+    const hasher = await loadEntryHasher()
+    const store = await openStore(uniqueName())
+    try {
+      const w = testLogWriter(hasher, CH, AUTHOR, { nextSeq: 0 as Seq, lastHash: GENESIS_HASH })
+      const written = w.next(3000, 100)
+      await store.append(CH, written)
+      const back = await store.read(CH, 1000 as Seq, 2000 as Seq)
+      expect(back.map((e) => e.hash)).toEqual(written.slice(1000, 2000).map((e) => e.hash))
+      expect(store.metrics().recentSegmentHits).toBeGreaterThan(0)
+      // Another author's entries take the seqs from 1500: reads must see them, not the old ones.
+      await store.truncateAfter(CH, 1499)
+      const tail = store.state(CH)
+      const other = testLogWriter(hasher, CH, peerId('other'), {
+        nextSeq: tail.nextSeq,
+        lastHash: tail.lastHash,
+      }).next(500, 100)
+      await store.append(CH, other)
+      const after = await store.read(CH, 1400 as Seq, 2000 as Seq)
+      expect(after.map((e) => e.hash)).toEqual([
+        ...written.slice(1400, 1500).map((e) => e.hash),
+        ...other.map((e) => e.hash),
+      ])
+      // A reader that writes into what it read leaves the log as it was.
+      ;(after[0] as Entry).payload.fill(0)
+      const again = await store.read(CH, 1400 as Seq, 1401 as Seq)
+      expect(again[0]?.payload).toEqual(written[1400]?.payload)
+    } finally {
+      await store.close()
+      await deleteDB(store.databaseName)
+    }
+  })
+
+  it('reads everything from IndexedDB when told to keep nothing in memory', async () => {
+    const hasher = await loadEntryHasher()
+    const store = await openStore(uniqueName(), { recentSegmentBytes: 0 })
+    try {
+      const w = testLogWriter(hasher, CH, AUTHOR, { nextSeq: 0 as Seq, lastHash: GENESIS_HASH })
+      const written = w.next(500, 100)
+      await store.append(CH, written)
+      expect((await store.read(CH, 0 as Seq)).map((e) => e.hash)).toEqual(
+        written.map((e) => e.hash),
+      )
+      expect(store.metrics().recentSegmentHits).toBe(0)
     } finally {
       await store.close()
       await deleteDB(store.databaseName)

@@ -53,6 +53,7 @@ import {
   decodeSegment,
   encodeSegment,
   extendSegment,
+  parseSegment,
   runOfSegment,
   type SegmentRecord,
   segmentOfRun,
@@ -67,7 +68,11 @@ import {
   SCHEMA_VERSION,
   upgradeSchema,
 } from './idb-schema.js'
+import { RecentSegments } from './recent-segments.js'
 import { SegmentIndex } from './segment-index.js'
+
+/** Bytes of recently written segment records kept in memory for reads (8 MiB). */
+export const RECENT_SEGMENT_BYTES_DEFAULT = 8 << 20
 
 export interface IdbLogStoreOptions {
   /** One database per peer slot, e.g. `meshlog-slot-0`. */
@@ -91,6 +96,11 @@ export interface IdbLogStoreOptions {
   readonly maxAuthorMarks?: number
   /** Pending writes per channel's outbox (default 10 000). */
   readonly outboxCapacity?: number
+  /**
+   * Bytes of the segment records this store wrote last, kept in memory so
+   * reads of the newest entries skip IndexedDB (default 8 MiB; 0 turns it off).
+   */
+  readonly recentSegmentBytes?: number
 }
 
 interface AppendOp {
@@ -120,6 +130,8 @@ export interface IdbLogStoreMetrics {
   readonly largestGroup: number
   /** Segment records rewritten to merge a small tail segment. */
   readonly segmentMerges: number
+  /** Segment records a read took from memory (recently written), not from IndexedDB. */
+  readonly recentSegmentHits: number
 }
 type WriteStores = ('segments' | 'channels' | 'author-marks')[]
 const WRITE_STORES: WriteStores = ['segments', 'channels', 'author-marks']
@@ -190,7 +202,14 @@ export class IdbLogStore implements LogStore {
   #draining: Promise<void> | undefined
   /** Bumped by every commit that deletes segments, so a read racing one retries. */
   #epoch = 0
-  #metrics = { transactions: 0, appendsCommitted: 0, largestGroup: 0, segmentMerges: 0 }
+  readonly #recent: RecentSegments
+  #metrics = {
+    transactions: 0,
+    appendsCommitted: 0,
+    largestGroup: 0,
+    segmentMerges: 0,
+    recentSegmentHits: 0,
+  }
 
   constructor(options: IdbLogStoreOptions) {
     this.databaseName = options.databaseName
@@ -203,7 +222,9 @@ export class IdbLogStore implements LogStore {
       maxGroupAppends: options.maxGroupAppends ?? 4096,
       maxAuthorMarks: options.maxAuthorMarks ?? MAX_AUTHOR_MARKS_DEFAULT,
       outboxCapacity: options.outboxCapacity ?? OUTBOX_CAPACITY_DEFAULT,
+      recentSegmentBytes: options.recentSegmentBytes ?? RECENT_SEGMENT_BYTES_DEFAULT,
     }
+    this.#recent = new RecentSegments(this.#options.recentSegmentBytes)
   }
 
   get isOpen(): boolean {
@@ -357,22 +378,16 @@ export class IdbLogStore implements LogStore {
     let prevLast: Uint8Array | undefined
     let full = false
     let windowSize = options.maxBytes === undefined ? READ_WINDOW_SEGMENTS : 1
+    let fromMemory = false
     for (
       let w = 0;
       w < firsts.length && !full;
       w += windowSize, windowSize = Math.min(windowSize * 2, READ_WINDOW_SEGMENTS)
     ) {
       const window = firsts.slice(w, w + windowSize)
-      const range = IDBKeyRange.bound([channel, window[0]], [channel, window[window.length - 1]])
-      const records = await db.getAll('segments', range).catch((error: unknown) => {
-        throw toStorageError(error, { channel, op: 'read' })
-      })
-      if (records.length !== window.length || records.some((r, i) => r.firstSeq !== window[i])) {
-        throw new CorruptLogError(`segments of ${channel} are missing`, {
-          details: { channel, from, end },
-        })
-      }
-      for (const record of records) {
+      const records = await this.#windowRecords(db, channel, window, { from, end })
+      for (const { record, recent } of records) {
+        fromMemory ||= recent
         if (prevLast !== undefined && !equals(record.prevHash, prevLast)) {
           throw new CorruptLogError(
             `segment at seq ${record.firstSeq} does not chain onto the one before`,
@@ -380,7 +395,8 @@ export class IdbLogStore implements LogStore {
           )
         }
         prevLast = record.lastHash
-        const run = runOfSegment(hasher, record)
+        // A record this store wrote and kept needs no checksum: it never left memory.
+        const run = recent ? parseSegment(record) : runOfSegment(hasher, record)
         const start = Math.max(from - record.firstSeq, 0)
         let stop = Math.min(end - record.firstSeq, run.count)
         if (options.maxBytes !== undefined) {
@@ -400,8 +416,38 @@ export class IdbLogStore implements LogStore {
     }
     if (parts.length === 0) return EntryRun.empty(channel, from)
     const run = EntryRun.concat(parts)
+    // Records kept in memory are the store's own: a reader that writes into
+    // what it read must not change them.
+    if (fromMemory) return run.copy()
     // A small part of a big record gets bytes of its own, so the record can be freed.
     return run.data.byteLength > 2 * run.bytes().byteLength ? run.compact() : run
+  }
+
+  /**
+   * The records of `window` (consecutive first seqs), from memory when this
+   * store wrote them lately, else from IndexedDB in one getAll.
+   */
+  async #windowRecords(
+    db: MeshlogDb,
+    channel: ChannelId,
+    window: readonly number[],
+    range: { readonly from: number; readonly end: number },
+  ): Promise<{ readonly record: SegmentRecord; readonly recent: boolean }[]> {
+    const kept = window.map((first) => this.#recent.get(channel, first))
+    if (kept.every((record) => record !== undefined)) {
+      this.#metrics.recentSegmentHits += kept.length
+      return kept.map((record) => ({ record: record as SegmentRecord, recent: true }))
+    }
+    const keys = IDBKeyRange.bound([channel, window[0]], [channel, window[window.length - 1]])
+    const records = await db.getAll('segments', keys).catch((error: unknown) => {
+      throw toStorageError(error, { channel, op: 'read' })
+    })
+    if (records.length !== window.length || records.some((r, i) => r.firstSeq !== window[i])) {
+      throw new CorruptLogError(`segments of ${channel} are missing`, {
+        details: { channel, ...range },
+      })
+    }
+    return records.map((record) => ({ record, recent: false }))
   }
 
   skipTo(channel: ChannelId, target: Seq, anchorHash?: Uint8Array): Promise<ChannelState> {
@@ -536,6 +582,7 @@ export class IdbLogStore implements LogStore {
       this.#marks.delete(channel)
       this.#outboxSizes.delete(channel)
       this.#tails.delete(channel)
+      this.#recent.forget(channel)
       this.#epoch += 1
     })
   }
@@ -544,6 +591,7 @@ export class IdbLogStore implements LogStore {
   #settle(channel: ChannelId, state: ChannelState): ChannelState {
     this.#states.set(channel, state)
     this.#tails.delete(channel)
+    this.#recent.forget(channel)
     this.#epoch += 1
     return state
   }
@@ -660,7 +708,10 @@ export class IdbLogStore implements LogStore {
       }
     }
     if (accepted.length === 0) return
-    const written = new Map<ChannelId, { firsts: number[]; tail: SegmentRecord }>()
+    const written = new Map<
+      ChannelId,
+      { firsts: number[]; tail: SegmentRecord; records: SegmentRecord[] }
+    >()
     const markChanges = new Map<ChannelId, MarkChanges>()
     try {
       await this.#transact(db, [...pending.keys()].join(','), async (tx, work) => {
@@ -679,9 +730,10 @@ export class IdbLogStore implements LogStore {
       return
     }
     for (const [channel, changes] of markChanges) this.#marksOf(channel).apply(changes)
-    for (const [channel, { firsts, tail }] of written) {
+    for (const [channel, { firsts, tail, records }] of written) {
       this.#segments.replace(channel, firsts)
       this.#tails.set(channel, tail)
+      for (const record of records) this.#recent.put(record)
       this.#states.set(channel, working.get(channel) as ChannelState)
     }
     this.#metrics.appendsCommitted += accepted.length
@@ -699,8 +751,9 @@ export class IdbLogStore implements LogStore {
     channel: ChannelId,
     run: EntryRun,
     work: Promise<unknown>[],
-  ): Promise<{ firsts: number[]; tail: SegmentRecord }> {
+  ): Promise<{ firsts: number[]; tail: SegmentRecord; records: SegmentRecord[] }> {
     const hasher = this.#hasher as EntryHasher
+    const records: SegmentRecord[] = []
     const segments = tx.objectStore('segments')
     const { maxSegmentEntries, maxSegmentBytes, mergeBelowEntries, mergeBelowBytes } = this.#options
     const firsts = [...this.#segments.all(channel)]
@@ -719,6 +772,7 @@ export class IdbLogStore implements LogStore {
         }
         tail = extendSegment(hasher, last, rest.slice(0, take))
         work.push(segments.put(tail))
+        records.push(tail)
         rest = rest.slice(take)
         this.#metrics.segmentMerges += 1
       }
@@ -726,10 +780,11 @@ export class IdbLogStore implements LogStore {
     for (const piece of rest.split(maxSegmentEntries, maxSegmentBytes)) {
       tail = segmentOfRun(hasher, piece)
       work.push(segments.put(tail))
+      records.push(tail)
       firsts.push(tail.firstSeq)
     }
     if (tail === undefined) throw new RangeError('no entries to write')
-    return { firsts, tail }
+    return { firsts, tail, records }
   }
 
   /** The channel's last segment: from memory when this store wrote it, else read and verified. */

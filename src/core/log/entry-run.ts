@@ -482,6 +482,13 @@ export class EntryRun {
     const end = this.#starts[this.count] as number
     const owned = this.data.byteOffset === 0 && this.data.buffer.byteLength === end
     if (base === 0 && owned && this.prevHash.buffer.byteLength === HASH_BYTES) return this
+    return this.copy()
+  }
+
+  /** The same run over a copy of its bytes, always (where `compact` may hand back this run). */
+  copy(): EntryRun {
+    const base = this.#starts[0] as number
+    const end = this.#starts[this.count] as number
     const starts = new Uint32Array(this.#starts.length)
     for (let i = 0; i < starts.length; i++) starts[i] = (this.#starts[i] as number) - base
     return new EntryRun(

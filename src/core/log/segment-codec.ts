@@ -94,8 +94,12 @@ function damaged(record: SegmentRecord): RunFault {
   }
 }
 
-/** The record's entries as a run, parsed but not checksummed (a record this store just wrote). */
-function parseSegment(record: SegmentRecord): EntryRun {
+/**
+ * The record's entries as a run, parsed but not checksummed: only for a
+ * record this process made and kept in memory (a store's recent writes),
+ * never one read back from disk.
+ */
+export function parseSegment(record: SegmentRecord): EntryRun {
   const fail = damaged(record)
   if (record.format !== SEGMENT_FORMAT) fail('bad-enum', `unknown format ${record.format}`, 0)
   const run = EntryRun.parse(
