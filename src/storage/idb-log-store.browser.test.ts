@@ -111,6 +111,8 @@ describe(`IdbLogStore in ${server.browser}`, () => {
       const back = await store.read(CH, 1000 as Seq, 2000 as Seq)
       expect(back.map((e) => e.hash)).toEqual(written.slice(1000, 2000).map((e) => e.hash))
       expect(store.metrics().recentSegmentHits).toBeGreaterThan(0)
+      const shared = await store.readRun(CH, 1000 as Seq, 2000 as Seq, { shared: true })
+      expect(shared.entries().map((e) => e.hash)).toEqual(back.map((e) => e.hash))
       // Another author's entries take the seqs from 1500: reads must see them, not the old ones.
       await store.truncateAfter(CH, 1499)
       const tail = store.state(CH)

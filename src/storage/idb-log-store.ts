@@ -414,11 +414,13 @@ export class IdbLogStore implements LogStore {
         if (full) break
       }
     }
-    if (parts.length === 0) return EntryRun.empty(channel, from)
-    const run = EntryRun.concat(parts)
-    // Records kept in memory are the store's own: a reader that writes into
-    // what it read must not change them.
-    if (fromMemory) return run.copy()
+    const [run] = parts
+    if (run === undefined) return EntryRun.empty(channel, from)
+    // Two parts or more are joined into bytes of their own.
+    if (parts.length > 1) return EntryRun.concat(parts)
+    // A record kept in memory is the store's own: a reader that may write
+    // into what it read gets a copy.
+    if (fromMemory) return options.shared === true ? run : run.copy()
     // A small part of a big record gets bytes of its own, so the record can be freed.
     return run.data.byteLength > 2 * run.bytes().byteLength ? run.compact() : run
   }

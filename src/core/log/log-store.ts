@@ -43,6 +43,11 @@ export interface ReadOptions {
   readonly maxEntries?: number
   /** Stop before exceeding this many payload bytes (always returns at least one entry). */
   readonly maxBytes?: number
+  /**
+   * The caller only reads what it gets (encodes it, hashes it) and lets go:
+   * the store may hand out views of memory it keeps instead of copies.
+   */
+  readonly shared?: boolean
 }
 
 export interface SweepResult {

@@ -74,6 +74,8 @@ export async function handleSyncRequest(
     const run = await store.readRun(channel, since, undefined, {
       maxBytes: chunkBudgetBytes(request.chunkMax),
       maxEntries: SYNC_CHUNK_MAX_ENTRIES,
+      // Encoded into the answer's frame and let go: no copy needed.
+      shared: true,
     })
     return respond(run, store.state(channel).firstSeq)
   } catch (error) {
