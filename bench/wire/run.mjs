@@ -273,6 +273,11 @@ try {
   log('meshlog replication over direct WebRTC')
   const rtc = await logPair(a, b, 'rtc', true)
   log('link RTT', rtc.rtt)
+  // Latency first, at a light load on a quiet machine: right after the bulk
+  // runs the disk is still writing back their tens of MB, and a strict
+  // IndexedDB commit then takes 100+ ms now and then (p99 450-650 ms).
+  const lat = await latency(rtc)
+  log('latency', lat)
   // `--trace FILE`: a Chromium performance trace of the 100 B run (every page and worker thread).
   const tracePath = process.argv.includes('--trace')
     ? process.argv[process.argv.indexOf('--trace') + 1]
@@ -283,11 +288,6 @@ try {
       categories: ['devtools.timeline', 'v8', 'disabled-by-default-v8.cpu_profiler'],
     })
   }
-  // Latency first, at a light load on a quiet machine: right after the bulk
-  // runs the disk is still writing back their tens of MB, and a strict
-  // IndexedDB commit then takes 100+ ms now and then (p99 450-650 ms).
-  const lat = await latency(rtc)
-  log('latency', lat)
   const webrtc100 = await replicate(rtc, 100, 4096)
   if (tracePath !== undefined) await browser.stopTracing()
   const webrtc4k = await replicate(rtc, 4096, 1024)
