@@ -304,6 +304,7 @@ export class IdbLogStore implements LogStore {
   async close(): Promise<void> {
     await this.#opening?.catch(() => undefined)
     while (this.#draining !== undefined) await this.#draining
+    this.#recent.clear()
     this.#db?.close()
     this.#db = undefined
     this.#opening = undefined

@@ -50,6 +50,11 @@ export class RecentSegments {
     return this.#records.get(keyOf(channel, firstSeq))
   }
 
+  clear(): void {
+    this.#records.clear()
+    this.#bytes = 0
+  }
+
   /** Drops every record of `channel`. */
   forget(channel: string): void {
     for (const [key, record] of this.#records) {
