@@ -138,7 +138,11 @@ describe(`main-thread budget in ${server.browser}`, () => {
             const views = await Promise.all(
               [leader, replica].map(async (log) => {
                 const c = (await log.status()).channels[0]
-                return `${log === leader ? 'leader' : 'replica'}: role ${c?.role}, tail ${c?.nextSeq}, outbox ${c?.outboxSize}`
+                const m = c?.metrics
+                return (
+                  `${log === leader ? 'leader' : 'replica'}: role ${c?.role}, tail ${c?.nextSeq}, outbox ${c?.outboxSize}, ` +
+                  `transitions ${JSON.stringify(m?.transitionsBySignal)}, drops ${JSON.stringify(m?.drops)}`
+                )
               }),
             )
             return `${received} of ${ENTRIES} delivered after ${DELIVERY_DEADLINE_MS} ms; ${views.join('; ')}`
