@@ -12,15 +12,12 @@
 // `--runs N` (default 5), `--entries N`, `--keep-traces` (keeps the trace
 // files and prints where). Per-run lines go to stderr; the
 // last line of stdout is the JSON summary.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright'
-import { build, preview } from 'vite'
 import { chromiumLaunchOptions } from '../../scripts/browsers.mjs'
+import { serveBenchPage } from '../bench-page.mjs'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const arg = (name, fallback) => {
   const at = process.argv.indexOf(name)
   return at > 0 ? Number(process.argv[at + 1]) : fallback
@@ -70,31 +67,16 @@ function attribute(tracePath, longTasks) {
   })
 }
 
-const outDir = mkdtempSync(join(tmpdir(), 'meshlog-budget-bench-'))
-let server
+const served = await serveBenchPage('budget')
 let browser
 try {
-  await build({
-    configFile: false,
-    root: join(root, 'bench/budget'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4096 },
-    worker: { format: 'es' },
-  })
-  server = await preview({
-    configFile: false,
-    root,
-    logLevel: 'warn',
-    build: { outDir },
-    preview: { port: 0, host: '127.0.0.1' },
-  })
   browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: true })
   const page = await browser.newPage()
-  await page.goto(server.resolvedUrls?.local[0])
+  await page.goto(served.url)
   await page.waitForFunction(() => window.budgetBench !== undefined)
   const results = []
   for (let i = 0; i < runs; i++) {
-    const tracePath = join(outDir, `run-${i}.json`)
+    const tracePath = join(served.dir, `run-${i}.json`)
     await browser.startTracing(page, {
       path: tracePath,
       categories: ['devtools.timeline', 'v8', 'toplevel'],
@@ -128,7 +110,6 @@ try {
   )
 } finally {
   await browser?.close()
-  await server?.close()
-  if (keepTraces) log(`traces kept in ${outDir} (open in chrome://tracing or Perfetto)`)
-  else rmSync(outDir, { recursive: true, force: true })
+  await served.close({ keep: keepTraces })
+  if (keepTraces) log(`traces kept in ${served.dir} (open in chrome://tracing or Perfetto)`)
 }

@@ -1,18 +1,9 @@
 #!/usr/bin/env node
-// `npm run bench:signing`: µs per 100-byte entry to sign and to verify, per
-// Ed25519 implementation (@noble/curves, WebCrypto batched, @libp2p/crypto),
-// in Node and in a module Web Worker of headless Chromium and Firefox.
-// Progress goes to stderr; the last line of stdout is one JSON object.
-// `--entries N` sets the entries per measurement (default 4096; noble 512).
-// `--batch N` sets how many entries are signed or verified at once (default 256);
-// `--no-firefox` skips Firefox; `--only node|chromium|firefox` runs one runtime.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, firefox } from 'playwright'
-import { build, createServer, preview } from 'vite'
+import { createServer } from 'vite'
 import { chromiumLaunchOptions, firefoxLaunchOptions } from '../../scripts/browsers.mjs'
+import { serveBenchPage } from '../bench-page.mjs'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const at = process.argv.indexOf('--entries')
@@ -65,24 +56,9 @@ if (runs('node')) {
   log(JSON.stringify(results.at(-1)))
 }
 
-const outDir = mkdtempSync(join(tmpdir(), 'meshlog-signing-bench-'))
-let server
+const page = await serveBenchPage('signing')
 try {
-  await build({
-    configFile: false,
-    root: join(root, 'bench/signing'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 2048 },
-    worker: { format: 'es' },
-  })
-  server = await preview({
-    configFile: false,
-    root,
-    logLevel: 'warn',
-    build: { outDir },
-    preview: { port: 0, host: '127.0.0.1' },
-  })
-  const url = server.resolvedUrls?.local[0]
+  const { url } = page
   if (runs('chromium')) {
     log('chromium')
     results.push(await inBrowser(chromium, chromiumLaunchOptions(), url))
@@ -94,7 +70,6 @@ try {
     log(JSON.stringify(results.at(-1)))
   }
 } finally {
-  await server?.close()
-  rmSync(outDir, { recursive: true, force: true })
+  await page.close()
 }
 console.log(JSON.stringify({ bench: 'signing', results }))

@@ -15,14 +15,12 @@
 // `--chunk-kib N` the replicas' largest chunk (default 1024); `--unsigned`
 // turns entry signatures off (`signEntries: false`) to show what they cost.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright'
-import { build, preview } from 'vite'
 import { chromiumLaunchOptions } from '../../scripts/browsers.mjs'
+import { serveBenchPage } from '../bench-page.mjs'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const arg = (name, fallback) => {
@@ -220,27 +218,13 @@ async function layers(a, b) {
   }
 }
 
-const outDir = mkdtempSync(join(tmpdir(), 'meshlog-wire-bench-'))
 const relay = await startRelay()
-let server
+let served
 let browser
 try {
-  await build({
-    configFile: false,
-    root: join(root, 'bench/wire'),
-    logLevel: 'warn',
-    // A traced run keeps function names readable in the profile.
-    build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4096, minify: !tracing },
-    worker: { format: 'es' },
-  })
-  server = await preview({
-    configFile: false,
-    root,
-    logLevel: 'warn',
-    build: { outDir },
-    preview: { port: 0, host: '127.0.0.1' },
-  })
-  const url = server.resolvedUrls?.local[0]
+  // A traced run keeps function names readable in the profile.
+  served = await serveBenchPage('wire', { minify: !tracing })
+  const { url } = served
   browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: true })
   const context = await browser.newContext()
   const [a, b] = await Promise.all([context.newPage(), context.newPage()])
@@ -322,7 +306,6 @@ try {
   console.log(JSON.stringify(summary))
 } finally {
   await browser?.close()
-  await server?.close()
+  await served?.close()
   relay.child.kill('SIGTERM')
-  rmSync(outDir, { recursive: true, force: true })
 }
