@@ -56,9 +56,9 @@ if (runs('node')) {
   log(JSON.stringify(results.at(-1)))
 }
 
-const page = await serveBenchPage('signing')
+const served = await serveBenchPage('signing')
 try {
-  const { url } = page
+  const { url } = served
   if (runs('chromium')) {
     log('chromium')
     results.push(await inBrowser(chromium, chromiumLaunchOptions(), url))
@@ -70,6 +70,6 @@ try {
     log(JSON.stringify(results.at(-1)))
   }
 } finally {
-  await page.close()
+  await served.close()
 }
 console.log(JSON.stringify({ bench: 'signing', results }))
