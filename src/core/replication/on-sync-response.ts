@@ -11,7 +11,7 @@ import { cutDivergentTail, noteCut, trimBeyondLeader } from './divergence-repair
 import { SYNC_CHUNK_MAX_ENTRIES, type SyncResponse } from './messages.js'
 import { responseCount, responsePayloadBytes } from './packed-response.js'
 import { reproposeBeforeCut } from './repropose.js'
-import { pullNow, reactToDiskPressure, requestCatchUp } from './runtime-actions.js'
+import { catchUpFrom, pullNow, reactToDiskPressure, requestCatchUp } from './runtime-actions.js'
 import type { InboundDropReason, RuntimeContext } from './runtime-context.js'
 import { chunkBudgetBytes } from './sync-request-handler.js'
 import { type ApplyError, type ApplyResult, applySyncResponse } from './sync-response-apply.js'
@@ -105,10 +105,7 @@ async function readAhead(ctx: RuntimeContext, from: PeerId, response: SyncRespon
       ctx,
       from,
       {
-        channelId: ctx.channel,
-        sinceSeq: since as Seq,
-        chunkMax: ctx.chunkMax,
-        bandwidthClass: ctx.bandwidthClass,
+        ...catchUpFrom(ctx, since as Seq),
         ...(after === undefined ? {} : { afterRequestId: after }),
       },
       { readAhead: after === undefined ? { from: since } : 'chained' },
@@ -237,12 +234,7 @@ async function onHeldChunk(
     ctx.drops.record('stale-chunk')
     return
   }
-  const sent = await requestCatchUp(ctx, from, {
-    channelId: ctx.channel,
-    sinceSeq: end,
-    chunkMax: ctx.chunkMax,
-    bandwidthClass: ctx.bandwidthClass,
-  })
+  const sent = await requestCatchUp(ctx, from, catchUpFrom(ctx, end))
   if (sent) ctx.metrics.add('chainProbesTotal')
 }
 

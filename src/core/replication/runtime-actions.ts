@@ -78,6 +78,16 @@ export async function sendNack(
   }
 }
 
+/** A catch-up request of this runtime's channel, chunk size and class, from `sinceSeq`. */
+export function catchUpFrom(ctx: RuntimeContext, sinceSeq: Seq): SyncRequestDraft {
+  return {
+    channelId: ctx.channel,
+    sinceSeq,
+    chunkMax: ctx.chunkMax,
+    bandwidthClass: ctx.bandwidthClass,
+  }
+}
+
 /**
  * Mints a random 64-bit token, records it and sends the request; skipped
  * while `leader` is in catch-up backoff (seed 001, R-23 and R-28).
@@ -123,12 +133,7 @@ export async function pullNow(
   if (leaderTail === undefined) return
   if (leaderTail <= tail && options.evenIfCaughtUp !== true) return
   if (ctx.outstanding.hasInFlight(leader, ctx.clock.now(), ctx.heartbeatMs)) return
-  await requestCatchUp(ctx, leader, {
-    channelId: ctx.channel,
-    sinceSeq: tail,
-    chunkMax: ctx.chunkMax,
-    bandwidthClass: ctx.bandwidthClass,
-  })
+  await requestCatchUp(ctx, leader, catchUpFrom(ctx, tail))
 }
 
 /**
