@@ -28,10 +28,11 @@
  */
 import { InvalidArgumentError } from '../errors.js'
 import { TypedEventTarget } from '../events/typed-event-target.js'
-import type { ChannelId, PeerId, Seq } from '../log/ids.js'
+import type { ChannelId, PeerId } from '../log/ids.js'
 import type { OutboxEntry } from '../log/log-store.js'
 import { BoundedQueue } from '../queue/bounded-queue.js'
 import type { Cancel } from '../time/clock.js'
+import { type AppendJob, type AppendRequest, partOf, takeAppendGroup } from './append-group.js'
 import { ReplicationCoordinator } from './coordinator.js'
 import type { Inbound } from './inbound.js'
 import { type PushResult, ReplicationInbox } from './inbox.js'
@@ -66,9 +67,6 @@ import {
 } from './tail-notice.js'
 
 export const APPEND_BACKLOG_DEFAULT = 64
-/** Most entries (and payload bytes) the loop commits in one go when it takes queued appends together. */
-export const APPEND_GROUP_MAX_ENTRIES = 4096
-export const APPEND_GROUP_MAX_BYTES = 16 << 20
 export const CANCEL_TIMEOUT_MS_DEFAULT = 5_000
 
 export interface ReplicationRuntimeOptions
@@ -82,17 +80,6 @@ export interface ReplicationRuntimeOptions
   readonly appendBacklog?: number
   readonly tailNoticeMinIntervalMs?: number
   readonly cancelTimeoutMs?: number
-}
-
-interface AppendRequest {
-  readonly payloads: readonly Uint8Array[]
-  readonly resolve: (result: AppendOutcome) => void
-  readonly reject: (error: unknown) => void
-}
-
-/** An append for the loop: bare payloads, or (when this runtime signs) writes signed before it. */
-interface AppendJob extends AppendRequest {
-  readonly signed?: { readonly writes: readonly OutboxEntry[]; readonly settle: () => void }
 }
 
 interface AuthorSeqRead {
@@ -510,7 +497,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     const append = yieldToLow ? undefined : this.#appends.shift()
     if (append !== undefined) {
       this.#appendedLast = true
-      return { kind: 'append', jobs: this.#groupWith(append) }
+      return { kind: 'append', jobs: takeAppendGroup(append, this.#appends) }
     }
     if (this.#tickDue) {
       this.#tickDue = false
@@ -596,33 +583,6 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     } finally {
       this.#noteFollowedLeader()
     }
-  }
-
-  /**
-   * Beyond the seed: `first` and the appends queued behind it of the same
-   * kind (bare payloads, or writes signed before the loop), up to
-   * APPEND_GROUP_MAX_ENTRIES and _BYTES, to commit as one. Each append
-   * costs a durable write; while one is slow (a strict IndexedDB commit
-   * took 100+ ms under load) appends arriving at 100/s filled the backlog
-   * of 64 and were refused. Taken together they cost one.
-   */
-  #groupWith(first: AppendJob): AppendJob[] {
-    const group = [first]
-    let entries = first.payloads.length
-    let bytes = payloadBytes(first)
-    if (entries === 0) return group
-    for (let next = this.#appends.peek(); next !== undefined; next = this.#appends.peek()) {
-      if ((next.signed === undefined) !== (first.signed === undefined)) break
-      const count = next.payloads.length
-      const size = payloadBytes(next)
-      if (count === 0 || entries + count > APPEND_GROUP_MAX_ENTRIES) break
-      if (bytes + size > APPEND_GROUP_MAX_BYTES) break
-      this.#appends.shift()
-      group.push(next)
-      entries += count
-      bytes += size
-    }
-    return group
   }
 
   /**
@@ -727,20 +687,4 @@ export function startReplicationRuntime(options: ReplicationRuntimeOptions): Rep
   const runtime = new ReplicationRuntime(options)
   runtime.start()
   return runtime
-}
-
-function payloadBytes(job: AppendJob): number {
-  let bytes = 0
-  for (const payload of job.payloads) bytes += payload.byteLength
-  return bytes
-}
-
-/** The part of a group's outcome that is the `count` appends from `offset`. */
-function partOf(outcome: AppendOutcome, offset: number, count: number): AppendOutcome {
-  if (isPending(outcome)) {
-    const { author, authorSeq } = outcome.pending
-    return { pending: { author, authorSeq: authorSeq + offset }, count }
-  }
-  const firstSeq = (outcome.firstSeq + offset) as Seq
-  return { firstSeq, nextSeq: (firstSeq + count) as Seq }
 }

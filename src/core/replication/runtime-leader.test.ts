@@ -9,12 +9,12 @@ import { verifyEntries } from '../log/entry-chain.js'
 import type { Seq } from '../log/ids.js'
 import { StorageFullError } from '../log/log-errors.js'
 import { MemoryLogStore } from '../log/memory-log-store.js'
+import { APPEND_GROUP_MAX_ENTRIES } from './append-group.js'
 import { BandwidthBudget } from './bandwidth-budget.js'
 import type { ReplicationCoordinator } from './coordinator.js'
 import { onInbound } from './on-inbound.js'
 import { onTick } from './on-tick.js'
 import { InboxFullError } from './replication-errors.js'
-import { APPEND_GROUP_MAX_ENTRIES } from './replication-runtime.js'
 import {
   CHANNEL,
   contextFor,
