@@ -101,6 +101,29 @@ describe(`IdbLogStore in ${server.browser}`, () => {
     }
   })
 
+  it('does not merge a large append into a small last segment', async () => {
+    const hasher = await loadEntryHasher()
+    const store = await openStore(uniqueName())
+    try {
+      const w = testLogWriter(hasher, CH, AUTHOR, { nextSeq: 0 as Seq, lastHash: GENESIS_HASH })
+      for (let i = 0; i < 10; i++) await store.append(CH, w.next(1, 20))
+      const afterSmall = store.metrics().segmentMerges
+      expect(afterSmall).toBe(9)
+      // Each large append would top the small tail up and leave a small remainder to merge again.
+      for (let i = 0; i < 3; i++) await store.append(CH, w.next(1000, 20))
+      expect(store.metrics().segmentMerges).toBe(afterSmall)
+      // Small appends after a large last segment start a new one and grow it.
+      for (let i = 0; i < 2; i++) await store.append(CH, w.next(1, 20))
+      expect(store.metrics().segmentMerges).toBe(afterSmall + 1)
+      expect((await store.read(CH, 0 as Seq)).map((e) => e.seq)).toEqual(
+        Array.from({ length: 3012 }, (_, i) => i),
+      )
+    } finally {
+      await store.close()
+      await deleteDB(store.databaseName)
+    }
+  })
+
   it('reads what it just wrote from memory, and forgets it when a truncate rewrites the tail', async () => {
     const hasher = await loadEntryHasher()
     const store = await openStore(uniqueName())

@@ -84,8 +84,8 @@ export interface IdbLogStoreOptions {
   readonly maxSegmentBytes?: number
   /**
    * A channel's last segment smaller than this many entries (default 256) is
-   * rewritten together with the next append, so one-entry appends do not leave
-   * one record per entry behind.
+   * rewritten together with the next append when that append is as small,
+   * so one-entry appends do not leave one record per entry behind.
    */
   readonly mergeBelowEntries?: number
   /** As `mergeBelowEntries`, in payload bytes (default 64 KiB). */
@@ -763,7 +763,15 @@ export class IdbLogStore implements LogStore {
     let rest = run
     let tail: SegmentRecord | undefined
     const lastFirst = firsts[firsts.length - 1]
-    if (lastFirst !== undefined && this.state(channel).nextSeq - lastFirst < mergeBelowEntries) {
+    // Only a small append grows a small last segment. A large one that topped
+    // it up would leave a small remainder for the next one to merge again,
+    // copying every append once more; it gets segments of its own instead.
+    const small = run.count < mergeBelowEntries && run.payloadBytes < mergeBelowBytes
+    if (
+      small &&
+      lastFirst !== undefined &&
+      this.state(channel).nextSeq - lastFirst < mergeBelowEntries
+    ) {
       const last = await this.#lastSegment(segments, channel, lastFirst)
       if (last.payloadBytes < mergeBelowBytes) {
         let take = 0

@@ -200,6 +200,29 @@ describe('EntryRun packs a dense, chained run of entries', () => {
     expect(own.prevHash.buffer.byteLength).toBe(32)
     expect(plain(own.entries())).toEqual(plain(run.entries()))
   })
+
+  it('keeps bytes it already owns and copies only a prevHash that is a view', () => {
+    const entries = sealed(
+      Array.from({ length: 4 }, () => ({ author: 0, size: 40, signed: false })),
+    )
+    const [head, tail] = EntryRun.fromEntries(CH, entries).split(2, Number.POSITIVE_INFINITY)
+    // concat packs its own buffer; its prevHash is a view of the first run's.
+    const joined = EntryRun.concat([(head as EntryRun).copy(), (tail as EntryRun).copy()])
+    const framed = new Uint8Array(64)
+    framed.set(joined.prevHash, 16)
+    const viewed = EntryRun.parse(
+      { ...joined, prevHash: framed.subarray(16, 48) },
+      joined.data,
+      joined.count,
+      () => {
+        throw new Error('refused')
+      },
+    )
+    const own = viewed.compact()
+    expect(own.data).toBe(viewed.data)
+    expect(own.prevHash.buffer.byteLength).toBe(32)
+    expect(plain(own.entries())).toEqual(plain(joined.entries()))
+  })
 })
 
 describe('verifyRun checks every hash of a run', () => {

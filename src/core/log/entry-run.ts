@@ -481,8 +481,21 @@ export class EntryRun {
     const base = this.#starts[0] as number
     const end = this.#starts[this.count] as number
     const owned = this.data.byteOffset === 0 && this.data.buffer.byteLength === end
-    if (base === 0 && owned && this.prevHash.buffer.byteLength === HASH_BYTES) return this
-    return this.copy()
+    if (base !== 0 || !owned) return this.copy()
+    if (this.prevHash.buffer.byteLength === HASH_BYTES) return this
+    // Bytes of its own already (a concat, a sealed run): only the 32-byte prevHash is a view.
+    return new EntryRun(
+      {
+        channel: this.channel,
+        firstSeq: this.firstSeq,
+        prevHash: this.prevHash.slice(),
+        authors: this.authors,
+      },
+      this.data,
+      this.#starts,
+      this.payloadBytes,
+      this.signedCount,
+    )
   }
 
   /** The same run over a copy of its bytes, always (where `compact` may hand back this run). */
