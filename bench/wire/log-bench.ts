@@ -87,6 +87,7 @@ export const logBench = {
       serveSendMs: Math.round(m?.serveSendMsTotal ?? 0),
       applyMs: Math.round(m?.applyMsTotal ?? 0),
       framePortRefusals: status.framePortRefusals,
+      store: status.store,
     }
   },
 

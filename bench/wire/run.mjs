@@ -12,9 +12,11 @@
 // the last one the summary JSON. MB = 2^20 bytes of payload.
 // `--mb N` sets the volume per variant (default 50), `--runs N` the raw runs
 // (median, default 3), `--latency N` the paced appends (default 500),
-// `--chunk-kib N` the replicas' largest chunk (default 1024); `--unsigned`
+// `--chunk-kib N` the replicas' largest chunk (default 1024), `--repeat N`
+// the 100 B runs (median, default 3); `--unsigned`
 // turns entry signatures off (`signEntries: false`) to show what they cost.
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -32,6 +34,7 @@ const volumeMb = arg('--mb', 50)
 const count = Math.ceil((volumeMb * (1 << 20)) / size)
 const total = count * size
 const runs = arg('--runs', 3)
+const repeats = arg('--repeat', 3)
 const latencyCount = arg('--latency', 500)
 const chunkBytes = arg('--chunk-kib', 1024) * 1024
 const signed = !process.argv.includes('--unsigned')
@@ -72,13 +75,22 @@ async function measure(a, b, send, bytes = size) {
   await transfer(a, b, send, Math.ceil((2 << 20) / bytes), bytes)
   const times = []
   const messages = Math.ceil(total / bytes)
+  const cpuBefore = machineCpuMs()
   for (let run = 0; run < runs; run++) {
     const [started, lastAt] = await transfer(a, b, send, messages, bytes)
     times.push(lastAt - started)
   }
+  const cpuMs = cpuBefore === undefined ? undefined : (machineCpuMs() ?? 0) - cpuBefore
   const ms = times.sort((x, y) => x - y)[Math.floor(times.length / 2)]
   const moved = messages * bytes
-  return { ms, runs: times, mbPerSec: Number((moved / (1 << 20) / (ms / 1000)).toFixed(1)) }
+  return {
+    ms,
+    runs: times,
+    mbPerSec: Number((moved / (1 << 20) / (ms / 1000)).toFixed(1)),
+    ...(cpuMs === undefined
+      ? {}
+      : { cpuMsPerMb: Math.round(cpuMs / ((runs * moved) / (1 << 20))) }),
+  }
 }
 
 const mbPerSec = (bytes, ms) => Number((bytes / (1 << 20) / (ms / 1000)).toFixed(2))
@@ -123,10 +135,26 @@ async function logPair(a, b, name, webRTC) {
 }
 
 /** Payload MB/s of `volumeMb` in entries of `entryBytes`, appended by the leader until the replica holds them all. */
-async function replicate(pair, entryBytes, batch) {
+/** CPU time (user + system) the machine spent since boot, in ms; undefined off Linux. */
+function machineCpuMs() {
+  try {
+    const [user, nice, system] = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number)
+    return ((user + nice + system) * 1000) / 100
+  } catch {
+    return undefined
+  }
+}
+
+async function replicate(pair, entryBytes, batch, mb = volumeMb) {
   const { leader, replica, names } = pair
-  const entries = Math.floor((volumeMb * (1 << 20)) / entryBytes)
+  const entries = Math.floor((mb * (1 << 20)) / entryBytes)
   const tail = await replica.evaluate((n) => window.wireBench.logTail(n), names[1])
+  const cpuBefore = machineCpuMs()
   const reached = replica.evaluate(
     ([n, t]) => window.wireBench.logWaitTail(n, t),
     [names[1], tail + entries],
@@ -136,6 +164,7 @@ async function replicate(pair, entryBytes, batch) {
     [names[0], entries, entryBytes, batch],
   )
   const doneAt = await reached
+  const cpuMs = cpuBefore === undefined ? undefined : (machineCpuMs() ?? 0) - cpuBefore
   const ms = doneAt - appended.startedAt
   const result = {
     entryBytes,
@@ -143,10 +172,41 @@ async function replicate(pair, entryBytes, batch) {
     ms,
     appendMs: appended.endedAt - appended.startedAt,
     mbPerSec: mbPerSec(entries * entryBytes, ms),
+    // Every process's CPU while the run went (Linux): steadier than MB/s on a busy machine.
+    ...(cpuMs === undefined
+      ? {}
+      : { cpuMsPerMb: Math.round(cpuMs / ((entries * entryBytes) / (1 << 20))) }),
   }
   log('replicated', result)
   await logCounters(pair)
   return result
+}
+
+/**
+ * 2 MiB replicated and not measured, as the raw channel gets: a link that
+ * sat idle (or is new) restarts slow, and the first appends pay for it.
+ */
+async function warmUp(pair, entryBytes, batch) {
+  log('warm-up, not measured')
+  await replicate(pair, entryBytes, batch, 2)
+}
+
+/**
+ * The 100 B variant `--repeat N` times (default 1) over the same pair, each
+ * appending the volume again: the median run, with every run's MB/s.
+ */
+async function replicateMedian(pair, entryBytes, batch) {
+  await warmUp(pair, entryBytes, batch)
+  const results = []
+  for (let run = 0; run < repeats; run++) results.push(await replicate(pair, entryBytes, batch))
+  const median = [...results].sort((x, y) => x.mbPerSec - y.mbPerSec)[Math.floor(repeats / 2)]
+  return repeats === 1
+    ? median
+    : {
+        ...median,
+        runs: results.map((r) => r.mbPerSec),
+        cpuMsPerMbRuns: results.map((r) => r.cpuMsPerMb),
+      }
 }
 
 /** Each side's replication counters (cumulative since the pair started), to stderr. */
@@ -269,16 +329,17 @@ try {
   if (tracePath !== undefined) {
     await browser.startTracing(a, {
       path: tracePath,
-      categories: ['devtools.timeline', 'v8', 'disabled-by-default-v8.cpu_profiler'],
+      categories: ['toplevel', 'devtools.timeline', 'v8', 'disabled-by-default-v8.cpu_profiler'],
     })
   }
-  const webrtc100 = await replicate(rtc, 100, 4096)
+  const webrtc100 = await replicateMedian(rtc, 100, 4096)
   if (tracePath !== undefined) await browser.stopTracing()
   const webrtc4k = await replicate(rtc, 4096, 1024)
   await logCounters(rtc)
 
   log('meshlog replication over the relayed circuit')
   const relayed = await logPair(a, b, 'relayed', false)
+  await warmUp(relayed, 4096, 1024)
   const relayed4k = await replicate(relayed, 4096, 1024)
 
   const summary = {
