@@ -7,6 +7,7 @@ import { testLogWriter } from '../log/test-entries.js'
 import { seededRng } from '../random/rng.js'
 import { SimNetwork } from '../sim/sim-network.js'
 import { ManualClock } from '../time/manual-clock.js'
+import { WIRE_VERSION } from '../wire/wire-limits.js'
 import { PeerNode } from './peer-node.js'
 
 const CH = channelId('node-test')
@@ -76,7 +77,7 @@ describe('PeerNode', () => {
   it('counts malformed frames and frames for unknown channels, changing nothing', async () => {
     const { nodes } = await cluster()
     const node = nodes.get(PEERS[0] as PeerId) as PeerNode
-    expect(node.receive(PEERS[1] as PeerId, Uint8Array.of(1, 99, 0))).toBe(false)
+    expect(node.receive(PEERS[1] as PeerId, Uint8Array.of(WIRE_VERSION, 99, 0))).toBe(false)
     expect(node.receive(PEERS[1] as PeerId, new Uint8Array(0))).toBe(false)
     expect(node.status().decodeRejects).toMatchObject({ 'unknown-kind': 1, empty: 1, total: 2 })
     expect(node.store.state(CH).nextSeq).toBe(0)

@@ -332,7 +332,7 @@ export class PeerNode extends TypedEventTarget<PeerNodeEvents> {
   receive(from: PeerId, bytes: Uint8Array): boolean {
     let frame: WireFrame
     try {
-      frame = decodeFrame(bytes)
+      frame = decodeFrame(bytes, this.#options.hasher)
     } catch (error) {
       this.decodeRejects.record(error instanceof DecodeError ? error.failure : 'inconsistent')
       return false

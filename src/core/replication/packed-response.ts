@@ -9,15 +9,23 @@
  * with other entries (`{ ...response, entries }`, as a test or an adversary
  * does) has no run, so nothing ever trusts a run the entries disagree with.
  */
+import { equals } from 'uint8arrays/equals'
 import type { Entry } from '../log/entry.js'
 import type { EntryRun } from '../log/entry-run.js'
 import type { SyncResponse } from './messages.js'
 
 const runs = new WeakMap<SyncResponse, EntryRun>()
+// The last hash the sender claimed for a run read off the wire without its hashes.
+const claims = new WeakMap<SyncResponse, Uint8Array>()
 
+/**
+ * A response over `run`. `claimedLastHash`: the sender's last hash, when the
+ * run's hashes were computed here from the wire (see `claimHolds`).
+ */
 export function packedSyncResponse(
   fields: Omit<SyncResponse, 'entries'>,
   run: EntryRun,
+  claimedLastHash?: Uint8Array,
 ): SyncResponse {
   let entries: readonly Entry[] | undefined
   const response: SyncResponse = {
@@ -29,7 +37,19 @@ export function packedSyncResponse(
     },
   }
   runs.set(response, run)
+  if (claimedLastHash !== undefined) claims.set(response, claimedLastHash)
   return response
+}
+
+/**
+ * False when the entries, hashed here, do not end at the hash their sender
+ * claimed: a byte changed on the way (or the sender's log is not what it
+ * says). The wire carries no per-entry hash, so this is where it shows.
+ */
+export function claimHolds(response: SyncResponse): boolean {
+  const claimed = claims.get(response)
+  const run = runs.get(response)
+  return claimed === undefined || run === undefined || equals(run.lastHash, claimed)
 }
 
 /** The run a response was made from, if it was made from one. */

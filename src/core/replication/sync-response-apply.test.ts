@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Entry } from '../log/entry.js'
 import { channelId, type Seq } from '../log/ids.js'
+import { HashMismatchError } from '../log/log-errors.js'
 import { MemoryLogStore } from '../log/memory-log-store.js'
 import { testLogWriter } from '../log/test-entries.js'
 import { decodeFrame, encodeFrame } from '../wire/frame-codec.js'
@@ -181,6 +182,23 @@ describe('a chunk off the wire is applied packed (beyond the seed)', () => {
     // The second entry's payload, found by its bytes, gets one bit flipped.
     const at = bytes.findIndex((_, i) => payload.every((b, j) => bytes[i + j] === b))
     bytes[at] = (bytes[at] as number) ^ 1
+    const frame = decodeFrame(bytes)
+    if (frame.kind !== 'sync-response') throw new Error('not a sync response')
+    const result = await applySyncResponse(kit.store, kit.hasher, CHANNEL, frame.message)
+    expect(result.ok === false && result.error.kind).toBe('invalid-entries')
+    // The wire has no per-entry hash: the entries no longer hash to the last one sent.
+    expect(result.ok === false && 'cause' in result.error && result.error.cause).toBeInstanceOf(
+      HashMismatchError,
+    )
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(0)
+  })
+
+  it('refuses a chunk whose claimed last hash is not where its entries lead', async () => {
+    const bytes = encodeFrame({
+      kind: 'sync-response',
+      message: responseOf(leaderLog.slice(0, 3), 1n, 0, 0),
+    })
+    bytes[bytes.byteLength - 1] = (bytes[bytes.byteLength - 1] as number) ^ 1
     const frame = decodeFrame(bytes)
     if (frame.kind !== 'sync-response') throw new Error('not a sync response')
     const result = await applySyncResponse(kit.store, kit.hasher, CHANNEL, frame.message)

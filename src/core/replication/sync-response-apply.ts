@@ -39,10 +39,10 @@ import { verifyEntries, verifyRun } from '../log/entry-chain.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
 import type { EntryRun } from '../log/entry-run.js'
 import type { ChannelId, Seq } from '../log/ids.js'
-import { ForgedEntryError, StorageFullError } from '../log/log-errors.js'
+import { ForgedEntryError, HashMismatchError, StorageFullError } from '../log/log-errors.js'
 import type { ChannelState, LogStore } from '../log/log-store.js'
 import type { SyncResponse } from './messages.js'
-import { responseRun } from './packed-response.js'
+import { claimHolds, responseRun } from './packed-response.js'
 
 export type ApplyError =
   | { readonly kind: 'channel-mismatch' }
@@ -207,6 +207,13 @@ export async function applySyncResponse(
 ): Promise<ApplyResult> {
   const { beforeCut = async () => undefined, signatures } = options
   if (response.channelId !== channel) return fail({ kind: 'channel-mismatch' })
+  if (!claimHolds(response)) {
+    const cause = new HashMismatchError(
+      `entries from seq ${response.firstSeq} do not hash to the last hash their sender claimed`,
+      { details: { channel, firstSeq: response.firstSeq } },
+    )
+    return fail({ kind: 'invalid-entries', cause })
+  }
   const run = responseRun(response)
   if (
     run !== undefined &&

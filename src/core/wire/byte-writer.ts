@@ -58,6 +58,13 @@ export class ByteWriter {
     return this
   }
 
+  /** `length` bytes that `write` puts into `out` from `at` (where they go without a copy of their own). */
+  fill(length: number, write: (out: Uint8Array, at: number) => void): this {
+    const at = this.#reserve(length)
+    write(this.#buffer, at)
+    return this
+  }
+
   /** Length-prefixed bytes. */
   blob(value: Uint8Array): this {
     return this.varint(value.byteLength).bytes(value)

@@ -86,7 +86,25 @@ describe('wire frames round-trip', () => {
 
   it('lists each author once: a 100-entry response of one author is far smaller than its ids', () => {
     const bytes = encodeFrame(response(entries(100, 0, 10)))
-    expect(bytes.byteLength).toBeLessThan(100 * (10 + 32 + 8) + 200)
+    expect(bytes.byteLength).toBeLessThan(100 * (10 + 8) + 200)
+  })
+
+  it('sends a response without per-entry hashes; the receiver computes the same ones', () => {
+    const list = entries(50, 7, 100)
+    const run = EntryRun.fromEntries(CH, list)
+    const bytes = encodeFrame(response(list))
+    // One hash (the last) instead of fifty.
+    expect(bytes.byteLength).toBeLessThan(run.bytes().byteLength - 49 * 32 + 200)
+    const withWasm = decodeFrame(bytes, hasher)
+    const withJs = decodeFrame(bytes)
+    expect(withWasm).toEqual(response(list))
+    expect(withJs).toEqual(withWasm)
+  })
+
+  it('refuses a response that ends before its last hash', () => {
+    const bytes = encodeFrame(response(entries(3)))
+    expect(failureOf(bytes.subarray(0, bytes.byteLength - 33))).not.toBe('accepted')
+    expect(failureOf(bytes.subarray(0, bytes.byteLength - 1))).not.toBe('accepted')
   })
 })
 

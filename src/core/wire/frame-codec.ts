@@ -7,11 +7,15 @@
  * A SyncResponse carries a dense run of entries: seqs follow from
  * `firstSeq`, prevHash of each entry after the first is the hash before it,
  * and authors are listed once in a table (a libp2p peer id is 52 bytes, more
- * than a small entry's payload).
+ * than a small entry's payload). Its entries come without their hashes, and
+ * the run ends with the last one: the receiver computes every hash (it
+ * would verify each anyway) and checks it reaches that one.
  */
 import { describeValue, InvalidArgumentError, MeshlogError } from '../errors.js'
 import { type Entry, HASH_BYTES } from '../log/entry.js'
-import { EntryRun } from '../log/entry-run.js'
+import { sealWireRun } from '../log/entry-chain.js'
+import { createJsHasher, type EntryHasher } from '../log/entry-hasher.js'
+import { EntryRun, type RunFault, type RunHeader } from '../log/entry-run.js'
 import {
   type ChannelId,
   channelId,
@@ -93,6 +97,8 @@ const MAX_PEER_BYTES = MAX_PEER_ID_LENGTH * 3
 const MAX_DETAIL_BYTES = SYNC_NACK_DETAIL_MAX_LENGTH * 3
 // authorIndex, authorSeq, flags, payload length (1 byte each at least) + hash.
 const MIN_ENTRY_BYTES = 4 + HASH_BYTES
+// The same in a sync response, whose entries travel without their hashes.
+const MIN_WIRE_ENTRY_BYTES = 4
 const U64_MAX = (1n << 64n) - 1n
 
 // ---- encoding -------------------------------------------------------------
@@ -123,9 +129,11 @@ function enumCode(list: readonly string[], value: unknown, what: string): number
 /**
  * Entries as a run: count, then (when there are any) the first prevHash,
  * the author table and the packed entries (entry-run.ts), which run to the
- * end of the frame.
+ * end of the frame. A sync response's run goes in its wire form (no
+ * per-entry hash) and ends with its last hash, which the receiver's own
+ * hashing must reach.
  */
-function writeRun(w: ByteWriter, whole: EntryRun): void {
+function writeRun(w: ByteWriter, whole: EntryRun, form: 'hashed' | 'wire' = 'hashed'): void {
   w.varint(whole.count)
   if (whole.count === 0) return
   // A decoder refuses authors no entry uses (a slice of a stored run may list some).
@@ -133,7 +141,12 @@ function writeRun(w: ByteWriter, whole: EntryRun): void {
   w.bytes(run.prevHash)
   w.varint(run.authors.length)
   for (const author of run.authors) w.string(author)
-  w.bytes(run.bytes())
+  if (form === 'hashed') {
+    w.bytes(run.bytes())
+    return
+  }
+  w.fill(run.wireByteLength, (out, at) => run.writeWire(out, at))
+  w.bytes(run.lastHash)
 }
 
 function writeEntries(
@@ -156,7 +169,7 @@ function packedEntries(m: SyncResponse): EntryRun {
 function initialCapacity(frame: WireFrame): number {
   if (frame.kind === 'sync-response') {
     const run = responseRun(frame.message)
-    if (run !== undefined) return 256 + run.authors.length * 160 + run.bytes().byteLength
+    if (run !== undefined) return 256 + run.authors.length * 160 + run.wireByteLength
   }
   return frame.kind === 'sync-chunk' || frame.kind === 'propose' || frame.kind === 'sync-response'
     ? 1024
@@ -192,7 +205,7 @@ export function encodeFrame(frame: WireFrame): Uint8Array {
       w.varint(checkSeq(m.firstSeq, 'firstSeq'))
       w.varint(checkSeq(m.leaderFirstRetainedSeq, 'leaderFirstRetainedSeq'))
       w.u64(checkRequestId(m.requestId))
-      writeRun(w, packedEntries(m))
+      writeRun(w, packedEntries(m), 'wire')
       break
     }
     case 'sync-nack': {
@@ -238,9 +251,15 @@ function readEnum<T extends string>(r: ByteReader, list: readonly T[], what: str
   return value
 }
 
-function readRun(r: ByteReader, channel: ChannelId, firstSeq: number): EntryRun {
+/** The run header and entry count of a run's encoding, up to its entries. */
+function readRunHeader(
+  r: ByteReader,
+  channel: ChannelId,
+  firstSeq: number,
+  minEntryBytes: number,
+): { readonly header: RunHeader; readonly count: number } | undefined {
   const count = r.varint('entry count')
-  if (count > MAX_ENTRIES_PER_FRAME || count * MIN_ENTRY_BYTES > r.remaining) {
+  if (count > MAX_ENTRIES_PER_FRAME || count * minEntryBytes > r.remaining) {
     throw new DecodeError('over-limit', `${count} entries cannot fit this frame`, {
       offset: r.offset,
     })
@@ -248,7 +267,7 @@ function readRun(r: ByteReader, channel: ChannelId, firstSeq: number): EntryRun 
   if (firstSeq + count > Number.MAX_SAFE_INTEGER) {
     throw new DecodeError('inconsistent', 'entry seqs overflow', { firstSeq, count })
   }
-  if (count === 0) return EntryRun.empty(channel, firstSeq as Seq)
+  if (count === 0) return undefined
   const prevHash = r.bytes(HASH_BYTES, 'prevHash')
   const authorCount = r.varint('author count')
   if (authorCount === 0 || authorCount > MAX_AUTHORS_PER_FRAME || authorCount > count) {
@@ -256,23 +275,49 @@ function readRun(r: ByteReader, channel: ChannelId, firstSeq: number): EntryRun 
   }
   const authors = []
   for (let i = 0; i < authorCount; i++) authors.push(readId(r, MAX_PEER_BYTES, peerId, 'author'))
+  return { header: { channel, firstSeq: firstSeq as Seq, prevHash, authors }, count }
+}
+
+function runFault(base: number): RunFault {
+  return (kind, why, offset) => {
+    throw new DecodeError(kind, why, { offset: base + offset })
+  }
+}
+
+function readRun(r: ByteReader, channel: ChannelId, firstSeq: number): EntryRun {
+  const head = readRunHeader(r, channel, firstSeq, MIN_ENTRY_BYTES)
+  if (head === undefined) return EntryRun.empty(channel, firstSeq as Seq)
   const base = r.offset
   const data = r.bytes(r.remaining, 'entries')
-  return EntryRun.parse(
-    { channel, firstSeq: firstSeq as Seq, prevHash, authors },
-    data,
-    count,
-    (kind, why, offset) => {
-      throw new DecodeError(kind, why, { offset: base + offset })
-    },
-  )
+  return EntryRun.parse(head.header, data, head.count, runFault(base))
+}
+
+/** A sync response's run, hashed here from its wire form, and the last hash its sender claimed. */
+function readWireRun(
+  r: ByteReader,
+  channel: ChannelId,
+  firstSeq: number,
+  hasher: EntryHasher,
+): { readonly run: EntryRun; readonly claimedLastHash?: Uint8Array } {
+  const head = readRunHeader(r, channel, firstSeq, MIN_WIRE_ENTRY_BYTES)
+  if (head === undefined) return { run: EntryRun.empty(channel, firstSeq as Seq) }
+  if (r.remaining < HASH_BYTES) {
+    throw new DecodeError('truncated', 'no last hash after the entries', { offset: r.offset })
+  }
+  const base = r.offset
+  const wire = r.bytes(r.remaining - HASH_BYTES, 'entries')
+  const claimedLastHash = r.bytes(HASH_BYTES, 'lastHash')
+  return {
+    run: sealWireRun(hasher, head.header, wire, head.count, runFault(base)),
+    claimedLastHash,
+  }
 }
 
 function readEntries(r: ByteReader, channel: ChannelId, firstSeq: number): Entry[] {
   return readRun(r, channel, firstSeq).entries()
 }
 
-function decodeBody(r: ByteReader, kind: WireFrameKind): WireFrame {
+function decodeBody(r: ByteReader, kind: WireFrameKind, hasher: EntryHasher): WireFrame {
   const channel = readId(r, MAX_CHANNEL_BYTES, channelId, 'channel id')
   switch (kind) {
     case 'heartbeat':
@@ -300,12 +345,13 @@ function decodeBody(r: ByteReader, kind: WireFrameKind): WireFrame {
       const firstSeq = r.varint('firstSeq') as Seq
       const leaderFirstRetainedSeq = r.varint('leaderFirstRetainedSeq') as Seq
       const requestId = r.u64('requestId')
-      const run = readRun(r, channel, firstSeq)
+      const { run, claimedLastHash } = readWireRun(r, channel, firstSeq, hasher)
       return {
         kind,
         message: packedSyncResponse(
           { channelId: channel, firstSeq, leaderFirstRetainedSeq, requestId },
           run,
+          claimedLastHash,
         ),
       }
     }
@@ -339,11 +385,16 @@ function decodeBody(r: ByteReader, kind: WireFrameKind): WireFrame {
   }
 }
 
+let fallbackHasher: EntryHasher | undefined
+
 /**
  * Decodes and validates one frame. Entry payloads and hashes are views into
- * `bytes` (no copy). Throws DecodeError, and nothing else, for any input.
+ * `bytes` (no copy), except in a sync response: its entries come without
+ * hashes, and `hasher` computes them into a run of its own (without one,
+ * the pure-JS BLAKE3, which gives the same hashes slower). Throws
+ * DecodeError, and nothing else, for any input.
  */
-export function decodeFrame(bytes: Uint8Array): WireFrame {
+export function decodeFrame(bytes: Uint8Array, hasher?: EntryHasher): WireFrame {
   try {
     if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) {
       throw new DecodeError('empty', 'empty frame')
@@ -360,7 +411,7 @@ export function decodeFrame(bytes: Uint8Array): WireFrame {
     const code = r.u8('kind')
     const kind = KIND_BY_CODE.get(code)
     if (kind === undefined) throw new DecodeError('unknown-kind', `frame kind ${code}`)
-    const frame = decodeBody(r, kind)
+    const frame = decodeBody(r, kind, hasher ?? (fallbackHasher ??= createJsHasher()))
     r.end()
     return frame
   } catch (error) {

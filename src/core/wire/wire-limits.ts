@@ -4,8 +4,8 @@
  */
 import { SYNC_CHUNK_HARD_CEILING_BYTES } from '../replication/messages.js'
 
-/** Current frame format. A decoder refuses any other. */
-export const WIRE_VERSION = 1
+/** Current frame format (2: sync responses carry entries without their hashes). A decoder refuses any other. */
+export const WIRE_VERSION = 2
 /** Largest frame accepted: the largest response chunk plus room for headers. */
 export const MAX_FRAME_BYTES = SYNC_CHUNK_HARD_CEILING_BYTES + (1 << 20)
 /** Largest single entry payload on the wire. */
