@@ -180,20 +180,25 @@ export const logBench = {
     return [...latencies]
   },
 
-  /** One 100 B entry stamped with `Date.now()` every `intervalMs`, `count` times, not waiting on each. */
-  async logPaced(name: string, count: number, intervalMs: number): Promise<void> {
+  /**
+   * One 100 B entry stamped with `Date.now()` every `intervalMs`, `count`
+   * times, not waiting on each. Resolves with each append's time to its
+   * acknowledgement (committed on the leader), in ms.
+   */
+  async logPaced(name: string, count: number, intervalMs: number): Promise<number[]> {
     const log = logFor(name)
     const started = performance.now()
-    const pending: Promise<unknown>[] = []
+    const pending: Promise<number>[] = []
     for (let i = 0; i < count; i++) {
       const due = started + i * intervalMs
       const wait = due - performance.now()
       if (wait > 0) await sleep(wait)
       const payload = new Uint8Array(100)
-      new DataView(payload.buffer).setFloat64(0, Date.now())
-      pending.push(log.append('bench', payload))
+      const stamp = Date.now()
+      new DataView(payload.buffer).setFloat64(0, stamp)
+      pending.push(log.append('bench', payload).then(() => Date.now() - stamp))
     }
-    await Promise.all(pending)
+    return Promise.all(pending)
   },
 
   async logClose(name: string): Promise<void> {

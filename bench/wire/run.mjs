@@ -222,7 +222,10 @@ async function logCounters({ leader, replica, names }) {
 async function latency(pair) {
   const { leader, replica, names } = pair
   await replica.evaluate((n) => window.wireBench.logLatencyStart(n), names[1])
-  await leader.evaluate(([n, c]) => window.wireBench.logPaced(n, c, 10), [names[0], latencyCount])
+  const acks = await leader.evaluate(
+    ([n, c]) => window.wireBench.logPaced(n, c, 10),
+    [names[0], latencyCount],
+  )
   const deadline = Date.now() + 60_000
   while (Date.now() < deadline) {
     if ((await replica.evaluate(() => window.wireBench.logLatencyCount())) >= latencyCount) break
@@ -230,11 +233,15 @@ async function latency(pair) {
   }
   const samples = await replica.evaluate(() => window.wireBench.logLatencyStop())
   const sorted = [...samples].sort((x, y) => x - y)
+  const acked = [...acks].sort((x, y) => x - y)
   return {
     samples: sorted.length,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1],
+    // Append → acknowledged on the leader (its own durable commit): part of every sample.
+    ackP50: percentile(acked, 50),
+    ackP99: percentile(acked, 99),
   }
 }
 
