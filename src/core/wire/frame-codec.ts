@@ -387,6 +387,12 @@ function decodeBody(r: ByteReader, kind: WireFrameKind, hasher: EntryHasher): Wi
 
 let fallbackHasher: EntryHasher | undefined
 
+/** The pure-JS BLAKE3, made once: for callers that decode without a hasher of their own. */
+function jsHasher(): EntryHasher {
+  fallbackHasher ??= createJsHasher()
+  return fallbackHasher
+}
+
 /**
  * Decodes and validates one frame. Entry payloads and hashes are views into
  * `bytes` (no copy), except in a sync response: its entries come without
@@ -411,7 +417,7 @@ export function decodeFrame(bytes: Uint8Array, hasher?: EntryHasher): WireFrame 
     const code = r.u8('kind')
     const kind = KIND_BY_CODE.get(code)
     if (kind === undefined) throw new DecodeError('unknown-kind', `frame kind ${code}`)
-    const frame = decodeBody(r, kind, hasher ?? (fallbackHasher ??= createJsHasher()))
+    const frame = decodeBody(r, kind, hasher ?? jsHasher())
     r.end()
     return frame
   } catch (error) {
