@@ -16,6 +16,7 @@ import type { EntryHasher } from './entry-hasher.js'
 import { EntryRun, type RunFault, type RunHeader } from './entry-run.js'
 import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
 import { ChainBrokenError, HashMismatchError, SeqGapError } from './log-errors.js'
+import { readWire } from './run-wire.js'
 
 const PREIMAGE_VERSION = 1
 const textEncoder = new TextEncoder()
@@ -197,7 +198,7 @@ export function verifyEntries(
 const hashedHere = new WeakSet<EntryRun>()
 
 /**
- * A run off the wire (`EntryRun.writeWire`: entries without their hashes),
+ * A run off the wire (run-wire.ts: entries without their hashes),
  * chained onto `header.prevHash` with every hash computed here. Malformed
  * bytes go to `fail`, which must throw.
  */
@@ -210,7 +211,7 @@ export function sealWireRun(
 ): EntryRun {
   const channel = utf8(header.channel)
   const authors = header.authors.map(utf8)
-  const run = EntryRun.fromWire(
+  const run = readWire(
     header,
     wire,
     count,

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from '../errors.js'
 import type { Entry } from './entry.js'
 import { GENESIS_HASH } from './entry.js'
-import { sealEntries, sealRun, sealWireRun, verifyRun } from './entry-chain.js'
+import { sealEntries, sealRun, verifyRun } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
 import { EntryRun, type RunFaultKind } from './entry-run.js'
 import { channelId, peerId, type Seq } from './ids.js'
@@ -278,82 +278,5 @@ describe('sealRun seals drafts straight into a run', () => {
         verifyRun(hasher, run)
       }),
     )
-  })
-})
-
-describe('the wire form of a run leaves the hashes out', () => {
-  const refuse = (kind: RunFaultKind): never => {
-    throw new Error(kind)
-  }
-  const offTheWire = (run: EntryRun, wire: Uint8Array, count = run.count) =>
-    sealWireRun(hasher, run, wire, count, refuse)
-  const wireOf = (run: EntryRun): Uint8Array => {
-    const wire = new Uint8Array(run.wireByteLength + 6).fill(0xee)
-    expect(run.writeWire(wire, 3)).toBe(3 + run.wireByteLength)
-    return wire.subarray(3, 3 + run.wireByteLength)
-  }
-
-  it('reads back every entry, its hash computed, whatever the authors, sizes and signatures', () => {
-    fc.assert(
-      fc.property(writes, fc.nat(1000), (list, firstSeq) => {
-        const run = EntryRun.fromEntries(CH, sealed(list, firstSeq))
-        expect(run.wireByteLength).toBe(run.bytes().byteLength - 32 * run.count)
-        const back = offTheWire(run, wireOf(run))
-        expect(plain(back.entries())).toEqual(plain(run.entries()))
-        expect(back.signedCount).toBe(run.signedCount)
-        expect(back.payloadBytes).toBe(run.payloadBytes)
-      }),
-    )
-  })
-
-  it('writes a slice of a bigger run from where the slice starts', () => {
-    const whole = EntryRun.fromEntries(
-      CH,
-      sealed(
-        Array.from({ length: 9 }, (_, i) => ({ author: i % 2, size: 30, signed: i % 3 === 0 })),
-      ),
-    )
-    const part = whole.slice(4, 8)
-    expect(plain(offTheWire(part, wireOf(part)).entries())).toEqual(plain(part.entries()))
-  })
-
-  it('hashes a changed payload into a different chain', () => {
-    const run = EntryRun.fromEntries(
-      CH,
-      sealed([
-        { author: 0, size: 8, signed: false },
-        { author: 0, size: 8, signed: false },
-      ]),
-    )
-    const wire = wireOf(run).slice()
-    wire[wire.byteLength - 1] = (wire[wire.byteLength - 1] as number) ^ 1
-    expect(offTheWire(run, wire).lastHash).not.toEqual(run.lastHash)
-  })
-
-  it('names what is wrong with bytes that are not a run', () => {
-    const run = EntryRun.fromEntries(
-      CH,
-      sealed([
-        { author: 0, size: 8, signed: true },
-        { author: 1, size: 8, signed: false },
-      ]),
-    )
-    const wire = wireOf(run)
-    const failure = (bytes: Uint8Array, count = run.count, authors = run.authors) => {
-      try {
-        sealWireRun(hasher, { ...run, authors }, bytes, count, refuse)
-      } catch (error) {
-        return (error as Error).message
-      }
-      return 'none'
-    }
-    expect(failure(wire)).toBe('none')
-    expect(failure(wire.subarray(0, wire.byteLength - 1))).toBe('truncated')
-    expect(failure(Uint8Array.of(...wire, 0))).toBe('trailing-bytes')
-    expect(failure(wire, 1000)).toBe('truncated')
-    expect(failure(wire, run.count, run.authors.slice(0, 1))).toBe('bad-enum')
-    const flagged = wire.slice()
-    flagged[2] = 0x80 // the first entry's flags: authorIndex and authorSeq take a byte each
-    expect(failure(flagged)).toBe('bad-enum')
   })
 })

@@ -10,26 +10,20 @@
  * The seq of entry i is `firstSeq + i`; its prevHash is the hash of the
  * entry before it (`prevHash` for the first), so a run cannot hold a gap or
  * a broken link. `authors` is the table the indexes point into.
- *
- * The wire form (`writeWire`, `fromWire`) is the same without the hashes:
- * a receiver computes every hash anyway, and at 100-byte payloads the
- * hashes were a quarter of the bytes sent.
+ * A sync response carries the same without the hashes (run-wire.ts).
  */
 import { equals } from 'uint8arrays/equals'
 import { describeValue, InvalidArgumentError } from '../errors.js'
 import type { ChainTail, Entry, EntryDraft } from './entry.js'
 import { HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
 import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
+import { type RunFault, readVarint, varintEnd, varintLength, writeVarint } from './varint.js'
 
 export const RUN_FLAG_SIGNED = 1
 /** Largest payload a run holds (the wire's limit too). */
 export const MAX_RUN_PAYLOAD_BYTES = 16 << 20
 
-/** What is wrong with bytes that are not a run (named as the wire decoder names it). */
-export type RunFaultKind = 'truncated' | 'bad-varint' | 'bad-enum' | 'over-limit' | 'trailing-bytes'
-
-/** Called by `parse` with why the bytes are not a run and where; must throw. */
-export type RunFault = (kind: RunFaultKind, why: string, offset: number) => never
+export type { RunFault, RunFaultKind } from './varint.js'
 
 export interface RunHeader {
   readonly channel: ChannelId
@@ -38,57 +32,8 @@ export interface RunHeader {
   readonly authors: readonly PeerId[]
 }
 
-/** The hash of entry `seq` of a run being read off the wire, from its fields and the hash before it. */
-export type WireEntryHash = (
-  seq: number,
-  authorIndex: number,
-  authorSeq: number,
-  payload: Uint8Array,
-  prevHash: Uint8Array,
-) => Uint8Array
-
 /** The highest authorSeq of each author in a run. */
 export type AuthorHighs = ReadonlyMap<PeerId, number>
-
-export function varintLength(value: number): number {
-  let n = 1
-  while (value >= 0x80) {
-    value = Math.floor(value / 128)
-    n++
-  }
-  return n
-}
-
-export function writeVarint(out: Uint8Array, offset: number, value: number): number {
-  while (value >= 0x80) {
-    out[offset++] = (value % 128) | 0x80
-    value = Math.floor(value / 128)
-  }
-  out[offset++] = value
-  return offset
-}
-
-// Where the last readVarint stopped (one scratch cursor: parsing is synchronous).
-let cursor = 0
-
-/** A shortest-form varint that is a safe integer, at `offset`; sets `cursor` past it. */
-function readVarint(data: Uint8Array, offset: number, fail: RunFault): number {
-  let value = 0
-  let scale = 1
-  for (let n = 0; n < 8; n++) {
-    const byte = data[offset++]
-    if (byte === undefined) return fail('truncated', 'truncated entry', offset)
-    value += (byte & 0x7f) * scale
-    if (byte < 0x80) {
-      if (byte === 0 && n > 0) fail('bad-varint', 'varint not in its shortest form', offset)
-      if (!Number.isSafeInteger(value)) break
-      cursor = offset
-      return value
-    }
-    scale *= 128
-  }
-  return fail('bad-varint', 'varint too large', offset)
-}
 
 /** Where one entry's fields sit in `data`. */
 interface EntrySlots {
@@ -177,8 +122,8 @@ export class EntryRun {
       const authorIndex = readVarint(data, offset, fail)
       if (authorIndex >= header.authors.length)
         fail('bad-enum', 'author index out of range', offset)
-      readVarint(data, cursor, fail) // authorSeq
-      offset = cursor
+      readVarint(data, varintEnd(), fail) // authorSeq
+      offset = varintEnd()
       if (offset >= end) fail('truncated', 'truncated entry', offset)
       const flags = data[offset++] as number
       if ((flags & ~RUN_FLAG_SIGNED) !== 0) fail('bad-enum', `unknown entry flags ${flags}`, offset)
@@ -188,76 +133,11 @@ export class EntryRun {
       payloadBytes += length
       const signed = (flags & RUN_FLAG_SIGNED) !== 0
       if (signed) signedCount++
-      offset = cursor + length + HASH_BYTES + (signed ? SIGNATURE_BYTES : 0)
+      offset = varintEnd() + length + HASH_BYTES + (signed ? SIGNATURE_BYTES : 0)
       if (offset > end) fail('truncated', 'truncated entry', end)
     }
     if (offset !== end) fail('trailing-bytes', `${end - offset} bytes after the last entry`, offset)
     starts[count] = end
-    return new EntryRun(header, data, starts, payloadBytes, signedCount)
-  }
-
-  /**
-   * A run from its wire form (`writeWire`: each entry without its hash),
-   * each entry hashed onto the one before by `hashOf` as it is copied in.
-   * Checks what `parse` checks; anything else goes to `fail`.
-   */
-  static fromWire(
-    header: RunHeader,
-    wire: Uint8Array,
-    count: number,
-    hashOf: WireEntryHash,
-    fail: RunFault,
-  ): EntryRun {
-    if (header.prevHash.byteLength !== HASH_BYTES) fail('truncated', 'prevHash must be 32 bytes', 0)
-    const end = wire.byteLength
-    // The smallest entry is 4 bytes: a guard before allocating for `count`.
-    if (count * 4 > end) fail('truncated', `${count} entries cannot fit ${end} bytes`, 0)
-    const data = new Uint8Array(end + count * HASH_BYTES)
-    const starts = new Uint32Array(count + 1)
-    let at = 0
-    let out = 0
-    let payloadBytes = 0
-    let signedCount = 0
-    let prevHash = header.prevHash
-    for (let i = 0; i < count; i++) {
-      starts[i] = out
-      const entryStart = at
-      const authorIndex = readVarint(wire, at, fail)
-      if (authorIndex >= header.authors.length) fail('bad-enum', 'author index out of range', at)
-      const authorSeq = readVarint(wire, cursor, fail)
-      at = cursor
-      if (at >= end) fail('truncated', 'truncated entry', at)
-      const flags = wire[at++] as number
-      if ((flags & ~RUN_FLAG_SIGNED) !== 0) fail('bad-enum', `unknown entry flags ${flags}`, at)
-      const length = readVarint(wire, at, fail)
-      if (length > MAX_RUN_PAYLOAD_BYTES)
-        fail('over-limit', `payload of ${length} bytes is too large`, at)
-      const payloadEnd = cursor + length
-      const signed = (flags & RUN_FLAG_SIGNED) !== 0
-      const entryEnd = payloadEnd + (signed ? SIGNATURE_BYTES : 0)
-      if (entryEnd > end) fail('truncated', 'truncated entry', end)
-      data.set(wire.subarray(entryStart, payloadEnd), out)
-      out += payloadEnd - entryStart
-      const hash = hashOf(
-        header.firstSeq + i,
-        authorIndex,
-        authorSeq,
-        data.subarray(out - length, out),
-        prevHash,
-      )
-      data.set(hash, out)
-      out += HASH_BYTES
-      if (signed) {
-        data.set(wire.subarray(payloadEnd, entryEnd), out)
-        out += SIGNATURE_BYTES
-        signedCount++
-      }
-      payloadBytes += length
-      prevHash = hash
-      at = entryEnd
-    }
-    if (at !== end) fail('trailing-bytes', `${end - at} bytes after the last entry`, at)
-    starts[count] = out
     return new EntryRun(header, data, starts, payloadBytes, signedCount)
   }
 
@@ -599,29 +479,6 @@ export class EntryRun {
   /** The entry bytes alone, exactly as `data` lays them out from the first entry. */
   bytes(): Uint8Array {
     return this.data.subarray(this.#starts[0], this.#starts[this.count])
-  }
-
-  /** The length of the wire form: `bytes()` less every entry's hash. */
-  get wireByteLength(): number {
-    return (
-      (this.#starts[this.count] as number) - (this.#starts[0] as number) - this.count * HASH_BYTES
-    )
-  }
-
-  /** Writes the wire form (each entry without its hash) into `out` at `offset`; returns its end. */
-  writeWire(out: Uint8Array, offset: number): number {
-    const data = this.data
-    let from = this.#starts[0] as number
-    let at = offset
-    for (let i = 0; i < this.count; i++) {
-      const { payloadEnd } = this.#read(i)
-      out.set(data.subarray(from, payloadEnd), at)
-      at += payloadEnd - from
-      from = payloadEnd + HASH_BYTES
-    }
-    const end = this.#starts[this.count] as number
-    out.set(data.subarray(from, end), at)
-    return at + end - from
   }
 
   #read(i: number): EntrySlots {

@@ -25,6 +25,7 @@ import {
   peerId,
   type Seq,
 } from '../log/ids.js'
+import { wireByteLength, writeWire } from '../log/run-wire.js'
 import {
   BANDWIDTH_CLASSES,
   NACK_REASONS,
@@ -145,7 +146,7 @@ function writeRun(w: ByteWriter, whole: EntryRun, form: 'hashed' | 'wire' = 'has
     w.bytes(run.bytes())
     return
   }
-  w.fill(run.wireByteLength, (out, at) => run.writeWire(out, at))
+  w.fill(wireByteLength(run), (out, at) => writeWire(run, out, at))
   w.bytes(run.lastHash)
 }
 
@@ -169,7 +170,7 @@ function packedEntries(m: SyncResponse): EntryRun {
 function initialCapacity(frame: WireFrame): number {
   if (frame.kind === 'sync-response') {
     const run = responseRun(frame.message)
-    if (run !== undefined) return 256 + run.authors.length * 160 + run.wireByteLength
+    if (run !== undefined) return 256 + run.authors.length * 160 + wireByteLength(run)
   }
   return frame.kind === 'sync-chunk' || frame.kind === 'propose' || frame.kind === 'sync-response'
     ? 1024
