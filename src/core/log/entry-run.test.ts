@@ -6,8 +6,9 @@ import { GENESIS_HASH } from './entry.js'
 import { sealEntries, sealRun, verifyRun } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
 import { EntryRun, type RunFaultKind } from './entry-run.js'
-import { channelId, peerId, type Seq } from './ids.js'
+import { channelId, type Seq } from './ids.js'
 import { HashMismatchError } from './log-errors.js'
+import { plainEntries, sealedWrites, type TestWrite, testWrites } from './test-runs.js'
 
 const CH = channelId('runs')
 let hasher: EntryHasher
@@ -16,46 +17,8 @@ beforeAll(async () => {
   hasher = await loadEntryHasher()
 })
 
-interface Write {
-  readonly author: number
-  readonly size: number
-  readonly signed: boolean
-}
-
-const writes = fc.array(fc.record({ author: fc.nat(3), size: fc.nat(300), signed: fc.boolean() }), {
-  minLength: 1,
-  maxLength: 60,
-})
-
-function sealed(list: readonly Write[], firstSeq = 0): Entry[] {
-  const seqs = new Map<number, number>()
-  return sealEntries(
-    hasher,
-    CH,
-    { nextSeq: firstSeq as Seq, lastHash: GENESIS_HASH },
-    list.map((w, i) => {
-      const authorSeq = seqs.get(w.author) ?? 0
-      seqs.set(w.author, authorSeq + 1)
-      const draft = {
-        author: peerId(`author-${w.author}`),
-        authorSeq,
-        payload: new Uint8Array(w.size).fill(i & 0xff),
-      }
-      return w.signed ? { ...draft, signature: new Uint8Array(64).fill(w.author) } : draft
-    }),
-  )
-}
-
-/** What tests compare: every field, bytes as arrays. */
-function plain(entries: readonly Entry[]) {
-  return entries.map((e) => ({
-    ...e,
-    payload: Array.from(e.payload),
-    hash: Array.from(e.hash),
-    prevHash: Array.from(e.prevHash),
-    signature: e.signature === undefined ? undefined : Array.from(e.signature),
-  }))
-}
+const sealed = (list: readonly TestWrite[], firstSeq = 0): Entry[] =>
+  sealedWrites(hasher, CH, list, firstSeq)
 
 function faultOf(run: EntryRun, data: Uint8Array, count = run.count): RunFaultKind | 'none' {
   try {
@@ -71,10 +34,10 @@ function faultOf(run: EntryRun, data: Uint8Array, count = run.count): RunFaultKi
 describe('EntryRun packs a dense, chained run of entries', () => {
   it('gives back exactly the entries it was packed from', () => {
     fc.assert(
-      fc.property(writes, fc.nat(1000), (list, firstSeq) => {
+      fc.property(testWrites, fc.nat(1000), (list, firstSeq) => {
         const entries = sealed(list, firstSeq)
         const run = EntryRun.fromEntries(CH, entries)
-        expect(plain(run.entries())).toEqual(plain(entries))
+        expect(plainEntries(run.entries())).toEqual(plainEntries(entries))
         expect([run.count, run.firstSeq, run.nextSeq]).toEqual([
           entries.length,
           firstSeq,
@@ -83,19 +46,21 @@ describe('EntryRun packs a dense, chained run of entries', () => {
         expect(run.payloadBytes).toBe(list.reduce((sum, w) => sum + w.size, 0))
         expect(run.signedCount).toBe(list.filter((w) => w.signed).length)
         expect(Array.from(run.lastHash)).toEqual(Array.from((entries.at(-1) as Entry).hash))
-        expect(plain([run.entry(entries.length - 1)])).toEqual(plain([entries.at(-1) as Entry]))
+        expect(plainEntries([run.entry(entries.length - 1)])).toEqual(
+          plainEntries([entries.at(-1) as Entry]),
+        )
       }),
     )
   })
 
   it('parses its own bytes back to the same run, and nothing else', () => {
     fc.assert(
-      fc.property(writes, (list) => {
+      fc.property(testWrites, (list) => {
         const run = EntryRun.fromEntries(CH, sealed(list))
         const parsed = EntryRun.parse(run, run.bytes(), run.count, () => {
           throw new Error('refused its own bytes')
         })
-        expect(plain(parsed.entries())).toEqual(plain(run.entries()))
+        expect(plainEntries(parsed.entries())).toEqual(plainEntries(run.entries()))
         expect(faultOf(run, run.bytes().subarray(0, run.bytes().byteLength - 1))).toBe('truncated')
         expect(faultOf(run, run.bytes(), run.count - 1)).toBe('trailing-bytes')
       }),
@@ -121,7 +86,7 @@ describe('EntryRun packs a dense, chained run of entries', () => {
   it('slices, splits and concatenates without losing or moving an entry', () => {
     fc.assert(
       fc.property(
-        writes,
+        testWrites,
         fc.nat(60),
         fc.nat(60),
         fc.integer({ min: 1, max: 20 }),
@@ -132,7 +97,7 @@ describe('EntryRun packs a dense, chained run of entries', () => {
           const [from, to] = [Math.min(a, b), Math.max(a, b)]
           const part = run.slice(from, to)
           const expected = entries.slice(from, to)
-          expect(plain(part.entries())).toEqual(plain(expected))
+          expect(plainEntries(part.entries())).toEqual(plainEntries(expected))
           expect(part.firstSeq).toBe(Math.min(from, entries.length))
           const pieces = run.split(maxEntries, maxBytes)
           for (const piece of pieces) {
@@ -142,9 +107,9 @@ describe('EntryRun packs a dense, chained run of entries', () => {
           // Pieces of other runs, with author tables in another order, join back up.
           const reordered = pieces.map((p) => EntryRun.fromEntries(CH, p.entries()))
           const joined = EntryRun.concat(reordered)
-          expect(plain(joined.entries())).toEqual(plain(entries))
+          expect(plainEntries(joined.entries())).toEqual(plainEntries(entries))
           expect(joined.payloadBytes).toBe(run.payloadBytes)
-          expect(plain(joined.compact().entries())).toEqual(plain(entries))
+          expect(plainEntries(joined.compact().entries())).toEqual(plainEntries(entries))
         },
       ),
     )
@@ -162,7 +127,7 @@ describe('EntryRun packs a dense, chained run of entries', () => {
     expect(tail.authors).toEqual(['author-2', 'author-1'])
     const joined = EntryRun.concat([head, tail])
     expect(joined.authors).toEqual(['author-1', 'author-2'])
-    expect(plain(joined.entries())).toEqual(plain(entries))
+    expect(plainEntries(joined.entries())).toEqual(plainEntries(entries))
     expect([...joined.authorHighs()]).toEqual([
       ['author-1', 1],
       ['author-2', 1],
@@ -198,7 +163,7 @@ describe('EntryRun packs a dense, chained run of entries', () => {
     const own = view.compact()
     expect(own.data.buffer.byteLength).toBe(run.bytes().byteLength)
     expect(own.prevHash.buffer.byteLength).toBe(32)
-    expect(plain(own.entries())).toEqual(plain(run.entries()))
+    expect(plainEntries(own.entries())).toEqual(plainEntries(run.entries()))
   })
 
   it('keeps bytes it already owns and copies only a prevHash that is a view', () => {
@@ -221,7 +186,7 @@ describe('EntryRun packs a dense, chained run of entries', () => {
     const own = viewed.compact()
     expect(own.data).toBe(viewed.data)
     expect(own.prevHash.buffer.byteLength).toBe(32)
-    expect(plain(own.entries())).toEqual(plain(joined.entries()))
+    expect(plainEntries(own.entries())).toEqual(plainEntries(joined.entries()))
   })
 })
 
@@ -256,7 +221,7 @@ describe('a run lists only the authors its entries use when asked', () => {
     expect(tail.authors).toHaveLength(3)
     const pruned = tail.withUsedAuthors()
     expect(pruned.authors).toEqual(['author-3'])
-    expect(plain(pruned.entries())).toEqual(plain(entries.slice(2)))
+    expect(plainEntries(pruned.entries())).toEqual(plainEntries(entries.slice(2)))
     expect(run.withUsedAuthors()).toBe(run)
   })
 })
@@ -264,7 +229,7 @@ describe('a run lists only the authors its entries use when asked', () => {
 describe('sealRun seals drafts straight into a run', () => {
   it('makes the run that packing sealEntries would make, signatures and all', () => {
     fc.assert(
-      fc.property(writes, fc.nat(500), (list, firstSeq) => {
+      fc.property(testWrites, fc.nat(500), (list, firstSeq) => {
         const drafts = sealed(list).map(({ author, authorSeq, payload, signature }) =>
           signature === undefined
             ? { author, authorSeq, payload }
@@ -273,7 +238,7 @@ describe('sealRun seals drafts straight into a run', () => {
         const tail = { nextSeq: firstSeq as Seq, lastHash: new Uint8Array(32).fill(3) }
         const run = sealRun(hasher, CH, tail, drafts)
         const expected = EntryRun.fromEntries(CH, sealEntries(hasher, CH, tail, drafts))
-        expect(plain(run.entries())).toEqual(plain(expected.entries()))
+        expect(plainEntries(run.entries())).toEqual(plainEntries(expected.entries()))
         expect(Array.from(run.bytes())).toEqual(Array.from(expected.bytes()))
         verifyRun(hasher, run)
       }),

@@ -17,13 +17,17 @@ import { describeValue, InvalidArgumentError } from '../errors.js'
 import type { ChainTail, Entry, EntryDraft } from './entry.js'
 import { HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
 import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
-import { type RunFault, readVarint, varintEnd, varintLength, writeVarint } from './varint.js'
+import {
+  MAX_RUN_PAYLOAD_BYTES,
+  RUN_FLAG_SIGNED,
+  type RunFault,
+  readEntryHead,
+  varintLength,
+  writeVarint,
+} from './run-bytes.js'
 
-export const RUN_FLAG_SIGNED = 1
-/** Largest payload a run holds (the wire's limit too). */
-export const MAX_RUN_PAYLOAD_BYTES = 16 << 20
-
-export type { RunFault, RunFaultKind } from './varint.js'
+export type { RunFault, RunFaultKind } from './run-bytes.js'
+export { MAX_RUN_PAYLOAD_BYTES, RUN_FLAG_SIGNED } from './run-bytes.js'
 
 export interface RunHeader {
   readonly channel: ChannelId
@@ -119,21 +123,15 @@ export class EntryRun {
     let signedCount = 0
     for (let i = 0; i < count; i++) {
       starts[i] = offset
-      const authorIndex = readVarint(data, offset, fail)
-      if (authorIndex >= header.authors.length)
-        fail('bad-enum', 'author index out of range', offset)
-      readVarint(data, varintEnd(), fail) // authorSeq
-      offset = varintEnd()
-      if (offset >= end) fail('truncated', 'truncated entry', offset)
-      const flags = data[offset++] as number
-      if ((flags & ~RUN_FLAG_SIGNED) !== 0) fail('bad-enum', `unknown entry flags ${flags}`, offset)
-      const length = readVarint(data, offset, fail)
-      if (length > MAX_RUN_PAYLOAD_BYTES)
-        fail('over-limit', `payload of ${length} bytes is too large`, offset)
-      payloadBytes += length
-      const signed = (flags & RUN_FLAG_SIGNED) !== 0
+      const { signed, payloadStart, payloadEnd } = readEntryHead(
+        data,
+        offset,
+        header.authors.length,
+        fail,
+      )
+      payloadBytes += payloadEnd - payloadStart
       if (signed) signedCount++
-      offset = varintEnd() + length + HASH_BYTES + (signed ? SIGNATURE_BYTES : 0)
+      offset = payloadEnd + HASH_BYTES + (signed ? SIGNATURE_BYTES : 0)
       if (offset > end) fail('truncated', 'truncated entry', end)
     }
     if (offset !== end) fail('trailing-bytes', `${end - offset} bytes after the last entry`, offset)

@@ -1,12 +1,12 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Entry } from './entry.js'
-import { GENESIS_HASH } from './entry.js'
-import { sealEntries, sealWireRun } from './entry-chain.js'
+import { sealWireRun } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
 import { EntryRun, type RunFaultKind } from './entry-run.js'
-import { channelId, peerId, type Seq } from './ids.js'
+import { channelId } from './ids.js'
 import { wireByteLength, writeWire } from './run-wire.js'
+import { plainEntries, sealedWrites, type TestWrite, testWrites } from './test-runs.js'
 
 const CH = channelId('wire-runs')
 let hasher: EntryHasher
@@ -15,46 +15,8 @@ beforeAll(async () => {
   hasher = await loadEntryHasher()
 })
 
-interface Write {
-  readonly author: number
-  readonly size: number
-  readonly signed: boolean
-}
-
-const writes = fc.array(fc.record({ author: fc.nat(3), size: fc.nat(300), signed: fc.boolean() }), {
-  minLength: 1,
-  maxLength: 60,
-})
-
-function sealed(list: readonly Write[], firstSeq = 0): Entry[] {
-  const seqs = new Map<number, number>()
-  return sealEntries(
-    hasher,
-    CH,
-    { nextSeq: firstSeq as Seq, lastHash: GENESIS_HASH },
-    list.map((w, i) => {
-      const authorSeq = seqs.get(w.author) ?? 0
-      seqs.set(w.author, authorSeq + 1)
-      const draft = {
-        author: peerId(`author-${w.author}`),
-        authorSeq,
-        payload: new Uint8Array(w.size).fill(i & 0xff),
-      }
-      return w.signed ? { ...draft, signature: new Uint8Array(64).fill(w.author) } : draft
-    }),
-  )
-}
-
-/** What tests compare: every field, bytes as arrays. */
-function plain(entries: readonly Entry[]) {
-  return entries.map((e) => ({
-    ...e,
-    payload: Array.from(e.payload),
-    hash: Array.from(e.hash),
-    prevHash: Array.from(e.prevHash),
-    signature: e.signature === undefined ? undefined : Array.from(e.signature),
-  }))
-}
+const sealed = (list: readonly TestWrite[], firstSeq = 0): Entry[] =>
+  sealedWrites(hasher, CH, list, firstSeq)
 
 describe('the wire form of a run leaves the hashes out', () => {
   const refuse = (kind: RunFaultKind): never => {
@@ -70,11 +32,11 @@ describe('the wire form of a run leaves the hashes out', () => {
 
   it('reads back every entry, its hash computed, whatever the authors, sizes and signatures', () => {
     fc.assert(
-      fc.property(writes, fc.nat(1000), (list, firstSeq) => {
+      fc.property(testWrites, fc.nat(1000), (list, firstSeq) => {
         const run = EntryRun.fromEntries(CH, sealed(list, firstSeq))
         expect(wireByteLength(run)).toBe(run.bytes().byteLength - 32 * run.count)
         const back = offTheWire(run, wireOf(run))
-        expect(plain(back.entries())).toEqual(plain(run.entries()))
+        expect(plainEntries(back.entries())).toEqual(plainEntries(run.entries()))
         expect(back.signedCount).toBe(run.signedCount)
         expect(back.payloadBytes).toBe(run.payloadBytes)
       }),
@@ -89,7 +51,9 @@ describe('the wire form of a run leaves the hashes out', () => {
       ),
     )
     const part = whole.slice(4, 8)
-    expect(plain(offTheWire(part, wireOf(part)).entries())).toEqual(plain(part.entries()))
+    expect(plainEntries(offTheWire(part, wireOf(part)).entries())).toEqual(
+      plainEntries(part.entries()),
+    )
   })
 
   it('hashes a changed payload into a different chain', () => {

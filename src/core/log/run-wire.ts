@@ -6,8 +6,8 @@
  * its last hash travel beside it (frame-codec.ts).
  */
 import { HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
-import { EntryRun, MAX_RUN_PAYLOAD_BYTES, RUN_FLAG_SIGNED, type RunHeader } from './entry-run.js'
-import { type RunFault, readVarint, varintEnd } from './varint.js'
+import { EntryRun, type RunHeader } from './entry-run.js'
+import { type RunFault, readEntryHead } from './run-bytes.js'
 
 /** The hash of entry `seq` of a run being read off the wire, from its fields and the hash before it. */
 export type WireEntryHash = (
@@ -62,22 +62,17 @@ export function readWire(
   let prevHash = header.prevHash
   for (let i = 0; i < count; i++) {
     const entryStart = at
-    const authorIndex = readVarint(wire, at, fail)
-    if (authorIndex >= header.authors.length) fail('bad-enum', 'author index out of range', at)
-    const authorSeq = readVarint(wire, varintEnd(), fail)
-    at = varintEnd()
-    if (at >= end) fail('truncated', 'truncated entry', at)
-    const flags = wire[at++] as number
-    if ((flags & ~RUN_FLAG_SIGNED) !== 0) fail('bad-enum', `unknown entry flags ${flags}`, at)
-    const length = readVarint(wire, at, fail)
-    if (length > MAX_RUN_PAYLOAD_BYTES)
-      fail('over-limit', `payload of ${length} bytes is too large`, at)
-    const payloadEnd = varintEnd() + length
-    const entryEnd = payloadEnd + ((flags & RUN_FLAG_SIGNED) !== 0 ? SIGNATURE_BYTES : 0)
+    const { authorIndex, authorSeq, signed, payloadStart, payloadEnd } = readEntryHead(
+      wire,
+      at,
+      header.authors.length,
+      fail,
+    )
+    const entryEnd = payloadEnd + (signed ? SIGNATURE_BYTES : 0)
     if (entryEnd > end) fail('truncated', 'truncated entry', end)
     data.set(wire.subarray(entryStart, payloadEnd), out)
     out += payloadEnd - entryStart
-    const payload = data.subarray(out - length, out)
+    const payload = data.subarray(out - (payloadEnd - payloadStart), out)
     prevHash = hashOf(header.firstSeq + i, authorIndex, authorSeq, payload, prevHash)
     data.set(prevHash, out)
     out += HASH_BYTES

@@ -1,0 +1,59 @@
+/**
+ * Runs of entries for the run tests (entry-run, run-wire): random writes
+ * by a few authors, of any size, some signed, sealed into a chain; and a
+ * plain form of entries that tests compare field by field.
+ */
+import fc from 'fast-check'
+import type { Entry } from './entry.js'
+import { GENESIS_HASH } from './entry.js'
+import { sealEntries } from './entry-chain.js'
+import type { EntryHasher } from './entry-hasher.js'
+import { type ChannelId, peerId, type Seq } from './ids.js'
+
+export interface TestWrite {
+  readonly author: number
+  readonly size: number
+  readonly signed: boolean
+}
+
+/** 1–60 writes by up to four authors, payloads of 0–300 bytes, some signed. */
+export const testWrites = fc.array(
+  fc.record({ author: fc.nat(3), size: fc.nat(300), signed: fc.boolean() }),
+  { minLength: 1, maxLength: 60 },
+)
+
+/** `list` sealed from `firstSeq` onto the genesis hash; each author's authorSeqs count up from 0. */
+export function sealedWrites(
+  hasher: EntryHasher,
+  channel: ChannelId,
+  list: readonly TestWrite[],
+  firstSeq = 0,
+): Entry[] {
+  const seqs = new Map<number, number>()
+  return sealEntries(
+    hasher,
+    channel,
+    { nextSeq: firstSeq as Seq, lastHash: GENESIS_HASH },
+    list.map((w, i) => {
+      const authorSeq = seqs.get(w.author) ?? 0
+      seqs.set(w.author, authorSeq + 1)
+      const draft = {
+        author: peerId(`author-${w.author}`),
+        authorSeq,
+        payload: new Uint8Array(w.size).fill(i & 0xff),
+      }
+      return w.signed ? { ...draft, signature: new Uint8Array(64).fill(w.author) } : draft
+    }),
+  )
+}
+
+/** What tests compare: every field, bytes as arrays. */
+export function plainEntries(entries: readonly Entry[]) {
+  return entries.map((e) => ({
+    ...e,
+    payload: Array.from(e.payload),
+    hash: Array.from(e.hash),
+    prevHash: Array.from(e.prevHash),
+    signature: e.signature === undefined ? undefined : Array.from(e.signature),
+  }))
+}
