@@ -41,13 +41,19 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
-      testIgnore: '**/*mixed.spec.ts',
+      testIgnore: ['**/*mixed.spec.ts', '**/webkit-*.spec.ts'],
       use: { browserName: 'chromium', launchOptions: chromiumLaunchOptions() },
     },
     {
       name: 'firefox',
-      testIgnore: '**/*mixed.spec.ts',
+      testIgnore: ['**/*mixed.spec.ts', '**/webkit-*.spec.ts'],
       use: { browserName: 'firefox', launchOptions: firefoxLaunchOptions() },
+    },
+    {
+      // WebKitGTK (through WebDriver, see e2e/webkit) with a Chromium page.
+      name: 'webkit-relay',
+      testMatch: '**/webkit-*.spec.ts',
+      use: { browserName: 'chromium', launchOptions: chromiumLaunchOptions() },
     },
     {
       name: 'mixed',

@@ -8,3 +8,9 @@ export function chromiumPath(): string | undefined
 export function firefoxPath(): string | undefined
 export function chromiumLaunchOptions(): LaunchOptions
 export function firefoxLaunchOptions(): LaunchOptions
+export const WEBKIT_DRIVER_CANDIDATES: string[]
+export const WEBKIT_BROWSER_CANDIDATES: string[]
+export const XVFB_CANDIDATES: string[]
+export function webkitDriverPath(): string | undefined
+export function webkitBrowserPath(): string | undefined
+export function xvfbPath(): string | undefined

@@ -1,6 +1,7 @@
 // Where the system browsers are and how we launch them. Playwright cannot
 // download its own browsers here: we use Debian's chromium and firefox-esr.
-// Env vars win (CHROMIUM_PATH, FIREFOX_PATH), then the apt paths.
+// Env vars win (CHROMIUM_PATH, FIREFOX_PATH, WEBKIT_DRIVER_PATH,
+// WEBKIT_BROWSER_PATH, XVFB_PATH), then the apt paths.
 import { existsSync } from 'node:fs'
 
 export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser']
@@ -18,6 +19,28 @@ export function chromiumPath() {
 
 export function firefoxPath() {
   return pick('FIREFOX_PATH', FIREFOX_CANDIDATES)
+}
+
+// WebKitGTK (no WebRTC), driven through WebDriver under Xvfb: the relay-only e2e peer.
+export const WEBKIT_DRIVER_CANDIDATES = ['/usr/bin/WebKitWebDriver']
+export const WEBKIT_BROWSER_CANDIDATES = [
+  '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+  '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+  '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0/MiniBrowser',
+  '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.0/MiniBrowser',
+]
+export const XVFB_CANDIDATES = ['/usr/bin/Xvfb']
+
+export function webkitDriverPath() {
+  return pick('WEBKIT_DRIVER_PATH', WEBKIT_DRIVER_CANDIDATES)
+}
+
+export function webkitBrowserPath() {
+  return pick('WEBKIT_BROWSER_PATH', WEBKIT_BROWSER_CANDIDATES)
+}
+
+export function xvfbPath() {
+  return pick('XVFB_PATH', XVFB_CANDIDATES)
 }
 
 export const CHROMIUM_ARGS = [

@@ -1,17 +1,27 @@
 #!/usr/bin/env node
 // Makes sure the system Chromium and Firefox ESR that the browser and e2e
-// tests drive are installed. Playwright cannot download browsers here, so we
+// tests drive are installed, and WebKitGTK's WebDriver with Xvfb for the
+// relay-only e2e peer. Playwright cannot download browsers here, so we
 // use Debian's packages: installs them with apt-get when missing (as root, or
 // through passwordless sudo), and otherwise says exactly what to run.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { chromiumPath, firefoxPath } from './browsers.mjs'
+import {
+  chromiumPath,
+  firefoxPath,
+  webkitBrowserPath,
+  webkitDriverPath,
+  xvfbPath,
+} from './browsers.mjs'
 
-const PACKAGES = ['chromium', 'firefox-esr']
+const PACKAGES = ['chromium', 'firefox-esr', 'webkit2gtk-driver', 'xvfb']
 
 function missing() {
   const out = []
   if (!chromiumPath()) out.push('chromium')
   if (!firefoxPath()) out.push('firefox-esr')
+  // The driver package brings WebKitGTK's MiniBrowser with it.
+  if (!webkitDriverPath() || !webkitBrowserPath()) out.push('webkit2gtk-driver')
+  if (!xvfbPath()) out.push('xvfb')
   return out
 }
 
@@ -32,13 +42,13 @@ function hasCommand(name) {
 const absent = missing()
 if (absent.length === 0) {
   console.log(
-    `ensure-browsers: using chromium at ${chromiumPath()} and firefox at ${firefoxPath()}`,
+    `ensure-browsers: using chromium at ${chromiumPath()}, firefox at ${firefoxPath()} and WebKitGTK at ${webkitBrowserPath()}`,
   )
   process.exit(0)
 }
 
 console.log(
-  `ensure-browsers: ${absent.join(' and ')} not found; the browser tests need ${PACKAGES.join(' and ')}.`,
+  `ensure-browsers: ${absent.join(', ')} not found; the browser tests need ${PACKAGES.join(', ')}.`,
 )
 const isRoot = process.getuid?.() === 0
 const sudo =
@@ -49,7 +59,7 @@ if (!hasCommand('apt-get') || (!isRoot && !sudo)) {
   console.error(
     'ensure-browsers: cannot install them here (needs apt-get as root or passwordless sudo).\n' +
       `  Install them yourself:  sudo apt-get update && sudo apt-get install -y ${PACKAGES.join(' ')}\n` +
-      '  or point CHROMIUM_PATH and FIREFOX_PATH at existing binaries.',
+      '  or point CHROMIUM_PATH, FIREFOX_PATH, WEBKIT_DRIVER_PATH, WEBKIT_BROWSER_PATH and XVFB_PATH at existing binaries.',
   )
   process.exit(1)
 }
