@@ -144,6 +144,7 @@ function machineCpuMs() {
       .split(/\s+/)
       .slice(1)
       .map(Number)
+    // /proc/stat counts in USER_HZ ticks, 1/100 s on Linux.
     return ((user + nice + system) * 1000) / 100
   } catch {
     return undefined
@@ -192,7 +193,7 @@ async function warmUp(pair, entryBytes, batch) {
 }
 
 /**
- * The 100 B variant `--repeat N` times (default 1) over the same pair, each
+ * The 100 B variant `--repeat N` times (default 3) over the same pair, each
  * appending the volume again: the median run, with every run's MB/s.
  */
 async function replicateMedian(pair, entryBytes, batch) {

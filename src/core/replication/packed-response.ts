@@ -1,7 +1,8 @@
 /**
  * SyncResponses whose entries travel packed. A leader reads a run from its
- * store and the codec writes its bytes out as they are; the decoder hands
- * the replica a run over the frame's bytes, which it verifies and stores.
+ * store and the codec writes it out without its hashes; the decoder hands
+ * the replica a run of its own with every hash computed, and the last hash
+ * the leader claimed, which `claimHolds` checks before anything is stored.
  * No object per entry on the way: `entries` is made from the run the first
  * time a slower path (a fork, a forged chunk, a test) reads it.
  *

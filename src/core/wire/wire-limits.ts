@@ -1,6 +1,8 @@
 /**
  * Hard limits a decoder enforces before allocating anything, so a hostile
- * peer cannot make a replica allocate more than a frame's own size.
+ * peer cannot make a replica allocate more than a frame's own size, plus
+ * the 32-byte hash it computes for each entry of a sync response (at most
+ * MAX_ENTRIES_PER_FRAME of them, and at least 4 bytes of frame each).
  */
 import { SYNC_CHUNK_HARD_CEILING_BYTES } from '../replication/messages.js'
 
