@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { type PeerId, peerId } from '../core/log/ids.js'
 import { memoryLinkPair } from '../core/transport/memory-link.js'
+import { TRANSFER_FRAME_BYTES } from './frame-port-protocol.js'
 import { PageFramePort } from './page-frame-port.js'
 import { WorkerFramePort } from './worker-frame-port.js'
 
@@ -47,6 +48,41 @@ describe('frame port between page and worker', () => {
       if (back.length === 10) break
     }
     expect(back).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i))
+  })
+
+  it('moves large frames alone, by transfer, both ways, in order with the batched ones', async () => {
+    const { page, worker } = connect()
+    const [atPage, atRemote] = memoryLinkPair(SELF, REMOTE)
+    const got = framesAtWorker(worker)
+    page.attachLink(atPage)
+    await expect.poll(() => worker.links.get(REMOTE)).toBe('memory')
+    const large = (first: number) => new Uint8Array(TRANSFER_FRAME_BYTES).fill(first)
+    // Inbound: small, large, small; the large one leaves the page's hands (transferred).
+    const inbound = large(2)
+    await atRemote.send(Uint8Array.of(1))
+    await atRemote.send(inbound)
+    await atRemote.send(Uint8Array.of(3))
+    await expect.poll(() => got.map((g) => g.first)).toEqual([1, 2, 3])
+    // Outbound: the worker's large frame is transferred, not copied: its buffer is detached here.
+    const outbound = large(5)
+    expect(worker.send(REMOTE, Uint8Array.of(4))).toBe('queued')
+    expect(worker.send(REMOTE, outbound)).toBe('queued')
+    expect(worker.send(REMOTE, Uint8Array.of(6))).toBe('queued')
+    expect(outbound.byteLength).toBe(0)
+    const back: { first: number; length: number }[] = []
+    for await (const frame of atRemote.frames) {
+      back.push({ first: frame[0] as number, length: frame.byteLength })
+      if (back.length === 3) break
+    }
+    expect(back).toEqual([
+      { first: 4, length: 1 },
+      { first: 5, length: TRANSFER_FRAME_BYTES },
+      { first: 6, length: 1 },
+    ])
+    // A large view into a bigger buffer is copied into a batch instead: the rest of its buffer is not ours.
+    const shared = new Uint8Array(TRANSFER_FRAME_BYTES * 2).fill(7)
+    expect(worker.send(REMOTE, shared.subarray(0, TRANSFER_FRAME_BYTES))).toBe('queued')
+    expect(shared.byteLength).toBe(TRANSFER_FRAME_BYTES * 2)
   })
 
   it('refuses frames for peers without a link, and reports the link going down', async () => {

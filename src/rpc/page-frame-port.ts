@@ -1,6 +1,7 @@
 /**
  * The page's end of the frame port: it owns the links. Frames read from a
- * link go to the worker in batches; frames from the worker go to their
+ * link go to the worker in batches (a large one alone, transferred: links
+ * hand out frames that own their buffers); frames from the worker go to their
  * link, one link's sends never waiting on another's. Reading from links
  * pauses while the worker has `inboundWindowBytes` unacknowledged.
  */
@@ -12,6 +13,7 @@ import {
   BATCH_FLUSH_BYTES,
   INBOUND_WINDOW_BYTES_DEFAULT,
   type PageToWorker,
+  transferable,
   type WorkerToPage,
 } from './frame-port-protocol.js'
 
@@ -89,11 +91,16 @@ export class PageFramePort extends TypedEventTarget<PageFramePortEvents> {
     const { link } = attached
     try {
       for await (const frame of link.frames) {
-        this.#batch.push({ peer: link.remotePeer, frame })
-        this.#batchBytes += frame.byteLength
         this.#unacked += frame.byteLength
-        if (this.#batchBytes >= BATCH_FLUSH_BYTES) this.#flush()
-        else this.#scheduleFlush()
+        if (transferable(frame) && this.#port !== undefined) {
+          this.#flush()
+          this.#post({ t: 'frame', peer: link.remotePeer, frame }, [frame.buffer as ArrayBuffer])
+        } else {
+          this.#batch.push({ peer: link.remotePeer, frame })
+          this.#batchBytes += frame.byteLength
+          if (this.#batchBytes >= BATCH_FLUSH_BYTES) this.#flush()
+          else this.#scheduleFlush()
+        }
         while (this.#unacked >= this.#window || this.#port === undefined) {
           await new Promise<void>((resolve) => this.#readers.push(resolve))
           if (this.#links.get(link.remotePeer) !== attached) return
@@ -144,16 +151,21 @@ export class PageFramePort extends TypedEventTarget<PageFramePortEvents> {
         this.#links.get(message.peer as PeerId)?.link.close()
         break
       case 'frames':
-        for (const { peer, frame } of decodeFrameBatch(message.buffer)) {
-          const attached = this.#links.get(peer)
-          // No link any more: the frame is lost, as on any network; acknowledge it all the same.
-          if (attached === undefined) this.#acknowledge(peer, frame.byteLength)
-          else {
-            attached.outbox.push(frame)
-            void this.#drainOutbox(attached)
-          }
-        }
+        for (const { peer, frame } of decodeFrameBatch(message.buffer)) this.#toLink(peer, frame)
         break
+      case 'frame':
+        this.#toLink(message.peer as PeerId, message.frame)
+        break
+    }
+  }
+
+  #toLink(peer: PeerId, frame: Uint8Array): void {
+    const attached = this.#links.get(peer)
+    // No link any more: the frame is lost, as on any network; acknowledge it all the same.
+    if (attached === undefined) this.#acknowledge(peer, frame.byteLength)
+    else {
+      attached.outbox.push(frame)
+      void this.#drainOutbox(attached)
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * The worker's end of the frame port: which peers have a link right now,
  * frames from them, and `send(peer, frame)` to them. Outgoing frames of one
- * turn are packed into one transferred buffer.
+ * turn are packed into one transferred buffer; a large one goes alone, its
+ * own buffer transferred (the frame is the port's once sent).
  */
 import { TypedEventTarget } from '../core/events/typed-event-target.js'
 import { type PeerId, peerId } from '../core/log/ids.js'
@@ -12,6 +13,7 @@ import {
   BATCH_FLUSH_BYTES,
   OUTBOUND_WINDOW_BYTES_DEFAULT,
   type PageToWorker,
+  transferable,
   type WorkerToPage,
 } from './frame-port-protocol.js'
 
@@ -56,6 +58,11 @@ export class WorkerFramePort extends TypedEventTarget<WorkerFramePortEvents> {
     const unacked = this.#unacked.get(peer) ?? 0
     if (unacked > 0 && unacked + frame.byteLength > this.#window) return this.#refuse('window-full')
     this.#unacked.set(peer, unacked + frame.byteLength)
+    if (transferable(frame)) {
+      this.flush()
+      this.#post({ t: 'frame', peer, frame }, [frame.buffer as ArrayBuffer])
+      return 'queued'
+    }
     this.#pending.push({ peer, frame })
     this.#pendingBytes += frame.byteLength
     if (this.#pendingBytes >= BATCH_FLUSH_BYTES) this.flush()
@@ -126,6 +133,10 @@ export class WorkerFramePort extends TypedEventTarget<WorkerFramePortEvents> {
         this.#post({ t: 'received', bytes: message.bytes })
         break
       }
+      case 'frame':
+        this.emit('frame', { peer: peerId(message.peer), frame: message.frame })
+        this.#post({ t: 'received', bytes: message.frame.byteLength })
+        break
     }
   }
 }
