@@ -114,10 +114,11 @@ test('WebKitGTK (no WebRTC) and Chromium replicate over the relayed circuit', as
 
     // Appends from both sides, in turns; both logs end the same, in one order.
     for (let i = 0; i < 3; i++) {
-      await webkit.evaluateAsync(
-        `window.meshlogDemo.append(arguments[0]).then(() => done(), (e) => done(String(e)))`,
+      const failed = await webkit.evaluateAsync<string | null>(
+        `window.meshlogDemo.append(arguments[0]).then(() => done(null), (e) => done(String(e)))`,
         `webkit ${i}`,
       )
+      expect(failed, `append on WebKit`).toBeNull()
       await append(chromium, `chromium ${i}`)
     }
     await expect
