@@ -17,7 +17,7 @@ import {
   untilOneLeader,
   untilTail,
 } from '../../test/mesh-log-kit.js'
-import { entrySigningMessage, signDrafts } from '../core/crypto/entry-signing.js'
+import { signDrafts, signedMessageOf } from '../core/crypto/entry-signing.js'
 import { type TestAuthor, testAuthor } from '../core/crypto/test-authors.js'
 import { type Entry, GENESIS_HASH } from '../core/log/entry.js'
 import { sealEntries } from '../core/log/entry-chain.js'
@@ -73,7 +73,9 @@ describe(`signed entries in ${server.browser}`, () => {
       expect(entry.author).toBe(leader.peerId)
       // Checked here with libp2p's own verifier: the author's peer id is its key.
       const key = peerIdFromString(entry.author).publicKey
-      const message = entrySigningMessage(hasher, channelId('chat'), entry)
+      // Three writes appended at once are one signed group: the signature covers its root.
+      expect(entry.groupProof).toBeDefined()
+      const message = signedMessageOf(hasher, channelId('chat'), entry) as Uint8Array
       expect(await key?.verify(message, entry.signature as Uint8Array)).toBe(true)
     }
     expect((await statusOf(replica, 'chat'))?.metrics.forgedEntriesTotal).toBe(0)

@@ -4,7 +4,7 @@
  * Entries read from storage are views into whole segment records; cloning
  * them as they are would copy every record they touch, once per message.
  */
-import type { Entry } from '../core/log/entry.js'
+import { authorProofOf, type Entry } from '../core/log/entry.js'
 
 export interface PackedEntries {
   readonly entries: Entry[]
@@ -19,7 +19,8 @@ export function packEntries(entries: readonly Entry[]): PackedEntries {
       e.payload.byteLength +
       e.prevHash.byteLength +
       e.hash.byteLength +
-      (e.signature?.byteLength ?? 0)
+      (e.signature?.byteLength ?? 0) +
+      (e.groupProof?.byteLength ?? 0)
   }
   const bytes = new Uint8Array(total)
   let offset = 0
@@ -39,7 +40,7 @@ export function packEntries(entries: readonly Entry[]): PackedEntries {
       prevHash: copy(e.prevHash),
       hash: copy(e.hash),
     }
-    return e.signature === undefined ? base : { ...base, signature: copy(e.signature) }
+    return { ...base, ...authorProofOf(e, copy) }
   })
   return { entries: packed, buffer: bytes.buffer }
 }

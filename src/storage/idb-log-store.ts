@@ -34,7 +34,7 @@ import {
   emptyChannelState,
   SweepPlan,
 } from '../core/log/channel-state.js'
-import type { Entry } from '../core/log/entry.js'
+import { authorProofOf, type Entry } from '../core/log/entry.js'
 import { type EntryHasher, loadEntryHasher } from '../core/log/entry-hasher.js'
 import { EntryRun } from '../core/log/entry-run.js'
 import type { ChannelId, PeerId, Seq } from '../core/log/ids.js'
@@ -151,7 +151,7 @@ function toOutboxRecord(channel: ChannelId, entry: OutboxEntry, createdAt: numbe
     payload: entry.payload.slice(),
     createdAt,
   }
-  return entry.signature === undefined ? record : { ...record, signature: entry.signature.slice() }
+  return { ...record, ...authorProofOf(entry, (bytes) => bytes.slice()) }
 }
 
 function fromOutboxRecord(record: OutboxRecord): OutboxEntry {
@@ -160,7 +160,7 @@ function fromOutboxRecord(record: OutboxRecord): OutboxEntry {
     authorSeq: record.authorSeq,
     payload: record.payload,
   }
-  return record.signature === undefined ? entry : { ...entry, signature: record.signature }
+  return { ...entry, ...authorProofOf(record) }
 }
 
 const STRICT = { durability: 'strict' } as const

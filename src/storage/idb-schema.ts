@@ -13,7 +13,7 @@
  *     written before holds a log but no marks, so the step leaves a note
  *     (`meta` `author-marks` = `rebuild`) and the store rebuilds them from
  *     the stored segments at its next open. Outbox records may carry a
- *     `signature`.
+ *     `signature`, and with it a `groupProof` (writes signed in a group).
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb'
 import type { SegmentRecord } from '../core/log/segment-codec.js'
@@ -38,6 +38,7 @@ export interface OutboxRecord {
   readonly authorSeq: number
   readonly payload: Uint8Array
   readonly signature?: Uint8Array
+  readonly groupProof?: Uint8Array
   readonly createdAt: number
 }
 

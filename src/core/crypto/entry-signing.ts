@@ -16,19 +16,34 @@
  * large payloads, and the tag keeps these signatures from ever passing for
  * a libp2p handshake or an admin command signed by the same key.
  *
+ * A writer's consecutive writes are signed as groups (signed-groups.ts):
+ * one signature over a Merkle root of their digests, and a proof on each
+ * write. A write alone in its group keeps the v1 message above.
+ *
  * Signers and verifiers work in batches and answer asynchronously: the
  * fastest Ed25519 in browsers is WebCrypto's, which is async per call but
  * runs many calls in parallel (see README, "Signed entries").
  */
 import { describeValue, InvalidArgumentError } from '../errors.js'
 import type { EntryDraft } from '../log/entry.js'
-import { SIGNATURE_BYTES } from '../log/entry.js'
+import { HASH_BYTES, SIGNATURE_BYTES } from '../log/entry.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
 import type { ChannelId, PeerId } from '../log/ids.js'
 import { ForgedEntryError } from '../log/log-errors.js'
+import {
+  buildGroup,
+  groupSigningMessage,
+  MAX_GROUP_SIZE,
+  readProof,
+  rootOf,
+  wholeGroupRoot,
+} from './signed-groups.js'
 
 export const ENTRY_SIGNATURE_DOMAIN: Uint8Array = new TextEncoder().encode('meshlog/entry/v1\n')
 const SIGNING_PREIMAGE_VERSION = 1
+const HASH_BYTES_ZERO = new Uint8Array(HASH_BYTES)
+/** Writes a signer covers with one signature unless told otherwise. */
+export const DEFAULT_GROUP_SIZE = 32
 
 /** Signs as one author; `sign` answers with one 64-byte signature per message, in order. */
 export interface EntrySigner {
@@ -63,47 +78,105 @@ export interface SignedFields {
   readonly authorSeq: number
   readonly payload: Uint8Array
   readonly signature?: Uint8Array
+  readonly groupProof?: Uint8Array
 }
 
 const textEncoder = new TextEncoder()
 // Ids are at most 200/128 UTF-16 units, 3 UTF-8 bytes each.
 const header = new Uint8Array(1 + 2 + 600 + 2 + 384 + 8 + 4)
 const headerView = new DataView(header.buffer)
+// The header's channel and author part, as last written (a batch is mostly one of each).
+let headerChannel: string | undefined
+let headerAuthor: string | undefined
+let headerIdsEnd = 0
 
-/** The bytes an author signs for one write to `channel`. */
+function writeHeaderIds(channel: ChannelId, author: PeerId): number {
+  if (channel === headerChannel && author === headerAuthor) return headerIdsEnd
+  let offset = 0
+  header[offset++] = SIGNING_PREIMAGE_VERSION
+  for (const id of [channel, author]) {
+    const { written = 0 } = textEncoder.encodeInto(id, header.subarray(offset + 2))
+    headerView.setUint16(offset, written)
+    offset += 2 + written
+  }
+  headerChannel = channel
+  headerAuthor = author
+  headerIdsEnd = offset
+  return offset
+}
+
+/** BLAKE3 of one write's v1 signing preimage: a group's leaf, and what a lone write signs. */
+export function entrySigningDigest(
+  hasher: EntryHasher,
+  channel: ChannelId,
+  fields: SignedFields,
+): Uint8Array {
+  let offset = writeHeaderIds(channel, fields.author)
+  headerView.setUint32(offset, Math.floor(fields.authorSeq / 0x1_0000_0000))
+  headerView.setUint32(offset + 4, fields.authorSeq >>> 0)
+  headerView.setUint32(offset + 8, fields.payload.byteLength)
+  offset += 12
+  return hasher.digest(header.subarray(0, offset), fields.payload)
+}
+
+/** The bytes an author signs for one write to `channel`, signed alone. */
 export function entrySigningMessage(
   hasher: EntryHasher,
   channel: ChannelId,
   fields: SignedFields,
 ): Uint8Array {
-  let offset = 0
-  header[offset++] = SIGNING_PREIMAGE_VERSION
-  for (const id of [channel, fields.author]) {
-    const { written = 0 } = textEncoder.encodeInto(id, header.subarray(offset + 2))
-    headerView.setUint16(offset, written)
-    offset += 2 + written
-  }
-  headerView.setUint32(offset, Math.floor(fields.authorSeq / 0x1_0000_0000))
-  headerView.setUint32(offset + 4, fields.authorSeq >>> 0)
-  headerView.setUint32(offset + 8, fields.payload.byteLength)
-  offset += 12
-  const digest = hasher.digest(header.subarray(0, offset), fields.payload)
-  const message = new Uint8Array(ENTRY_SIGNATURE_DOMAIN.byteLength + digest.byteLength)
+  return loneMessage(entrySigningDigest(hasher, channel, fields))
+}
+
+function loneMessage(digest: Uint8Array): Uint8Array {
+  const message = new Uint8Array(ENTRY_SIGNATURE_DOMAIN.byteLength + HASH_BYTES)
   message.set(ENTRY_SIGNATURE_DOMAIN)
   message.set(digest, ENTRY_SIGNATURE_DOMAIN.byteLength)
   return message
 }
 
 /**
+ * The message `item`'s signature covers: the v1 message of a write signed
+ * alone, the group's message for one carrying a group proof (undefined
+ * when that proof is malformed). What a verifier outside meshlog checks.
+ */
+export function signedMessageOf(
+  hasher: EntryHasher,
+  channel: ChannelId,
+  item: SignedFields,
+): Uint8Array | undefined {
+  const leaf = entrySigningDigest(hasher, channel, item)
+  if (item.groupProof === undefined) return loneMessage(leaf)
+  const place = readProof(item.groupProof)
+  const root = rootOf(hasher, leaf, item.groupProof)
+  return place === undefined || root === undefined
+    ? undefined
+    : groupSigningMessage(place.size, root)
+}
+
+export interface SignOptions {
+  /** Most writes one signature covers (1 signs each alone; default DEFAULT_GROUP_SIZE). */
+  readonly groupSize?: number
+}
+
+/**
  * The local author's drafts, signed once where the payload becomes a
  * draft; the signature then travels with the draft to whoever commits it.
+ * Consecutive drafts are signed in groups of up to `groupSize`.
  */
 export async function signDrafts(
   signer: EntrySigner,
   hasher: EntryHasher,
   channel: ChannelId,
   drafts: readonly EntryDraft[],
+  options: SignOptions = {},
 ): Promise<EntryDraft[]> {
+  const groupSize = options.groupSize ?? DEFAULT_GROUP_SIZE
+  if (!Number.isSafeInteger(groupSize) || groupSize < 1 || groupSize > MAX_GROUP_SIZE) {
+    throw new InvalidArgumentError(`groupSize must be an integer from 1 to ${MAX_GROUP_SIZE}`, {
+      details: { channel, groupSize: describeValue(groupSize) },
+    })
+  }
   for (const draft of drafts) {
     if (draft.author !== signer.author) {
       throw new InvalidArgumentError("a signer signs only its own author's drafts", {
@@ -111,16 +184,74 @@ export async function signDrafts(
       })
     }
   }
-  const messages = drafts.map((draft) => entrySigningMessage(hasher, channel, draft))
+  const messages: Uint8Array[] = []
+  const proofs: (Uint8Array | undefined)[] = []
+  for (let start = 0; start < drafts.length; start += groupSize) {
+    const members = drafts.slice(start, start + groupSize)
+    const leaves = members.map((draft) => entrySigningDigest(hasher, channel, draft))
+    if (leaves.length === 1) {
+      messages.push(loneMessage(leaves[0] as Uint8Array))
+      proofs.push(undefined)
+      continue
+    }
+    const group = buildGroup(hasher, leaves)
+    messages.push(groupSigningMessage(leaves.length, group.root))
+    proofs.push(...group.proofs)
+  }
   const signatures = await signer.sign(messages)
-  return drafts.map((draft, index) => ({ ...draft, signature: signatures[index] as Uint8Array }))
+  return drafts.map((draft, index) => {
+    const signature = signatures[Math.floor(index / groupSize)] as Uint8Array
+    const groupProof = proofs[index]
+    return groupProof === undefined ? { ...draft, signature } : { ...draft, signature, groupProof }
+  })
 }
 
-export type ForgeryReason = 'missing-signature' | 'malformed-signature' | 'bad-signature'
+export type ForgeryReason =
+  | 'missing-signature'
+  | 'malformed-signature'
+  | 'malformed-proof'
+  | 'bad-signature'
 
 export interface Forgery {
+  /** The first item found forged. */
   readonly index: number
+  /** The item after the last one the failed check stood for (a whole group fails as one). */
+  readonly end: number
   readonly reason: ForgeryReason
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/**
+ * Items [start, start + size) when they are a whole group in order, each
+ * carrying the proof the group's leaves give it: then one message stands
+ * for all of them and the tree is built once (size - 1 hashes) instead of
+ * a root per member. Undefined otherwise (each member is then checked alone).
+ */
+function wholeGroupMessage(
+  hasher: EntryHasher,
+  items: readonly SignedFields[],
+  leaves: readonly Uint8Array[],
+  start: number,
+  size: number,
+): Uint8Array | undefined {
+  if (start + size > items.length) return undefined
+  const first = items[start] as SignedFields
+  for (let i = 0; i < size; i++) {
+    const item = items[start + i] as SignedFields
+    const place = item.groupProof === undefined ? undefined : readProof(item.groupProof)
+    if (place === undefined || place.index !== i || place.size !== size) return undefined
+    if (item.author !== first.author || item.signature === undefined) return undefined
+    if (!sameBytes(item.signature, first.signature as Uint8Array)) return undefined
+  }
+  const proofs = items.slice(start, start + size).map((item) => item.groupProof as Uint8Array)
+  // readProof checked each length against its index and size already.
+  const root = wholeGroupRoot(hasher, leaves.slice(start, start + size), proofs)
+  return root === undefined ? undefined : groupSigningMessage(size, root)
 }
 
 /** The first of `items` whose signature does not hold under `policy`, if any. */
@@ -130,26 +261,53 @@ export async function findForgery(
   channel: ChannelId,
   items: readonly SignedFields[],
 ): Promise<Forgery | undefined> {
+  // Each item's leaf, computed up front so a whole group can reuse them.
+  const leaves = items.map((item) =>
+    item.signature === undefined ? HASH_BYTES_ZERO : entrySigningDigest(hasher, channel, item),
+  )
   const checks: SignedMessage[] = []
+  // For each check, the first item it stands for and the item after its last.
   const indexes: number[] = []
-  for (const [index, item] of items.entries()) {
-    const { signature } = item
+  const ends: number[] = []
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index] as SignedFields
+    const { signature, groupProof } = item
     if (signature === undefined) {
-      if (policy.required) return { index, reason: 'missing-signature' }
+      if (groupProof !== undefined) return { index, end: index + 1, reason: 'malformed-signature' }
+      if (policy.required) return { index, end: index + 1, reason: 'missing-signature' }
       continue
     }
-    if (signature.byteLength !== SIGNATURE_BYTES) return { index, reason: 'malformed-signature' }
-    checks.push({
-      author: item.author,
-      message: entrySigningMessage(hasher, channel, item),
-      signature,
-    })
+    if (signature.byteLength !== SIGNATURE_BYTES)
+      return { index, end: index + 1, reason: 'malformed-signature' }
+    const leaf = leaves[index] as Uint8Array
+    if (groupProof === undefined) {
+      checks.push({ author: item.author, message: loneMessage(leaf), signature })
+      indexes.push(index)
+      ends.push(index + 1)
+      continue
+    }
+    const place = readProof(groupProof)
+    if (place === undefined) return { index, end: index + 1, reason: 'malformed-proof' }
+    const whole =
+      place.index === 0 ? wholeGroupMessage(hasher, items, leaves, index, place.size) : undefined
+    if (whole !== undefined) {
+      checks.push({ author: item.author, message: whole, signature })
+      indexes.push(index)
+      ends.push(index + place.size)
+      index += place.size - 1
+      continue
+    }
+    const root = rootOf(hasher, leaf, groupProof)
+    if (root === undefined) return { index, end: index + 1, reason: 'malformed-proof' }
+    checks.push({ author: item.author, message: groupSigningMessage(place.size, root), signature })
     indexes.push(index)
+    ends.push(index + 1)
   }
   if (checks.length === 0) return undefined
   const verdicts = await policy.verifier.verify(checks)
   const bad = verdicts.findIndex((ok) => !ok)
-  return bad === -1 ? undefined : { index: indexes[bad] as number, reason: 'bad-signature' }
+  if (bad === -1) return undefined
+  return { index: indexes[bad] as number, end: ends[bad] as number, reason: 'bad-signature' }
 }
 
 function forgedError(channel: ChannelId, item: SignedFields, forgery: Forgery): ForgedEntryError {

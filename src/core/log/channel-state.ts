@@ -4,7 +4,7 @@
  */
 import { equals } from 'uint8arrays/equals'
 import { describeValue, InvalidArgumentError } from '../errors.js'
-import { type Entry, GENESIS_HASH, HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
+import { type Entry, GENESIS_HASH, groupProofDepth, HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
 import { EntryRun } from './entry-run.js'
 import { type ChannelId, isSeqNumber, type Seq } from './ids.js'
 import { ChainBrokenError, RangeEvictedError, SeqConflictError, SeqGapError } from './log-errors.js'
@@ -45,6 +45,14 @@ function checkEntryShape(channel: ChannelId, entry: Entry, index: number): void 
     (!(entry.signature instanceof Uint8Array) || entry.signature.byteLength !== SIGNATURE_BYTES)
   ) {
     bad(`signature must be ${SIGNATURE_BYTES} bytes`)
+  }
+  if (
+    entry.groupProof !== undefined &&
+    (entry.signature === undefined ||
+      !(entry.groupProof instanceof Uint8Array) ||
+      groupProofDepth(entry.groupProof.byteLength) === undefined)
+  ) {
+    bad('a group proof needs a signature and a valid length')
   }
 }
 

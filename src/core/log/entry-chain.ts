@@ -11,12 +11,12 @@
 import { equals } from 'uint8arrays/equals'
 import { describeValue, InvalidArgumentError } from '../errors.js'
 import type { ChainTail, Entry, EntryDraft } from './entry.js'
-import { HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
+import { authorProofOf, groupProofDepth, HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
 import type { EntryHasher } from './entry-hasher.js'
 import { EntryRun, type RunFault, type RunHeader } from './entry-run.js'
 import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
 import { ChainBrokenError, HashMismatchError, SeqGapError } from './log-errors.js'
-import { readWire } from './run-wire.js'
+import { type Regroup, readWire } from './run-wire.js'
 
 const PREIMAGE_VERSION = 1
 const textEncoder = new TextEncoder()
@@ -104,6 +104,14 @@ function checkDraft(draft: EntryDraft, index: number): void {
       details: { index, signature: describeValue(draft.signature) },
     })
   }
+  if (
+    draft.groupProof !== undefined &&
+    (draft.signature === undefined || groupProofDepth(draft.groupProof.byteLength) === undefined)
+  ) {
+    throw new InvalidArgumentError('a group proof needs a signature and a valid length', {
+      details: { index, groupProof: describeValue(draft.groupProof) },
+    })
+  }
 }
 
 /** Assign seqs and hashes to drafts, chaining them onto `tail`. */
@@ -128,11 +136,7 @@ export function sealEntries(
     }
     const hash = computeEntryHash(hasher, fields)
     // The author's signature is kept as it came: the leader never re-signs.
-    entries.push(
-      draft.signature === undefined
-        ? { ...fields, hash }
-        : { ...fields, hash, signature: draft.signature },
-    )
+    entries.push({ ...fields, hash, ...authorProofOf(draft) })
     prevHash = hash
     next += 1
   }
@@ -199,8 +203,9 @@ const hashedHere = new WeakSet<EntryRun>()
 
 /**
  * A run off the wire (run-wire.ts: entries without their hashes),
- * chained onto `header.prevHash` with every hash computed here. Malformed
- * bytes go to `fail`, which must throw.
+ * chained onto `header.prevHash` with every hash computed here, and the
+ * proofs of groups sent whole rebuilt by `regroup`. Malformed bytes go to
+ * `fail`, which must throw.
  */
 export function sealWireRun(
   hasher: EntryHasher,
@@ -208,6 +213,7 @@ export function sealWireRun(
   wire: Uint8Array,
   count: number,
   fail: RunFault,
+  regroup?: Regroup,
 ): EntryRun {
   const channel = utf8(header.channel)
   const authors = header.authors.map(utf8)
@@ -225,6 +231,7 @@ export function sealWireRun(
         payload,
         prevHash,
       ),
+    regroup,
     fail,
   )
   hashedHere.add(run)

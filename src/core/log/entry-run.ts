@@ -5,8 +5,9 @@
  * makes the objects when a slower path wants them.
  *
  * `data` holds, per entry (varints are unsigned LEB128, shortest form):
- *   varint authorIndex | varint authorSeq | u8 flags | varint payloadLength
- *   | payload | hash[32] | signature[64] when flags & 1
+ *   varint authorIndex | varint authorSeq | u8 flags | u8 depth when flags & 2
+ *   | varint payloadLength | payload | hash[32] | signature[64] when flags & 1
+ *   | group proof (2 + 32 × depth bytes) when flags & 2
  * The seq of entry i is `firstSeq + i`; its prevHash is the hash of the
  * entry before it (`prevHash` for the first), so a run cannot hold a gap or
  * a broken link. `authors` is the table the indexes point into.
@@ -15,10 +16,11 @@
 import { equals } from 'uint8arrays/equals'
 import { describeValue, InvalidArgumentError } from '../errors.js'
 import type { ChainTail, Entry, EntryDraft } from './entry.js'
-import { HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
+import { groupProofByteLength, groupProofDepth, HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
 import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
 import {
   MAX_RUN_PAYLOAD_BYTES,
+  RUN_FLAG_GROUPED,
   RUN_FLAG_SIGNED,
   type RunFault,
   readEntryHead,
@@ -27,7 +29,7 @@ import {
 } from './run-bytes.js'
 
 export type { RunFault, RunFaultKind } from './run-bytes.js'
-export { MAX_RUN_PAYLOAD_BYTES, RUN_FLAG_SIGNED } from './run-bytes.js'
+export { MAX_RUN_PAYLOAD_BYTES, RUN_FLAG_GROUPED, RUN_FLAG_SIGNED } from './run-bytes.js'
 
 export interface RunHeader {
   readonly channel: ChannelId
@@ -40,10 +42,14 @@ export interface RunHeader {
 export type AuthorHighs = ReadonlyMap<PeerId, number>
 
 /** Where one entry's fields sit in `data`. */
-interface EntrySlots {
+export interface EntrySlots {
   authorIndex: number
   authorSeq: number
+  /** Where the flags byte is. */
+  flagsAt: number
   flags: number
+  /** Group proof depth (0 unless grouped). */
+  depth: number
   payloadStart: number
   payloadEnd: number
 }
@@ -57,12 +63,16 @@ export class EntryRun {
   readonly payloadBytes: number
   /** Entries carrying a signature. */
   readonly signedCount: number
+  /** Bytes of group proofs the entries carry. */
+  readonly proofBytes: number
   /** Start of each entry in `data`, and `data.byteLength` last. */
   readonly #starts: Uint32Array
   readonly #slots: EntrySlots = {
     authorIndex: 0,
     authorSeq: 0,
+    flagsAt: 0,
     flags: 0,
+    depth: 0,
     payloadStart: 0,
     payloadEnd: 0,
   }
@@ -73,6 +83,7 @@ export class EntryRun {
     starts: Uint32Array,
     payloadBytes: number,
     signedCount: number,
+    proofBytes: number,
   ) {
     this.channel = header.channel
     this.firstSeq = header.firstSeq
@@ -82,6 +93,7 @@ export class EntryRun {
     this.#starts = starts
     this.payloadBytes = payloadBytes
     this.signedCount = signedCount
+    this.proofBytes = proofBytes
   }
 
   get count(): number {
@@ -106,6 +118,7 @@ export class EntryRun {
       new Uint32Array(1),
       0,
       0,
+      0,
     )
   }
 
@@ -121,22 +134,26 @@ export class EntryRun {
     let offset = 0
     let payloadBytes = 0
     let signedCount = 0
+    let proofBytes = 0
     for (let i = 0; i < count; i++) {
       starts[i] = offset
-      const { signed, payloadStart, payloadEnd } = readEntryHead(
+      const { signed, payloadStart, payloadEnd, trailerBytes } = readEntryHead(
         data,
         offset,
         header.authors.length,
         fail,
       )
       payloadBytes += payloadEnd - payloadStart
-      if (signed) signedCount++
-      offset = payloadEnd + HASH_BYTES + (signed ? SIGNATURE_BYTES : 0)
+      if (signed) {
+        signedCount++
+        proofBytes += trailerBytes - SIGNATURE_BYTES
+      }
+      offset = payloadEnd + HASH_BYTES + trailerBytes
       if (offset > end) fail('truncated', 'truncated entry', end)
     }
     if (offset !== end) fail('trailing-bytes', `${end - offset} bytes after the last entry`, offset)
     starts[count] = end
-    return new EntryRun(header, data, starts, payloadBytes, signedCount)
+    return new EntryRun(header, data, starts, payloadBytes, signedCount, proofBytes)
   }
 
   /**
@@ -161,6 +178,11 @@ export class EntryRun {
       if (e.hash.byteLength !== HASH_BYTES) bad(i, 'hash must be 32 bytes', e.hash)
       if (e.signature !== undefined && e.signature.byteLength !== SIGNATURE_BYTES)
         bad(i, 'signature must be 64 bytes', e.signature)
+      if (e.groupProof !== undefined) {
+        if (e.signature === undefined) bad(i, 'a group proof needs a signature', e.groupProof)
+        if (groupProofDepth(e.groupProof.byteLength) === undefined)
+          bad(i, 'group proof has no valid length', e.groupProof)
+      }
       if (previous !== undefined && !equals(e.prevHash, previous.hash))
         bad(i, 'does not chain onto the entry before it', e.seq)
       previous = e
@@ -208,10 +230,12 @@ export class EntryRun {
         index = authors.size
         authors.set(item.author, index)
       }
+      const proof = item.signature === undefined ? undefined : item.groupProof
       size +=
         varintLength(index) +
         varintLength(item.authorSeq) +
         1 +
+        (proof === undefined ? 0 : 1 + proof.byteLength) +
         varintLength(item.payload.byteLength) +
         item.payload.byteLength +
         HASH_BYTES +
@@ -222,12 +246,19 @@ export class EntryRun {
     let offset = 0
     let payloadBytes = 0
     let signedCount = 0
+    let proofBytes = 0
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as EntryDraft
+      const proof = item.signature === undefined ? undefined : item.groupProof
       starts[i] = offset
       offset = writeVarint(data, offset, authors.get(item.author) as number)
       offset = writeVarint(data, offset, item.authorSeq)
-      data[offset++] = item.signature === undefined ? 0 : RUN_FLAG_SIGNED
+      if (item.signature === undefined) data[offset++] = 0
+      else if (proof === undefined) data[offset++] = RUN_FLAG_SIGNED
+      else {
+        data[offset++] = RUN_FLAG_SIGNED | RUN_FLAG_GROUPED
+        data[offset++] = groupProofDepth(proof.byteLength) as number
+      }
       offset = writeVarint(data, offset, item.payload.byteLength)
       data.set(item.payload, offset)
       offset += item.payload.byteLength
@@ -238,6 +269,11 @@ export class EntryRun {
         offset += SIGNATURE_BYTES
         signedCount++
       }
+      if (proof !== undefined) {
+        data.set(proof, offset)
+        offset += proof.byteLength
+        proofBytes += proof.byteLength
+      }
       payloadBytes += item.payload.byteLength
     }
     starts[items.length] = offset
@@ -247,6 +283,7 @@ export class EntryRun {
       starts,
       payloadBytes,
       signedCount,
+      proofBytes,
     )
   }
 
@@ -298,6 +335,7 @@ export class EntryRun {
     let at = 0
     let payloadBytes = 0
     let signedCount = 0
+    let proofBytes = 0
     for (const [r, run] of runs.entries()) {
       const remap = remaps[r]
       const base = run.#starts[0] as number
@@ -320,6 +358,7 @@ export class EntryRun {
       }
       payloadBytes += run.payloadBytes
       signedCount += run.signedCount
+      proofBytes += run.proofBytes
     }
     starts[count] = offset
     return new EntryRun(
@@ -333,6 +372,7 @@ export class EntryRun {
       starts,
       payloadBytes,
       signedCount,
+      proofBytes,
     )
   }
 
@@ -378,6 +418,7 @@ export class EntryRun {
       starts,
       this.payloadBytes,
       this.signedCount,
+      this.proofBytes,
     )
   }
 
@@ -388,10 +429,12 @@ export class EntryRun {
     if (from === 0 && to === this.count) return this
     let payloadBytes = 0
     let signedCount = 0
+    let proofBytes = 0
     for (let i = from; i < to; i++) {
       const slots = this.#read(i)
       payloadBytes += slots.payloadEnd - slots.payloadStart
       if ((slots.flags & RUN_FLAG_SIGNED) !== 0) signedCount++
+      if (slots.depth > 0) proofBytes += groupProofByteLength(slots.depth)
     }
     return new EntryRun(
       {
@@ -404,6 +447,7 @@ export class EntryRun {
       this.#starts.slice(from, to + 1),
       payloadBytes,
       signedCount,
+      proofBytes,
     )
   }
 
@@ -451,6 +495,7 @@ export class EntryRun {
       this.#starts,
       this.payloadBytes,
       this.signedCount,
+      this.proofBytes,
     )
   }
 
@@ -471,6 +516,7 @@ export class EntryRun {
       starts,
       this.payloadBytes,
       this.signedCount,
+      this.proofBytes,
     )
   }
 
@@ -501,7 +547,10 @@ export class EntryRun {
       scale *= 128
     }
     slots.authorSeq = value
-    slots.flags = data[offset++] as number
+    slots.flagsAt = offset
+    const flags = data[offset++] as number
+    slots.flags = flags
+    slots.depth = (flags & RUN_FLAG_GROUPED) === 0 ? 0 : (data[offset++] as number)
     value = 0
     scale = 1
     for (;;) {
@@ -513,6 +562,16 @@ export class EntryRun {
     slots.payloadStart = offset
     slots.payloadEnd = offset + value
     return slots
+  }
+
+  /** Where entry i's fields are in `data`: overwritten by the next call that reads an entry. */
+  fieldsAt(i: number): Readonly<EntrySlots> {
+    return this.#read(i)
+  }
+
+  /** Where entry i starts in `data`. */
+  startAt(i: number): number {
+    return this.#starts[i] as number
   }
 
   authorAt(i: number): PeerId {
@@ -550,7 +609,27 @@ export class EntryRun {
     return this.data.subarray(at, at + SIGNATURE_BYTES)
   }
 
-  /** Entry i as an object; payload, hash and signature are views into `data`. */
+  groupProofAt(i: number): Uint8Array | undefined {
+    const slots = this.#read(i)
+    if (slots.depth === 0) return undefined
+    const at = slots.payloadEnd + HASH_BYTES + SIGNATURE_BYTES
+    return this.data.subarray(at, at + groupProofByteLength(slots.depth))
+  }
+
+  /** The signature and group proof of the entry whose slots are in `slots`, as fields. */
+  #signed(slots: EntrySlots): { signature?: Uint8Array; groupProof?: Uint8Array } | undefined {
+    if ((slots.flags & RUN_FLAG_SIGNED) === 0) return undefined
+    const at = slots.payloadEnd + HASH_BYTES
+    const signature = this.data.subarray(at, at + SIGNATURE_BYTES)
+    if (slots.depth === 0) return { signature }
+    const proofAt = at + SIGNATURE_BYTES
+    return {
+      signature,
+      groupProof: this.data.subarray(proofAt, proofAt + groupProofByteLength(slots.depth)),
+    }
+  }
+
+  /** Entry i as an object; payload, hash, signature and proof are views into `data`. */
   entry(i: number): Entry {
     // Before #read(i): hashAt reads entry i - 1 into the same slots.
     const prevHash = i === 0 ? this.prevHash : this.hashAt(i - 1)
@@ -565,9 +644,8 @@ export class EntryRun {
       prevHash,
       hash: this.data.subarray(hashAt, hashAt + HASH_BYTES),
     }
-    if ((slots.flags & RUN_FLAG_SIGNED) === 0) return entry
-    const at = hashAt + HASH_BYTES
-    return { ...entry, signature: this.data.subarray(at, at + SIGNATURE_BYTES) }
+    const signed = this.#signed(slots)
+    return signed === undefined ? entry : { ...entry, ...signed }
   }
 
   entries(): Entry[] {
@@ -586,11 +664,8 @@ export class EntryRun {
         prevHash,
         hash,
       }
-      const at = hashAt + HASH_BYTES
-      out[i] =
-        (slots.flags & RUN_FLAG_SIGNED) === 0
-          ? entry
-          : { ...entry, signature: this.data.subarray(at, at + SIGNATURE_BYTES) }
+      const signed = this.#signed(slots)
+      out[i] = signed === undefined ? entry : { ...entry, ...signed }
       prevHash = hash
     }
     return out

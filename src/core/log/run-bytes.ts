@@ -1,11 +1,25 @@
 /**
  * The bytes of one entry of a run (entry-run.ts, and its wire form in
  * run-wire.ts): unsigned LEB128 varints in their shortest form, the entry's
- * head (author index, authorSeq, flags, payload length) read and checked,
- * and the faults a reader of run bytes reports.
+ * head (author index, authorSeq, flags, proof depth, payload length) read
+ * and checked, and the faults a reader of run bytes reports.
  */
+import { GROUP_PROOF_MAX_DEPTH, groupProofByteLength, SIGNATURE_BYTES } from './entry.js'
 
 export const RUN_FLAG_SIGNED = 1
+/** Signed as one of a group: a u8 proof depth follows the flags, the proof the signature. */
+export const RUN_FLAG_GROUPED = 2
+/**
+ * Wire form only (run-wire.ts): one of a signed group sent whole, its proof
+ * left for the receiver to rebuild. The group's first write is flagged
+ * SIGNED | ELIDED, a u8 (size - 1) follows its flags and the signature its
+ * payload; the others are flagged ELIDED alone and carry neither.
+ */
+export const RUN_FLAG_ELIDED = 4
+/** Most elided writes one wire run may hold: each grows by its proof and signature when read. */
+export const MAX_ELIDED_WRITES_PER_RUN = 1 << 14
+const KNOWN_FLAGS = RUN_FLAG_SIGNED | RUN_FLAG_GROUPED
+const KNOWN_WIRE_FLAGS = KNOWN_FLAGS | RUN_FLAG_ELIDED
 /** Largest payload a run holds (the wire's limit too). */
 export const MAX_RUN_PAYLOAD_BYTES = 16 << 20
 
@@ -60,8 +74,16 @@ export interface EntryHead {
   authorIndex: number
   authorSeq: number
   signed: boolean
+  /** Where the flags byte is. */
+  flagsAt: number
+  /** Wire form: 1 for the first write of an elided group, 2 for the others, 0 otherwise. */
+  elided: 0 | 1 | 2
+  /** The size of the group an elided group's first write starts. */
+  groupSize: number
   payloadStart: number
   payloadEnd: number
+  /** Bytes after the payload (and hash): signature and group proof. */
+  trailerBytes: number
 }
 
 // One scratch head: reading is synchronous, and callers take what they need at once.
@@ -69,13 +91,18 @@ const head: EntryHead = {
   authorIndex: 0,
   authorSeq: 0,
   signed: false,
+  flagsAt: 0,
+  elided: 0,
+  groupSize: 0,
   payloadStart: 0,
   payloadEnd: 0,
+  trailerBytes: 0,
 }
 
 /**
  * Reads the head of the entry at `offset` and checks it: an author index
- * below `authorCount`, known flags, a payload within MAX_RUN_PAYLOAD_BYTES
+ * below `authorCount`, known flags (grouped only when signed, with a proof
+ * depth of 1 to 8), a payload within MAX_RUN_PAYLOAD_BYTES
  * that ends within `data`. Anything else goes to `fail`. The result is
  * overwritten by the next call.
  */
@@ -84,6 +111,7 @@ export function readEntryHead(
   offset: number,
   authorCount: number,
   fail: RunFault,
+  form: 'stored' | 'wire' = 'stored',
 ): EntryHead {
   const end = data.byteLength
   const authorIndex = readVarint(data, offset, fail)
@@ -91,8 +119,29 @@ export function readEntryHead(
   const authorSeq = readVarint(data, cursor, fail)
   let at = cursor
   if (at >= end) fail('truncated', 'truncated entry', at)
+  const flagsAt = at
   const flags = data[at++] as number
-  if ((flags & ~RUN_FLAG_SIGNED) !== 0) fail('bad-enum', `unknown entry flags ${flags}`, at)
+  const known = form === 'wire' ? KNOWN_WIRE_FLAGS : KNOWN_FLAGS
+  if ((flags & ~known) !== 0) fail('bad-enum', `unknown entry flags ${flags}`, at)
+  let trailerBytes = (flags & RUN_FLAG_SIGNED) === 0 ? 0 : SIGNATURE_BYTES
+  let elided: 0 | 1 | 2 = 0
+  let groupSize = 0
+  if ((flags & RUN_FLAG_ELIDED) !== 0) {
+    if ((flags & RUN_FLAG_GROUPED) !== 0) fail('bad-enum', `unknown entry flags ${flags}`, at)
+    elided = trailerBytes === 0 ? 2 : 1
+    if (elided === 1) {
+      if (at >= end) fail('truncated', 'truncated entry', at)
+      groupSize = (data[at++] as number) + 1
+      if (groupSize < 2) fail('bad-enum', 'an elided group of one', at)
+    }
+  } else if ((flags & RUN_FLAG_GROUPED) !== 0) {
+    if (trailerBytes === 0) fail('bad-enum', 'a grouped entry must be signed', at)
+    if (at >= end) fail('truncated', 'truncated entry', at)
+    const depth = data[at++] as number
+    if (depth < 1 || depth > GROUP_PROOF_MAX_DEPTH)
+      fail('over-limit', `group proof depth ${depth}`, at)
+    trailerBytes += groupProofByteLength(depth)
+  }
   const length = readVarint(data, at, fail)
   if (length > MAX_RUN_PAYLOAD_BYTES)
     fail('over-limit', `payload of ${length} bytes is too large`, at)
@@ -100,7 +149,11 @@ export function readEntryHead(
   head.authorIndex = authorIndex
   head.authorSeq = authorSeq
   head.signed = (flags & RUN_FLAG_SIGNED) !== 0
+  head.flagsAt = flagsAt
+  head.elided = elided
+  head.groupSize = groupSize
   head.payloadStart = cursor
   head.payloadEnd = cursor + length
+  head.trailerBytes = trailerBytes
   return head
 }

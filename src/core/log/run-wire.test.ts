@@ -94,5 +94,23 @@ describe('the wire form of a run leaves the hashes out', () => {
     const flagged = wire.slice()
     flagged[2] = 0x80 // the first entry's flags: authorIndex and authorSeq take a byte each
     expect(failure(flagged)).toBe('bad-enum')
+    flagged[2] = 2 // grouped, not signed
+    expect(failure(flagged)).toBe('bad-enum')
+  })
+
+  it('refuses a grouped entry whose proof depth cannot be', () => {
+    const run = EntryRun.fromEntries(
+      CH,
+      sealed([{ author: 0, size: 8, signed: true, proofDepth: 3 }]),
+    )
+    expect(run.proofBytes).toBe(2 + 3 * 32)
+    expect(run.groupProofAt(0)?.byteLength).toBe(2 + 3 * 32)
+    const wire = wireOf(run)
+    expect(wire[2]).toBe(3) // flags signed | grouped, then the depth
+    for (const depth of [0, 9]) {
+      const bad = wire.slice()
+      bad[3] = depth
+      expect(() => sealWireRun(hasher, run, bad, run.count, refuse)).toThrow('over-limit')
+    }
   })
 })

@@ -5,8 +5,9 @@
  * moves the same bytes at ~450k entries/s (NOTES-browser-mesh.md).
  *
  * Inside `data`, per entry (varints are unsigned LEB128):
- *   varint authorIndex | varint authorSeq | u8 flags | varint payloadLength
- *   | payload | hash[32] | signature[64] when flags & 1
+ *   varint authorIndex | varint authorSeq | u8 flags | u8 depth when flags & 2
+ *   | varint payloadLength | payload | hash[32] | signature[64] when flags & 1
+ *   | group proof (2 + 32 × depth bytes) when flags & 2
  * seq is implied (firstSeq + index) and prevHash is implied (the previous
  * entry's hash; `prevHash` for the first). `checksum` is BLAKE3 over `data`
  * and the segment header, so damaged bytes are caught on read without

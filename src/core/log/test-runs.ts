@@ -1,11 +1,12 @@
 /**
  * Runs of entries for the run tests (entry-run, run-wire): random writes
- * by a few authors, of any size, some signed, sealed into a chain; and a
+ * by a few authors, of any size, some signed (some of those in groups,
+ * with a proof of some depth), sealed into a chain; and a
  * plain form of entries that tests compare field by field.
  */
 import fc from 'fast-check'
 import type { Entry } from './entry.js'
-import { GENESIS_HASH } from './entry.js'
+import { GENESIS_HASH, GROUP_PROOF_MAX_DEPTH, groupProofByteLength } from './entry.js'
 import { sealEntries } from './entry-chain.js'
 import type { EntryHasher } from './entry-hasher.js'
 import { type ChannelId, peerId, type Seq } from './ids.js'
@@ -14,11 +15,18 @@ export interface TestWrite {
   readonly author: number
   readonly size: number
   readonly signed: boolean
+  /** With `signed`: the depth of a group proof (none when 0 or absent). */
+  readonly proofDepth?: number
 }
 
 /** 1–60 writes by up to four authors, payloads of 0–300 bytes, some signed. */
 export const testWrites = fc.array(
-  fc.record({ author: fc.nat(3), size: fc.nat(300), signed: fc.boolean() }),
+  fc.record({
+    author: fc.nat(3),
+    size: fc.nat(300),
+    signed: fc.boolean(),
+    proofDepth: fc.nat(GROUP_PROOF_MAX_DEPTH),
+  }),
   { minLength: 1, maxLength: 60 },
 )
 
@@ -42,7 +50,12 @@ export function sealedWrites(
         authorSeq,
         payload: new Uint8Array(w.size).fill(i & 0xff),
       }
-      return w.signed ? { ...draft, signature: new Uint8Array(64).fill(w.author) } : draft
+      if (!w.signed) return draft
+      const signature = new Uint8Array(64).fill(w.author)
+      const depth = w.proofDepth ?? 0
+      if (depth === 0) return { ...draft, signature }
+      const groupProof = new Uint8Array(groupProofByteLength(depth)).fill(depth + i)
+      return { ...draft, signature, groupProof }
     }),
   )
 }
@@ -55,5 +68,6 @@ export function plainEntries(entries: readonly Entry[]) {
     hash: Array.from(e.hash),
     prevHash: Array.from(e.prevHash),
     signature: e.signature === undefined ? undefined : Array.from(e.signature),
+    groupProof: e.groupProof === undefined ? undefined : Array.from(e.groupProof),
   }))
 }

@@ -7,6 +7,7 @@
  * write; the leader's dedupe drops those it already holds. Divergence is
  * counted and announced, never silent.
  */
+import { authorProofOf } from '../log/entry.js'
 import type { Seq } from '../log/ids.js'
 import type { OutboxEntry } from '../log/log-store.js'
 import type { RuntimeContext } from './runtime-context.js'
@@ -18,11 +19,12 @@ export async function reproposeBeforeCut(
 ): Promise<void> {
   if (fromSeq >= toSeq) return
   const cut = await ctx.store.read(ctx.channel, fromSeq, toSeq)
-  const writes: OutboxEntry[] = cut.map(({ author, authorSeq, payload, signature }) =>
-    signature === undefined
-      ? { author, authorSeq, payload }
-      : { author, authorSeq, payload, signature },
-  )
+  const writes: OutboxEntry[] = cut.map((entry) => ({
+    author: entry.author,
+    authorSeq: entry.authorSeq,
+    payload: entry.payload,
+    ...authorProofOf(entry),
+  }))
   await ctx.store.putOutbox(ctx.channel, writes, { force: true })
   ctx.metrics.add('divergencesTotal')
   ctx.metrics.add('reproposedWritesTotal', writes.length)

@@ -5,7 +5,8 @@
  * carry their hash chain and author, so each adds those fields as well.
  */
 import type { Entry } from '../log/entry.js'
-import { HASH_BYTES, SIGNATURE_BYTES } from '../log/entry.js'
+import { HASH_BYTES } from '../log/entry.js'
+import { wireSignatureBytes } from '../log/run-wire.js'
 import type { SyncResponse } from './messages.js'
 import { responseRun } from './packed-response.js'
 
@@ -21,7 +22,8 @@ export function estimateEntryBytes(entry: Entry): number {
     ENTRY_CHAIN_OVERHEAD_BYTES +
     entry.author.length +
     entry.payload.byteLength +
-    (entry.signature?.byteLength ?? 0)
+    (entry.signature?.byteLength ?? 0) +
+    (entry.groupProof?.byteLength ?? 0)
   )
 }
 
@@ -34,7 +36,7 @@ export function estimateResponseBytes(response: SyncResponse): number {
       run.count * (ENTRY_SEED_OVERHEAD_BYTES + ENTRY_CHAIN_OVERHEAD_BYTES) +
       run.authorChars() +
       run.payloadBytes +
-      run.signedCount * SIGNATURE_BYTES
+      wireSignatureBytes(run)
     )
   }
   let bytes = RESPONSE_HEADER_BYTES

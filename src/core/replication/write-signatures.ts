@@ -37,8 +37,9 @@ export async function genuineWrites<D extends EntryDraft>(
     const forgery = await findForgery(policy, ctx.hasher, ctx.channel, rest)
     if (forgery === undefined) return kept.concat(rest)
     kept.push(...rest.slice(0, forgery.index))
-    ctx.metrics.add('forgedEntriesTotal')
-    ctx.drops.record('forged-entry')
-    rest = rest.slice(forgery.index + 1)
+    // A signed group that fails fails as a whole: its writes go together.
+    ctx.metrics.add('forgedEntriesTotal', forgery.end - forgery.index)
+    ctx.drops.record('forged-entry', forgery.end - forgery.index)
+    rest = rest.slice(forgery.end)
   }
 }

@@ -11,6 +11,8 @@
  * the run ends with the last one: the receiver computes every hash (it
  * would verify each anyway) and checks it reaches that one.
  */
+import { entrySigningDigest } from '../crypto/entry-signing.js'
+import { groupSiblings } from '../crypto/signed-groups.js'
 import { describeValue, InvalidArgumentError, MeshlogError } from '../errors.js'
 import { type Entry, HASH_BYTES } from '../log/entry.js'
 import { sealWireRun } from '../log/entry-chain.js'
@@ -22,10 +24,11 @@ import {
   isSeqNumber,
   MAX_CHANNEL_ID_LENGTH,
   MAX_PEER_ID_LENGTH,
+  type PeerId,
   peerId,
   type Seq,
 } from '../log/ids.js'
-import { wireByteLength, writeWire } from '../log/run-wire.js'
+import { type Regroup, wireByteLength, writeWire } from '../log/run-wire.js'
 import {
   BANDWIDTH_CLASSES,
   NACK_REASONS,
@@ -308,8 +311,20 @@ function readWireRun(
   const base = r.offset
   const wire = r.bytes(r.remaining - HASH_BYTES, 'entries')
   const claimedLastHash = r.bytes(HASH_BYTES, 'lastHash')
+  const { header } = head
+  // Groups sent whole come without their proofs: rebuilt from the writes' signing digests.
+  const regroup: Regroup = (members, sibling) => {
+    const leaves = members.map((m) =>
+      entrySigningDigest(hasher, header.channel, {
+        author: header.authors[m.authorIndex] as PeerId,
+        authorSeq: m.authorSeq,
+        payload: m.payload,
+      }),
+    )
+    groupSiblings(hasher, leaves, sibling)
+  }
   return {
-    run: sealWireRun(hasher, head.header, wire, head.count, runFault(base)),
+    run: sealWireRun(hasher, header, wire, head.count, runFault(base), regroup),
     claimedLastHash,
   }
 }

@@ -1,13 +1,19 @@
 /**
  * The body of a Propose frame (kind 5): u8-free count | author table |
  * per write: author index, authorSeq, flags, payload blob, signature when
- * flagged. Like a SyncResponse's entries, minus seqs and hashes (the leader
+ * flagged, and a group proof (u8 depth, 2 + 32 × depth bytes) when flagged
+ * as grouped. Like a SyncResponse's entries, minus seqs and hashes (the leader
  * assigns those). The decoder refuses an empty frame, more than
  * PROPOSE_MAX_ENTRIES writes or PROPOSE_MAX_BYTES of payload (unless one
  * write alone), and a key repeated within the frame.
  */
 import { describeValue, InvalidArgumentError } from '../errors.js'
-import { SIGNATURE_BYTES } from '../log/entry.js'
+import {
+  GROUP_PROOF_MAX_DEPTH,
+  groupProofByteLength,
+  groupProofDepth,
+  SIGNATURE_BYTES,
+} from '../log/entry.js'
 import { isSeqNumber, MAX_PEER_ID_LENGTH, type PeerId, peerId } from '../log/ids.js'
 import type { OutboxEntry } from '../log/log-store.js'
 import {
@@ -21,6 +27,7 @@ import { DecodeError } from './decode-error.js'
 import { MAX_PAYLOAD_BYTES } from './wire-limits.js'
 
 const FLAG_SIGNED = 1
+const FLAG_GROUPED = 2
 const MAX_PEER_BYTES = MAX_PEER_ID_LENGTH * 3
 // author index, authorSeq, flags, payload length: a byte each at least.
 const MIN_WRITE_BYTES = 4
@@ -54,14 +61,35 @@ export function writeProposeBody(w: ByteWriter, message: Propose): void {
     if (e.payload.byteLength > MAX_PAYLOAD_BYTES) invalid('payload is too large', e.payload)
     w.varint(authors.get(e.author) as number)
     w.varint(e.authorSeq)
-    w.u8(e.signature === undefined ? 0 : FLAG_SIGNED)
+    const proof = e.signature === undefined ? undefined : e.groupProof
+    w.u8(
+      e.signature === undefined
+        ? 0
+        : proof === undefined
+          ? FLAG_SIGNED
+          : FLAG_SIGNED | FLAG_GROUPED,
+    )
     w.blob(e.payload)
     if (e.signature !== undefined) {
       if (e.signature.byteLength !== SIGNATURE_BYTES)
         invalid('signature must be 64 bytes', e.signature)
       w.bytes(e.signature)
     }
+    if (proof !== undefined) {
+      const depth = groupProofDepth(proof.byteLength)
+      if (depth === undefined) invalid('group proof has no valid length', proof)
+      w.u8(depth)
+      w.bytes(proof)
+    }
   }
+}
+
+function readGroupProof(r: ByteReader): Uint8Array {
+  const depth = r.u8('group proof depth')
+  if (depth < 1 || depth > GROUP_PROOF_MAX_DEPTH) {
+    throw new DecodeError('over-limit', `a group proof ${depth} deep`, { offset: r.offset })
+  }
+  return r.bytes(groupProofByteLength(depth), 'group proof')
 }
 
 export function readProposeBody(r: ByteReader): OutboxEntry[] {
@@ -94,7 +122,7 @@ export function readProposeBody(r: ByteReader): OutboxEntry[] {
       throw new DecodeError('bad-enum', 'author index out of range', { offset: r.offset })
     const authorSeq = r.varint('authorSeq')
     const flags = r.u8('flags')
-    if ((flags & ~FLAG_SIGNED) !== 0) {
+    if ((flags & ~(FLAG_SIGNED | FLAG_GROUPED)) !== 0 || flags === FLAG_GROUPED) {
       throw new DecodeError('bad-enum', `unknown write flags ${flags}`, { offset: r.offset })
     }
     const payload = r.blob(MAX_PAYLOAD_BYTES, 'payload')
@@ -108,9 +136,17 @@ export function readProposeBody(r: ByteReader): OutboxEntry[] {
     }
     keys.add(key)
     entries.push(
-      (flags & FLAG_SIGNED) !== 0
-        ? { author, authorSeq, payload, signature: r.bytes(SIGNATURE_BYTES, 'signature') }
-        : { author, authorSeq, payload },
+      (flags & FLAG_SIGNED) === 0
+        ? { author, authorSeq, payload }
+        : (flags & FLAG_GROUPED) === 0
+          ? { author, authorSeq, payload, signature: r.bytes(SIGNATURE_BYTES, 'signature') }
+          : {
+              author,
+              authorSeq,
+              payload,
+              signature: r.bytes(SIGNATURE_BYTES, 'signature'),
+              groupProof: readGroupProof(r),
+            },
     )
   }
   return entries

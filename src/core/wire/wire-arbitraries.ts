@@ -3,6 +3,7 @@
  * replication, sync session and epoch frame kind with valid fields.
  */
 import fc from 'fast-check'
+import { GROUP_PROOF_MAX_DEPTH } from '../log/entry.js'
 import { type ChannelId, channelId, peerId, type Seq } from '../log/ids.js'
 import { BANDWIDTH_CLASSES, NACK_REASONS, REPLICA_ROLES } from '../replication/messages.js'
 import { EPOCH_ABORT_REASONS } from '../sync/epoch/epoch-messages.js'
@@ -84,14 +85,21 @@ export const sessionFrames: fc.Arbitrary<WireFrame> = fc.oneof(
   }),
 ) as fc.Arbitrary<WireFrame>
 
-const proposed = fc.record(
-  {
-    author: peer,
-    authorSeq: fc.maxSafeNat(),
-    payload: fc.uint8Array({ maxLength: 64 }),
-    signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
-  },
-  { requiredKeys: ['author', 'authorSeq', 'payload'] },
+const write = {
+  author: peer,
+  authorSeq: fc.maxSafeNat(),
+  payload: fc.uint8Array({ maxLength: 64 }),
+}
+const signature = fc.uint8Array({ minLength: 64, maxLength: 64 })
+const groupProof = fc
+  .integer({ min: 1, max: GROUP_PROOF_MAX_DEPTH })
+  .chain((depth) => fc.uint8Array({ minLength: 2 + 32 * depth, maxLength: 2 + 32 * depth }))
+
+/** A write: unsigned, signed alone, or signed in a group (with its proof). */
+const proposed = fc.oneof(
+  fc.record(write),
+  fc.record({ ...write, signature }),
+  fc.record({ ...write, signature, groupProof }),
 )
 
 /** Propose frames: 1 to 20 writes of a few authors, no key twice. */
