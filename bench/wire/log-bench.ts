@@ -32,10 +32,12 @@ export const logBench = {
     webRTC: boolean,
     chunkMax = 1 << 20,
     signEntries = true,
+    signatureGroupSize?: number,
   ): Promise<string> {
     const log = await MeshLog.create({
       namespace: `${name}-${room}`,
       signEntries,
+      ...(signatureGroupSize === undefined ? {} : { signatureGroupSize }),
       tabLinks: false,
       mesh: { relay, room, iceServers: [], network: { webRTC } },
     })

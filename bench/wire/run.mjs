@@ -14,7 +14,8 @@
 // (median, default 3), `--latency N` the paced appends (default 500),
 // `--chunk-kib N` the replicas' largest chunk (default 1024), `--repeat N`
 // the 100 B runs (median, default 3); `--unsigned`
-// turns entry signatures off (`signEntries: false`) to show what they cost.
+// turns entry signatures off (`signEntries: false`) to show what they cost,
+// `--group N` sets how many writes share a signature (`signatureGroupSize`).
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -38,6 +39,7 @@ const repeats = arg('--repeat', 3)
 const latencyCount = arg('--latency', 500)
 const chunkBytes = arg('--chunk-kib', 1024) * 1024
 const signed = !process.argv.includes('--unsigned')
+const groupSize = arg('--group', undefined)
 const log = (...parts) => console.error('[bench:wire]', ...parts)
 
 async function startRelay() {
@@ -103,8 +105,8 @@ async function logPair(a, b, name, webRTC) {
   const ids = await Promise.all(
     [a, b].map((p, i) =>
       p.evaluate(
-        ([n, r, room, w, c, sig]) => window.wireBench.logStart(n, r, room, w, c, sig),
-        [`${name}${i}`, relay.multiaddr, room, webRTC, chunkBytes, signed],
+        ([n, r, room, w, c, sig, g]) => window.wireBench.logStart(n, r, room, w, c, sig, g ?? undefined),
+        [`${name}${i}`, relay.multiaddr, room, webRTC, chunkBytes, signed, groupSize ?? null],
       ),
     ),
   )
@@ -365,6 +367,7 @@ try {
       browser: `chromium ${browser.version()}`,
       volumeMb,
       signed,
+      ...(signed ? { signatureGroupSize: groupSize ?? 32 } : {}),
       rawDataChannel: raw,
       webrtc100,
       webrtc4k,

@@ -47,6 +47,16 @@ describe('MeshLog options', () => {
     ).toMatchObject({ option: 'signEntries', value: '"yes"' })
   })
 
+  it('sign up to 32 writes with one signature by default, 1 to 256 if asked', () => {
+    expect(resolveMeshLogOptions({}).signatureGroupSize).toBe(32)
+    expect(resolveMeshLogOptions({ signatureGroupSize: 1 }).signatureGroupSize).toBe(1)
+    for (const signatureGroupSize of [0, 257, 2.5, '8' as never]) {
+      expect(refusal(() => resolveMeshLogOptions({ signatureGroupSize })).details).toMatchObject({
+        option: 'signatureGroupSize',
+      })
+    }
+  })
+
   it('name the offending option in the error details', () => {
     const cases: [object, string][] = [
       [{ namespace: '' }, 'namespace'],

@@ -3,6 +3,8 @@
  * fails `MeshLog.create` at once with InvalidArgumentError naming the
  * option, never later inside the worker.
  */
+import { DEFAULT_GROUP_SIZE } from '../core/crypto/entry-signing.js'
+import { MAX_GROUP_SIZE } from '../core/crypto/signed-groups.js'
 import { describeValue, InvalidArgumentError } from '../core/errors.js'
 import { type PeerId, peerId } from '../core/log/ids.js'
 import type { DiskPressurePolicy } from '../core/replication/disk-pressure.js'
@@ -47,6 +49,12 @@ export interface MeshLogOptions extends CallOptions {
    * mesh must agree: a signing peer refuses unsigned entries.
    */
   readonly signEntries?: boolean
+  /**
+   * With `signEntries`: how many consecutive writes of one append share one
+   * signature (1 to 256, default 32; see README, "Signed entries"). 1 signs
+   * each write alone.
+   */
+  readonly signatureGroupSize?: number
   /** Link same-origin tabs over BroadcastChannel (default true). */
   readonly tabLinks?: boolean | TabLinkOptions
   /** Default replication heartbeat for channels (default 500 ms). */
@@ -81,6 +89,7 @@ export interface ResolvedMeshLogOptions {
   readonly slotWaitMs: number
   readonly peerId: PeerId | undefined
   readonly signEntries: boolean
+  readonly signatureGroupSize: number
   readonly tabLinks: TabLinkOptions | undefined
   readonly heartbeatMs: number | undefined
   readonly callTimeoutMs: number
@@ -192,6 +201,18 @@ export function resolveMeshLogOptions(options: MeshLogOptions): ResolvedMeshLogO
       "signs with the slot's own key, whose peer id is the peer's: do not pass peerId with it",
     )
   }
+  const signatureGroupSize = options.signatureGroupSize ?? DEFAULT_GROUP_SIZE
+  if (
+    !Number.isSafeInteger(signatureGroupSize) ||
+    signatureGroupSize < 1 ||
+    signatureGroupSize > MAX_GROUP_SIZE
+  ) {
+    throw invalid(
+      'signatureGroupSize',
+      signatureGroupSize,
+      `must be an integer from 1 to ${MAX_GROUP_SIZE}`,
+    )
+  }
   if (options.createWorker !== undefined && typeof options.createWorker !== 'function') {
     throw invalid('createWorker', options.createWorker, 'must be a function returning a Worker')
   }
@@ -229,6 +250,7 @@ export function resolveMeshLogOptions(options: MeshLogOptions): ResolvedMeshLogO
     slotWaitMs: milliseconds('slotWaitMs', options.slotWaitMs ?? 2000),
     peerId: id,
     signEntries,
+    signatureGroupSize,
     tabLinks: tabLinkOptions(options.tabLinks),
     heartbeatMs,
     callTimeoutMs: milliseconds('callTimeoutMs', options.callTimeoutMs ?? CALL_TIMEOUT_MS_DEFAULT),

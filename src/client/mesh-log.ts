@@ -185,7 +185,12 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
         slotName: names.slotName,
         ...(self === undefined ? {} : { peerId: self }),
         ...(options.signEntries
-          ? { signing: { keyDatabaseName: keyDatabaseOf(options, names) } }
+          ? {
+              signing: {
+                keyDatabaseName: keyDatabaseOf(options, names),
+                groupSize: options.signatureGroupSize,
+              },
+            }
           : {}),
         ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
         ...(options.tabLinks === undefined

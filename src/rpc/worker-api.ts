@@ -38,7 +38,11 @@ export interface WorkerInit {
    * is the peer's identity, signs its writes, and every entry taken from
    * others must carry its author's valid signature. Absent: off.
    */
-  readonly signing?: { readonly keyDatabaseName: string }
+  readonly signing?: {
+    readonly keyDatabaseName: string
+    /** Consecutive writes one signature covers (default DEFAULT_GROUP_SIZE). */
+    readonly groupSize?: number
+  }
   readonly heartbeatMs?: number
   /** Link same-origin tabs (worker to worker, over BroadcastChannel); absent: do not. */
   readonly tabLinks?: {

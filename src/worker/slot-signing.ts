@@ -20,7 +20,11 @@ export interface SlotSigning {
   readonly signatures: EntrySignaturePolicy
 }
 
-export async function slotSigning(keyDatabaseName: string, slotName: string): Promise<SlotSigning> {
+export async function slotSigning(
+  keyDatabaseName: string,
+  slotName: string,
+  groupSize?: number,
+): Promise<SlotSigning> {
   const key = await loadOrCreatePrivateKey(slotName, { databaseName: keyDatabaseName })
   if (key.type !== 'Ed25519') {
     throw new KeyStoreError(
@@ -33,6 +37,10 @@ export async function slotSigning(keyDatabaseName: string, slotName: string): Pr
   const publicKey = key.publicKey.raw
   const self = peerIdOfEd25519Key(publicKey)
   // A libp2p Ed25519 private key's raw bytes are the 32-byte seed, then the public key.
-  const signer = await createEd25519Signer(self, key.raw.subarray(0, 32), publicKey)
+  const ed25519 = await createEd25519Signer(self, key.raw.subarray(0, 32), publicKey)
+  const signer: EntrySigner =
+    groupSize === undefined
+      ? ed25519
+      : { author: self, groupSize, sign: (messages) => ed25519.sign(messages) }
   return { self, signer, signatures: { verifier: await createEd25519Verifier(), required: true } }
 }

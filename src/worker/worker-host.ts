@@ -113,7 +113,7 @@ export class WorkerHost implements WorkerApi {
     const signing =
       init.signing === undefined
         ? undefined
-        : await slotSigning(init.signing.keyDatabaseName, init.slotName)
+        : await slotSigning(init.signing.keyDatabaseName, init.slotName, init.signing.groupSize)
     // A page that passes a peer id and asks for signing (its libp2p node's
     // id) must have loaded the same slot key: entries are signed as `self`.
     if (signing !== undefined && init.peerId !== undefined && init.peerId !== signing.self) {

@@ -41,13 +41,14 @@ import {
 
 export const ENTRY_SIGNATURE_DOMAIN: Uint8Array = new TextEncoder().encode('meshlog/entry/v1\n')
 const SIGNING_PREIMAGE_VERSION = 1
-const HASH_BYTES_ZERO = new Uint8Array(HASH_BYTES)
 /** Writes a signer covers with one signature unless told otherwise. */
 export const DEFAULT_GROUP_SIZE = 32
 
 /** Signs as one author; `sign` answers with one 64-byte signature per message, in order. */
 export interface EntrySigner {
   readonly author: PeerId
+  /** Consecutive writes one signature covers when this signer signs drafts (default DEFAULT_GROUP_SIZE). */
+  readonly groupSize?: number
   sign(messages: readonly Uint8Array[]): Promise<Uint8Array[]>
 }
 
@@ -200,9 +201,12 @@ export async function signDrafts(
   }
   const signatures = await signer.sign(messages)
   return drafts.map((draft, index) => {
+    const { author, authorSeq, payload } = draft
     const signature = signatures[Math.floor(index / groupSize)] as Uint8Array
     const groupProof = proofs[index]
-    return groupProof === undefined ? { ...draft, signature } : { ...draft, signature, groupProof }
+    return groupProof === undefined
+      ? { author, authorSeq, payload, signature }
+      : { author, authorSeq, payload, signature, groupProof }
   })
 }
 
@@ -235,7 +239,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 function wholeGroupMessage(
   hasher: EntryHasher,
   items: readonly SignedFields[],
-  leaves: readonly Uint8Array[],
+  leaves: { at(index: number): Uint8Array },
   start: number,
   size: number,
 ): Uint8Array | undefined {
@@ -250,21 +254,37 @@ function wholeGroupMessage(
   }
   const proofs = items.slice(start, start + size).map((item) => item.groupProof as Uint8Array)
   // readProof checked each length against its index and size already.
-  const root = wholeGroupRoot(hasher, leaves.slice(start, start + size), proofs)
+  const group = Array.from({ length: size }, (_, i) => leaves.at(start + i))
+  const root = wholeGroupRoot(hasher, group, proofs)
   return root === undefined ? undefined : groupSigningMessage(size, root)
 }
 
-/** The first of `items` whose signature does not hold under `policy`, if any. */
+/**
+ * The first of `items` whose signature does not hold under `policy`, if
+ * any. `known` gives, by the index of its first item, the message of a
+ * whole group whose proofs this peer built itself from the writes (a run
+ * read off the wire: run-wire.ts `rebuiltGroups`); only its signature is
+ * left to check.
+ */
 export async function findForgery(
   policy: EntrySignaturePolicy,
   hasher: EntryHasher,
   channel: ChannelId,
   items: readonly SignedFields[],
+  known?: ReadonlyMap<number, Uint8Array>,
 ): Promise<Forgery | undefined> {
-  // Each item's leaf, computed up front so a whole group can reuse them.
-  const leaves = items.map((item) =>
-    item.signature === undefined ? HASH_BYTES_ZERO : entrySigningDigest(hasher, channel, item),
-  )
+  // Each item's leaf, computed once when first needed (a whole group reuses them).
+  const leafCache: (Uint8Array | undefined)[] = new Array(items.length)
+  const leaves = {
+    at(i: number): Uint8Array {
+      let leaf = leafCache[i]
+      if (leaf === undefined) {
+        leaf = entrySigningDigest(hasher, channel, items[i] as SignedFields)
+        leafCache[i] = leaf
+      }
+      return leaf
+    },
+  }
   const checks: SignedMessage[] = []
   // For each check, the first item it stands for and the item after its last.
   const indexes: number[] = []
@@ -279,14 +299,22 @@ export async function findForgery(
     }
     if (signature.byteLength !== SIGNATURE_BYTES)
       return { index, end: index + 1, reason: 'malformed-signature' }
-    const leaf = leaves[index] as Uint8Array
+    const message = known?.get(index)
+    const place = groupProof === undefined ? undefined : readProof(groupProof)
+    if (message !== undefined && place !== undefined) {
+      checks.push({ author: item.author, message, signature })
+      indexes.push(index)
+      ends.push(index + place.size)
+      index += place.size - 1
+      continue
+    }
+    const leaf = leaves.at(index)
     if (groupProof === undefined) {
       checks.push({ author: item.author, message: loneMessage(leaf), signature })
       indexes.push(index)
       ends.push(index + 1)
       continue
     }
-    const place = readProof(groupProof)
     if (place === undefined) return { index, end: index + 1, reason: 'malformed-proof' }
     const whole =
       place.index === 0 ? wholeGroupMessage(hasher, items, leaves, index, place.size) : undefined
@@ -332,8 +360,9 @@ export async function checkSignatures(
   hasher: EntryHasher,
   channel: ChannelId,
   items: readonly SignedFields[],
+  known?: ReadonlyMap<number, Uint8Array>,
 ): Promise<void> {
-  const forgery = await findForgery(policy, hasher, channel, items)
+  const forgery = await findForgery(policy, hasher, channel, items, known)
   if (forgery !== undefined)
     throw forgedError(channel, items[forgery.index] as SignedFields, forgery)
 }

@@ -123,17 +123,14 @@ export function groupSiblings(
 /** The root of `leaves` (2 to MAX_GROUP_SIZE of them) and each leaf's proof. */
 export function buildGroup(hasher: EntryHasher, leaves: readonly Uint8Array[]): SignedGroup {
   const size = leaves.length
-  const siblings: Uint8Array[][] = leaves.map(() => [])
-  const root = groupSiblings(hasher, leaves, (leaf, _level, hash) => {
-    siblings[leaf]?.push(hash)
-  })
-  const proofs = siblings.map((path, index) => {
-    const proof = new Uint8Array(proofByteLength(path.length))
+  const proofs = leaves.map((_, index) => {
+    const proof = new Uint8Array(proofByteLength(groupProofDepthAt(index, size)))
     proof[0] = index
     proof[1] = size - 1
-    for (const [level, hash] of path.entries())
-      proof.set(hash, PROOF_HEAD_BYTES + level * HASH_BYTES)
     return proof
+  })
+  const root = groupSiblings(hasher, leaves, (leaf, level, hash) => {
+    proofs[leaf]?.set(hash, PROOF_HEAD_BYTES + level * HASH_BYTES)
   })
   return { root, proofs }
 }

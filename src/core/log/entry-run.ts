@@ -616,57 +616,41 @@ export class EntryRun {
     return this.data.subarray(at, at + groupProofByteLength(slots.depth))
   }
 
-  /** The signature and group proof of the entry whose slots are in `slots`, as fields. */
-  #signed(slots: EntrySlots): { signature?: Uint8Array; groupProof?: Uint8Array } | undefined {
-    if ((slots.flags & RUN_FLAG_SIGNED) === 0) return undefined
+  /** Entry i, from its slots (just read) and the hash before it; its byte fields are views into `data`. */
+  #make(i: number, slots: EntrySlots, prevHash: Uint8Array): Entry {
+    const { data } = this
+    const channel = this.channel
+    const seq = (this.firstSeq + i) as Seq
+    const author = this.authors[slots.authorIndex] as PeerId
+    const authorSeq = slots.authorSeq
+    const payload = data.subarray(slots.payloadStart, slots.payloadEnd)
     const at = slots.payloadEnd + HASH_BYTES
-    const signature = this.data.subarray(at, at + SIGNATURE_BYTES)
-    if (slots.depth === 0) return { signature }
+    const hash = data.subarray(slots.payloadEnd, at)
+    // Whole object literals, not spreads: this runs once per entry of every chunk applied.
+    if ((slots.flags & RUN_FLAG_SIGNED) === 0)
+      return { channel, seq, author, authorSeq, payload, prevHash, hash }
+    const signature = data.subarray(at, at + SIGNATURE_BYTES)
+    if (slots.depth === 0)
+      return { channel, seq, author, authorSeq, payload, prevHash, hash, signature }
     const proofAt = at + SIGNATURE_BYTES
-    return {
-      signature,
-      groupProof: this.data.subarray(proofAt, proofAt + groupProofByteLength(slots.depth)),
-    }
+    const groupProof = data.subarray(proofAt, proofAt + groupProofByteLength(slots.depth))
+    return { channel, seq, author, authorSeq, payload, prevHash, hash, signature, groupProof }
   }
 
   /** Entry i as an object; payload, hash, signature and proof are views into `data`. */
   entry(i: number): Entry {
     // Before #read(i): hashAt reads entry i - 1 into the same slots.
     const prevHash = i === 0 ? this.prevHash : this.hashAt(i - 1)
-    const slots = this.#read(i)
-    const hashAt = slots.payloadEnd
-    const entry = {
-      channel: this.channel,
-      seq: (this.firstSeq + i) as Seq,
-      author: this.authors[slots.authorIndex] as PeerId,
-      authorSeq: slots.authorSeq,
-      payload: this.data.subarray(slots.payloadStart, slots.payloadEnd),
-      prevHash,
-      hash: this.data.subarray(hashAt, hashAt + HASH_BYTES),
-    }
-    const signed = this.#signed(slots)
-    return signed === undefined ? entry : { ...entry, ...signed }
+    return this.#make(i, this.#read(i), prevHash)
   }
 
   entries(): Entry[] {
     const out: Entry[] = new Array(this.count)
     let prevHash = this.prevHash
     for (let i = 0; i < this.count; i++) {
-      const slots = this.#read(i)
-      const hashAt = slots.payloadEnd
-      const hash = this.data.subarray(hashAt, hashAt + HASH_BYTES)
-      const entry = {
-        channel: this.channel,
-        seq: (this.firstSeq + i) as Seq,
-        author: this.authors[slots.authorIndex] as PeerId,
-        authorSeq: slots.authorSeq,
-        payload: this.data.subarray(slots.payloadStart, slots.payloadEnd),
-        prevHash,
-        hash,
-      }
-      const signed = this.#signed(slots)
-      out[i] = signed === undefined ? entry : { ...entry, ...signed }
-      prevHash = hash
+      const entry = this.#make(i, this.#read(i), prevHash)
+      out[i] = entry
+      prevHash = entry.hash
     }
     return out
   }

@@ -2,14 +2,14 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { checkSignatures, entrySigningDigest, signDrafts } from '../crypto/entry-signing.js'
 import { NobleEd25519Verifier } from '../crypto/noble-ed25519.js'
-import { groupSiblings } from '../crypto/signed-groups.js'
+import { groupSiblings, groupSigningMessage } from '../crypto/signed-groups.js'
 import { testAuthor } from '../crypto/test-authors.js'
 import { GENESIS_HASH, SIGNATURE_BYTES } from './entry.js'
 import { sealEntries, sealWireRun } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
 import { EntryRun, type RunFaultKind } from './entry-run.js'
 import { channelId, type PeerId, type Seq } from './ids.js'
-import { type Regroup, wireByteLength, writeWire } from './run-wire.js'
+import { type Regroup, rebuiltGroups, wireByteLength, writeWire } from './run-wire.js'
 import { plainEntries } from './test-runs.js'
 
 const CH = channelId('wire-groups')
@@ -34,7 +34,7 @@ const regroupFor =
         payload: m.payload,
       }),
     )
-    groupSiblings(hasher, leaves, sibling)
+    return groupSigningMessage(members.length, groupSiblings(hasher, leaves, sibling))
   }
 
 function wireOf(run: EntryRun): Uint8Array {
@@ -91,6 +91,29 @@ describe('a signed group the run holds whole goes without its proofs', () => {
     expect(plainEntries(back.entries())).toEqual(plainEntries(run.entries()))
     const policy = { verifier: new NobleEd25519Verifier(), required: true }
     await checkSignatures(policy, hasher, CH, back.entries())
+  })
+
+  it('names the messages of the groups it rebuilt, which a flipped signature bit fails', async () => {
+    const run = await signedRun(
+      [
+        [1, 10],
+        [2, 3],
+      ],
+      4,
+    )
+    const back = offTheWire(run.slice(1))
+    // Writes 1-3 are a group cut at its start, sent as stored; [4, 8), [8, 10) and [10, 13) go whole.
+    expect([...(rebuiltGroups(back)?.keys() ?? [])]).toEqual([3, 7, 9])
+    const policy = { verifier: new NobleEd25519Verifier(), required: true }
+    await checkSignatures(policy, hasher, CH, back.entries(), rebuiltGroups(back))
+    const wire = wireOf(run).slice()
+    // The first group's signature follows its first write's payload on the wire.
+    const head = run.fieldsAt(0)
+    wire[head.payloadEnd] = (wire[head.payloadEnd] as number) ^ 1
+    const forged = offTheWire(run, wire)
+    await expect(
+      checkSignatures(policy, hasher, CH, forged.entries(), rebuiltGroups(forged)),
+    ).rejects.toMatchObject({ details: { reason: 'bad-signature', seq: 0 } })
   })
 
   it('sends a group cut by the run as stored, and reads any slice back', async () => {

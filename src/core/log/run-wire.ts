@@ -47,12 +47,25 @@ export interface GroupMember {
 
 /**
  * Rebuilds the proofs of a whole group (what signed-groups builds): hands
- * `sibling` each member's sibling hashes, by member and level (deepest first).
+ * `sibling` each member's sibling hashes, by member and level (deepest
+ * first), and returns the message the group's signature covers.
  */
 export type Regroup = (
   members: readonly GroupMember[],
   sibling: (member: number, level: number, hash: Uint8Array) => void,
-) => void
+) => Uint8Array
+
+/** The signed messages of the groups a run read off the wire had rebuilt, by first entry. */
+const rebuilt = new WeakMap<EntryRun, ReadonlyMap<number, Uint8Array>>()
+
+/**
+ * For a run `readWire` made: the message each group sent whole signs, by
+ * the index of its first entry. Those groups' proofs were built here from
+ * their writes, so a verifier needs only check the signature on it.
+ */
+export function rebuiltGroups(run: EntryRun): ReadonlyMap<number, Uint8Array> | undefined {
+  return rebuilt.get(run)
+}
 
 const AS_STORED = 0
 const ELIDED_HEAD = 1
@@ -232,6 +245,7 @@ export function readWire(
   let members: GroupMember[] = []
   let slots: number[] = []
   let signatureAt = 0
+  const messages = new Map<number, Uint8Array>()
   at = 0
   for (let i = 0; i < count; i++) {
     const head = readEntryHead(wire, at, authorCount, fail, 'wire')
@@ -277,13 +291,16 @@ export function readWire(
           data[slot + SIGNATURE_BYTES + 1] = groupSize - 1
         }
         const proofs = slots.map((slot) => slot + SIGNATURE_BYTES + GROUP_PROOF_HEAD_BYTES)
-        ;(regroup as Regroup)(members, (member, level, hash) => {
+        const message = (regroup as Regroup)(members, (member, level, hash) => {
           data.set(hash, (proofs[member] as number) + level * HASH_BYTES)
         })
+        messages.set(i + 1 - groupSize, message)
       }
     }
     at = payloadEnd + trailerBytes
   }
   // Indexes the entries (a cheap pass over the varints) and checks what is left to check.
-  return EntryRun.parse(header, data, count, fail)
+  const run = EntryRun.parse(header, data, count, fail)
+  if (messages.size > 0) rebuilt.set(run, messages)
+  return run
 }

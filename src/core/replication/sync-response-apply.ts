@@ -41,6 +41,7 @@ import type { EntryRun } from '../log/entry-run.js'
 import type { ChannelId, Seq } from '../log/ids.js'
 import { ForgedEntryError, HashMismatchError, StorageFullError } from '../log/log-errors.js'
 import type { ChannelState, LogStore } from '../log/log-store.js'
+import { rebuiltGroups } from '../log/run-wire.js'
 import type { SyncResponse } from './messages.js'
 import { claimHolds, responseRun } from './packed-response.js'
 
@@ -145,10 +146,11 @@ async function forgery(
   hasher: EntryHasher,
   channel: ChannelId,
   entries: readonly Entry[],
+  known?: ReadonlyMap<number, Uint8Array>,
 ): Promise<ApplyError | undefined> {
   if (signatures === undefined) return undefined
   try {
-    await checkSignatures(signatures, hasher, channel, entries)
+    await checkSignatures(signatures, hasher, channel, entries, known)
     return undefined
   } catch (cause) {
     if (cause instanceof ForgedEntryError) return { kind: 'forged-entries', cause }
@@ -174,7 +176,7 @@ async function appendAtTail(
     return fail({ kind: 'invalid-entries', cause })
   }
   if (signatures !== undefined && (run.signedCount > 0 || signatures.required)) {
-    const forged = await forgery(signatures, hasher, channel, run.entries())
+    const forged = await forgery(signatures, hasher, channel, run.entries(), rebuiltGroups(run))
     if (forged !== undefined) return fail(forged)
   }
   try {

@@ -12,7 +12,7 @@
  * would verify each anyway) and checks it reaches that one.
  */
 import { entrySigningDigest } from '../crypto/entry-signing.js'
-import { groupSiblings } from '../crypto/signed-groups.js'
+import { groupSiblings, groupSigningMessage } from '../crypto/signed-groups.js'
 import { describeValue, InvalidArgumentError, MeshlogError } from '../errors.js'
 import { type Entry, HASH_BYTES } from '../log/entry.js'
 import { sealWireRun } from '../log/entry-chain.js'
@@ -321,7 +321,7 @@ function readWireRun(
         payload: m.payload,
       }),
     )
-    groupSiblings(hasher, leaves, sibling)
+    return groupSigningMessage(members.length, groupSiblings(hasher, leaves, sibling))
   }
   return {
     run: sealWireRun(hasher, header, wire, head.count, runFault(base), regroup),
