@@ -98,9 +98,16 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
         })),
       )
     }
-    function pending(author: PeerId, authorSeq: number, signed = false): OutboxEntry {
+    function pending(
+      author: PeerId,
+      authorSeq: number,
+      signed: boolean | 'in-group' = false,
+    ): OutboxEntry {
       const draft = { author, authorSeq, payload: new Uint8Array([authorSeq, 7, 7]) }
-      return signed ? { ...draft, signature: new Uint8Array(64).fill(authorSeq) } : draft
+      if (signed === false) return draft
+      const signature = new Uint8Array(64).fill(authorSeq)
+      if (signed === true) return { ...draft, signature }
+      return { ...draft, signature, groupProof: new Uint8Array(2 + 32).fill(authorSeq + 1) }
     }
     function outboxSummary(entries: readonly OutboxEntry[]) {
       return entries.map((e) => ({
@@ -108,6 +115,7 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
         authorSeq: e.authorSeq,
         payload: Array.from(e.payload),
         signature: e.signature === undefined ? undefined : Array.from(e.signature),
+        groupProof: e.groupProof === undefined ? undefined : Array.from(e.groupProof),
       }))
     }
 
@@ -117,6 +125,24 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
     afterEach(async () => {
       for (const s of live) await harness.destroy(s)
       live.clear()
+    })
+
+    describe('signed entries', () => {
+      it("keeps each entry's signature and group proof, through a restart", async () => {
+        store = await fresh()
+        const drafts = [1, 2, 3].map((authorSeq) =>
+          pending(AUTHOR, authorSeq, authorSeq > 1 ? 'in-group' : true),
+        )
+        const entries = sealEntries(hasher, CH, tailOf(store.state(CH)), drafts)
+        await store.append(CH, entries)
+        store = await reopen(store)
+        for (const read of [
+          await store.read(CH, 0 as Seq),
+          (await store.readRun(CH, 0 as Seq)).entries(),
+        ]) {
+          expect(outboxSummary(read)).toEqual(outboxSummary(drafts))
+        }
+      })
     })
 
     describe('packed runs (readRun, appendRun)', () => {
@@ -557,7 +583,12 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
 
       it('outbox survives restart', async () => {
         store = await fresh()
-        const written = [pending(B, 3, true), pending(AUTHOR, 2), pending(B, 1), pending(AUTHOR, 1)]
+        const written = [
+          pending(B, 3, true),
+          pending(AUTHOR, 2, 'in-group'),
+          pending(B, 1),
+          pending(AUTHOR, 1),
+        ]
         await store.putOutbox(CH, written)
         await store.putOutbox(OTHER, [pending(AUTHOR, 9)])
         expect(store.outboxSize(CH)).toBe(4)
@@ -567,7 +598,7 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
         expect(outboxSummary(await store.outbox(CH))).toEqual(
           outboxSummary([
             pending(AUTHOR, 1),
-            pending(AUTHOR, 2),
+            pending(AUTHOR, 2, 'in-group'),
             pending(B, 1),
             pending(B, 3, true),
           ]),
@@ -579,7 +610,7 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
         ])
         store = await reopen(store)
         expect(outboxSummary(await store.outbox(CH))).toEqual(
-          outboxSummary([pending(AUTHOR, 2), pending(B, 1)]),
+          outboxSummary([pending(AUTHOR, 2, 'in-group'), pending(B, 1)]),
         )
         expect(store.outboxSize(CH)).toBe(2)
       })

@@ -22,7 +22,7 @@ import {
   emptyChannelState,
   SweepPlan,
 } from './channel-state.js'
-import type { Entry } from './entry.js'
+import { authorProofOf, type Entry } from './entry.js'
 import { computeEntryHash } from './entry-chain.js'
 import type { EntryHasher } from './entry-hasher.js'
 import { EntryRun } from './entry-run.js'
@@ -86,7 +86,7 @@ function copyOutboxEntry(entry: OutboxEntry): OutboxEntry {
     authorSeq: entry.authorSeq,
     payload: entry.payload.slice(),
   }
-  return entry.signature === undefined ? copy : { ...copy, signature: entry.signature.slice() }
+  return { ...copy, ...authorProofOf(entry, (bytes) => bytes.slice()) }
 }
 
 export class MemoryLogStore implements LogStore {
