@@ -9,11 +9,16 @@
  * build it and verify the signature against the author's peer id. Batched
  * figures run a batch of entries at once (the way signDrafts and
  * checkSignatures call WebCrypto); serial ones await one entry at a time.
+ * Ours run twice: each entry signed alone (group size 1), and the default,
+ * up to 32 consecutive entries under one signature (signed-groups.ts) —
+ * per entry that is a 32nd of a signature or verification, plus the
+ * Merkle tree and its proof.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdOfEd25519Key } from '../../src/core/crypto/ed25519-peer-id.js'
 import {
+  DEFAULT_GROUP_SIZE,
   type EntrySignaturePolicy,
   type EntrySigner,
   entrySigningMessage,
@@ -70,12 +75,13 @@ function draftsOf(author: EntryDraft['author'], count: number): EntryDraft[] {
   }))
 }
 
-/** Our batched path: signDrafts / findForgery in batches of BATCH. */
+/** Our batched path: signDrafts / findForgery in batches of BATCH, in groups of `groupSize`. */
 async function measureOurs(
   hasher: EntryHasher,
   signer: EntrySigner,
   policy: EntrySignaturePolicy,
   count: number,
+  groupSize: number,
 ): Promise<Figure> {
   const drafts = draftsOf(signer.author, count)
   let signed: EntryDraft[] = []
@@ -84,11 +90,12 @@ async function measureOurs(
     policy,
     hasher,
     CHANNEL,
-    await signDrafts(signer, hasher, CHANNEL, drafts.slice(0, 16)),
+    await signDrafts(signer, hasher, CHANNEL, drafts.slice(0, 16), { groupSize }),
   )
   const signMs = await timed(async () => {
     for (let i = 0; i < count; i += BATCH) {
-      signed = signed.concat(await signDrafts(signer, hasher, CHANNEL, drafts.slice(i, i + BATCH)))
+      const batch = drafts.slice(i, i + BATCH)
+      signed = signed.concat(await signDrafts(signer, hasher, CHANNEL, batch, { groupSize }))
     }
   })
   const verifyMs = await timed(async () => {
@@ -159,23 +166,30 @@ export async function runSigningBench(
     for (const d of drafts) entrySigningMessage(hasher, CHANNEL, d)
   })
   const implementations: Record<string, Figure | { readonly error: string }> = {}
-  implementations['noble (@noble/curves 2.4.0, sync)'] = await attempt(() =>
-    measureOurs(
-      hasher,
-      new NobleEd25519Signer(author, seed),
-      { verifier: new NobleEd25519Verifier(), required: true },
-      nobleEntries,
-    ),
-  )
-  implementations['webcrypto (batched, keys imported once)'] = await attempt(async () => {
-    if (!(await webCryptoEd25519Supported())) throw new Error('no Ed25519 in WebCrypto here')
-    return measureOurs(
-      hasher,
-      await WebCryptoEd25519Signer.create(author, seed, key.publicKey.raw),
-      { verifier: new WebCryptoEd25519Verifier(), required: true },
-      entries,
+  for (const groupSize of [1, DEFAULT_GROUP_SIZE]) {
+    const grouping = groupSize === 1 ? 'each alone' : `groups of ${groupSize}`
+    implementations[`noble (@noble/curves 2.4.0, sync), ${grouping}`] = await attempt(() =>
+      measureOurs(
+        hasher,
+        new NobleEd25519Signer(author, seed),
+        { verifier: new NobleEd25519Verifier(), required: true },
+        nobleEntries,
+        groupSize,
+      ),
     )
-  })
+    implementations[`webcrypto (batched, keys imported once), ${grouping}`] = await attempt(
+      async () => {
+        if (!(await webCryptoEd25519Supported())) throw new Error('no Ed25519 in WebCrypto here')
+        return measureOurs(
+          hasher,
+          await WebCryptoEd25519Signer.create(author, seed, key.publicKey.raw),
+          { verifier: new WebCryptoEd25519Verifier(), required: true },
+          entries,
+          groupSize,
+        )
+      },
+    )
+  }
   implementations['@libp2p/crypto 5.1.23 key.sign/verify (serial)'] = await attempt(() =>
     measureLibp2p(hasher, key, Math.min(entries, 1024), false),
   )

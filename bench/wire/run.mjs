@@ -105,7 +105,8 @@ async function logPair(a, b, name, webRTC) {
   const ids = await Promise.all(
     [a, b].map((p, i) =>
       p.evaluate(
-        ([n, r, room, w, c, sig, g]) => window.wireBench.logStart(n, r, room, w, c, sig, g ?? undefined),
+        ([n, r, room, w, c, sig, g]) =>
+          window.wireBench.logStart(n, r, room, w, c, sig, g ?? undefined),
         [`${name}${i}`, relay.multiaddr, room, webRTC, chunkBytes, signed, groupSize ?? null],
       ),
     ),
