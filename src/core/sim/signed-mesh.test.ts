@@ -8,7 +8,7 @@
  * wrong) gets nothing in either. Every rejection is counted.
  */
 import { describe, expect, it } from 'vitest'
-import { type EntrySignaturePolicy, signDrafts } from '../crypto/entry-signing.js'
+import { checkSignatures, type EntrySignaturePolicy, signDrafts } from '../crypto/entry-signing.js'
 import { NobleEd25519Verifier } from '../crypto/noble-ed25519.js'
 import { type TestAuthor, testAuthor } from '../crypto/test-authors.js'
 import type { Entry } from '../log/entry.js'
@@ -28,7 +28,7 @@ const AUTHORS = [testAuthor(51), testAuthor(52), testAuthor(53)]
 
 type Interceptor = (from: PeerId, to: PeerId, bytes: Uint8Array) => Uint8Array
 
-async function signedMesh(hasher: EntryHasher, intercept?: Interceptor) {
+async function signedMesh(hasher: EntryHasher, intercept?: Interceptor, chunkMax?: number) {
   const clock = new ManualClock({ start: 1000 })
   const net = new SimNetwork({ clock, rng: seededRng(SEED), minLatencyMs: 1, maxLatencyMs: 4 })
   const nodes = new Map<PeerId, PeerNode>()
@@ -61,7 +61,9 @@ async function signedMesh(hasher: EntryHasher, intercept?: Interceptor) {
     nodes.set(me.author, node)
     stores.set(me.author, store)
   }
-  for (const node of nodes.values()) await node.open(CH, { replicaSet })
+  for (const node of nodes.values()) {
+    await node.open(CH, { replicaSet, ...(chunkMax === undefined ? {} : { chunkMax }) })
+  }
   const run = async (ms: number) => {
     for (let t = 0; t < ms; t += 25) await clock.advanceAsync(25)
   }
@@ -97,6 +99,39 @@ async function forgedInNameOf(
 }
 
 describe(`signed entries in a simulated mesh (SEED=${SEED})`, () => {
+  it('writes signed in groups by every member replicate in chunks that cut their groups, and each verifies alone', async () => {
+    const hasher = await loadEntryHasher()
+    // Chunks of ~100 payload bytes: a few writes each, so most cut a group of 32.
+    const mesh = await signedMesh(hasher, undefined, 100)
+    const written = new Map<PeerId, number>()
+    for (const [i, node] of [...mesh.nodes.values()].entries()) {
+      const count = 30 + 7 * i
+      written.set(node.self, count)
+      // The replicas' writes go to the leader as proposals, grouped as they were signed.
+      await node.append(
+        CH,
+        Array.from({ length: count }, (_, k) => Uint8Array.of(i, k, 0xaa, 0xbb, 0xcc, 0xdd)),
+      )
+    }
+    await mesh.run(5_000)
+    const total = [...written.values()].reduce((a, b) => a + b, 0)
+    const logs = await Promise.all(
+      [...mesh.stores.values()].map((store) => store.read(CH, 0 as Seq)),
+    )
+    for (const log of logs) {
+      expect(log.map((e) => e.hash.join())).toEqual(logs[0]?.map((e) => e.hash.join()))
+    }
+    const log = logs[0] as Entry[]
+    expect(log).toHaveLength(total)
+    expect(log.filter((e) => e.groupProof !== undefined).length).toBeGreaterThan(total / 2)
+    const policy = { verifier: new NobleEd25519Verifier(), required: true }
+    for (const entry of log) await checkSignatures(policy, hasher, CH, [entry])
+    for (const n of mesh.nodes.values()) {
+      expect(mesh.metric(n, 'forgedEntriesTotal')).toBe(0)
+      await n.stop()
+    }
+  })
+
   it('a leader forging a member’s writes gets none into any replica, and is counted every time', async () => {
     const hasher = await loadEntryHasher()
     const mesh = await signedMesh(hasher)
