@@ -4,6 +4,7 @@
  * handler context or a started runtime. Mirrors seed 001's `build_inputs`
  * (heartbeat cadence, replica set, RTT 5 ms to everyone, tail 42 by default).
  */
+import { NobleEd25519Verifier } from '../crypto/noble-ed25519.js'
 import { type Entry, GENESIS_HASH } from '../log/entry.js'
 import { type EntryHasher, loadEntryHasher } from '../log/entry-hasher.js'
 import { type ChannelId, channelId, type PeerId, peerId, type Seq } from '../log/ids.js'
@@ -14,6 +15,7 @@ import { ManualClock } from '../time/manual-clock.js'
 import { type ChainAnnouncer, ReplicationCoordinator } from './coordinator.js'
 import type { PeerInbound } from './inbound.js'
 import type { BandwidthClass, ReplicaRole, SyncResponse } from './messages.js'
+import { onInbound } from './on-inbound.js'
 import { RecordingDispatcher } from './recording-dispatcher.js'
 import {
   type ReplicationRuntime,
@@ -185,6 +187,33 @@ export function writerFor(kit: Kit, author: PeerId, nextSeq = 0): TestLogWriter 
     nextSeq: nextSeq as Seq,
     lastHash: GENESIS_HASH,
   })
+}
+
+/**
+ * A replica (N10, tail 0) following N20 as leader of `leaderTail` entries,
+ * checking every author's signature (noble Ed25519); `deliver` hands it a
+ * chunk as N20's answer to a request it made.
+ */
+export async function verifyingReplica(required = true, leaderTail = 10) {
+  const kit = await makeKit({ tail: 0 })
+  await promote(kit.coordinator, 'replica')
+  const ctx = contextFor(kit, {
+    self: N10,
+    replicaSet: [N10, N20],
+    heartbeatMs: 100,
+    signatures: { verifier: new NobleEd25519Verifier(), required },
+  })
+  ctx.tracker.recordHeartbeat(N20, 'leader', leaderTail as Seq, kit.clock.now())
+  const deliver = (entries: readonly Entry[], firstSeq = 0) => {
+    const requestId = ctx.rng.nextU64()
+    ctx.outstanding.record(N20, requestId, ctx.clock.now())
+    return onInbound(ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(entries, requestId, firstSeq),
+    })
+  }
+  return { kit, ctx, deliver }
 }
 
 /** Lets every promise chain started so far settle (one macrotask). */

@@ -27,7 +27,7 @@ import {
   N10,
   N20,
   promote,
-  responseOf,
+  verifyingReplica,
   writerFor,
 } from './replication-test-kit.js'
 import { genuineWrites, signOwnWrites } from './write-signatures.js'
@@ -101,29 +101,6 @@ async function signedLog(kit: Kit, count: number, signer = alice.signer): Promis
     author: alice.author,
   }))
   return sealEntries(kit.hasher, CHANNEL, { nextSeq: 0 as Seq, lastHash: GENESIS_HASH }, signed)
-}
-
-/** A replica (N10, tail 0) following N20, which relays Alice's writes; it requires signatures. */
-async function verifyingReplica(required = true) {
-  const kit = await makeKit({ tail: 0 })
-  await promote(kit.coordinator, 'replica')
-  const ctx = contextFor(kit, {
-    self: N10,
-    replicaSet: [N10, N20],
-    heartbeatMs: 100,
-    signatures: { verifier: new NobleEd25519Verifier(), required },
-  })
-  ctx.tracker.recordHeartbeat(N20, 'leader', 10 as Seq, kit.clock.now())
-  const deliver = (entries: readonly Entry[], firstSeq = 0) => {
-    const requestId = ctx.rng.nextU64()
-    ctx.outstanding.record(N20, requestId, ctx.clock.now())
-    return onInbound(ctx, {
-      kind: 'sync-response',
-      from: N20,
-      message: responseOf(entries, requestId, firstSeq),
-    })
-  }
-  return { kit, ctx, deliver }
 }
 
 describe('a replica verifies authors and the hash chain before it persists a chunk', () => {

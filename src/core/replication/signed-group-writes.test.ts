@@ -13,15 +13,13 @@ import { type EntryDraft, GENESIS_HASH } from '../log/entry.js'
 import { sealEntries } from '../log/entry-chain.js'
 import type { Seq } from '../log/ids.js'
 import { appendLocal } from './local-append.js'
-import { onInbound } from './on-inbound.js'
 import {
   CHANNEL,
   contextFor,
   makeKit,
-  N10,
   N20,
   promote,
-  responseOf,
+  verifyingReplica,
 } from './replication-test-kit.js'
 import { genuineWrites } from './write-signatures.js'
 
@@ -108,15 +106,7 @@ describe('a leader handed a proposal drops a forged group whole', () => {
 
 describe('a replica takes chunks that cut groups anywhere', () => {
   it('applies a log of groups delivered in chunks of 5', async () => {
-    const kit = await makeKit({ tail: 0 })
-    await promote(kit.coordinator, 'replica')
-    const ctx = contextFor(kit, {
-      self: N10,
-      replicaSet: [N10, N20],
-      heartbeatMs: 100,
-      signatures: policy(),
-    })
-    ctx.tracker.recordHeartbeat(N20, 'leader', 40 as Seq, kit.clock.now())
+    const { kit, ctx, deliver } = await verifyingReplica(true, 40)
     const drafts = await signDrafts(
       alice.signer,
       kit.hasher,
@@ -131,15 +121,7 @@ describe('a replica takes chunks that cut groups anywhere', () => {
       drafts,
     )
     // Chunks of 5 writes: every one but the first and last cuts a group of 8.
-    for (let from = 0; from < log.length; from += 5) {
-      const requestId = ctx.rng.nextU64()
-      ctx.outstanding.record(N20, requestId, ctx.clock.now())
-      await onInbound(ctx, {
-        kind: 'sync-response',
-        from: N20,
-        message: responseOf(log.slice(from, from + 5), requestId, from),
-      })
-    }
+    for (let from = 0; from < log.length; from += 5) await deliver(log.slice(from, from + 5), from)
     expect(kit.store.state(CHANNEL).nextSeq).toBe(40)
     expect(ctx.metrics.get('forgedEntriesTotal')).toBe(0)
   })
