@@ -40,7 +40,7 @@ export function packEntries(entries: readonly Entry[]): PackedEntries {
       prevHash: copy(e.prevHash),
       hash: copy(e.hash),
     }
-    return { ...base, ...authorProofOf(e, copy) }
+    return e.signature === undefined ? base : { ...base, ...authorProofOf(e, copy) }
   })
   return { entries: packed, buffer: bytes.buffer }
 }

@@ -9,7 +9,9 @@
  * and authors are listed once in a table (a libp2p peer id is 52 bytes, more
  * than a small entry's payload). Its entries come without their hashes, and
  * the run ends with the last one: the receiver computes every hash (it
- * would verify each anyway) and checks it reaches that one.
+ * would verify each anyway) and checks it reaches that one. A signed group
+ * it holds whole goes without its proofs, its signature once; the receiver
+ * rebuilds them from the writes (run-wire.ts).
  */
 import { entrySigningDigest } from '../crypto/entry-signing.js'
 import { groupSiblings, groupSigningMessage } from '../crypto/signed-groups.js'
