@@ -12,6 +12,7 @@
  * operator (the simulation) re-opens the channels the peer withdrew from,
  * as the mesh control loop would.
  */
+import type { EntrySignaturePolicy, EntrySigner } from '../crypto/entry-signing.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
 import type { ChannelId, PeerId } from '../log/ids.js'
 import { MemoryLogBacking, MemoryLogStore } from '../log/memory-log-store.js'
@@ -41,6 +42,8 @@ export interface SimPeerOptions {
   readonly net: SimNetwork
   readonly hasher: EntryHasher
   readonly heartbeatMs: number
+  /** Signs this peer's writes and checks every author's signature (a signed scenario). */
+  readonly signing?: { readonly signer: EntrySigner; readonly signatures: EntrySignaturePolicy }
   /** The channels this peer replicates. */
   readonly channels: readonly SimChannelPlan[]
   readonly hooks?: SimPeerHooks
@@ -102,7 +105,7 @@ export class SimPeer {
   /** Starts a new incarnation over the kept disk and opens every channel. */
   async start(): Promise<void> {
     if (this.#node !== undefined) return
-    const { id, clock, rng, net, hasher, heartbeatMs, hooks } = this.#options
+    const { id, clock, rng, net, hasher, heartbeatMs, hooks, signing } = this.#options
     // No hasher: the checkers verify every stored entry once, reads need not.
     const store = new MemoryLogStore({ backing: this.backing, quotaBytes: this.#quotaBytes })
     await store.open()
@@ -113,6 +116,7 @@ export class SimPeer {
       clock,
       rng: seededRng(rng.nextU32()),
       heartbeatMs,
+      ...(signing === undefined ? {} : { signer: signing.signer, signatures: signing.signatures }),
       sink: {
         send(to, bytes) {
           hooks?.sent?.(id, to, bytes)

@@ -12,7 +12,13 @@
  *   quiet   and stay converged for `quietMs`
  *
  * Phase lengths are in heartbeats so a slower heartbeat gets as many rounds.
+ *
+ * One seed in SIGNED_SEED_EVERY signs: its peers are Ed25519 authors
+ * (test-authors.ts, noble, deterministic) that sign their writes in groups
+ * and refuse any entry not signed by its author. Pure-JS Ed25519 costs a
+ * millisecond a call, so not every seed pays for it.
  */
+import { type TestAuthor, testAuthor } from '../crypto/test-authors.js'
 import { type ChannelId, channelId, type PeerId, peerId } from '../log/ids.js'
 import { type Rng, seededRng } from '../random/rng.js'
 import type { DiskPressurePolicy } from '../replication/disk-pressure.js'
@@ -26,7 +32,10 @@ export interface SimChannelPlan {
 
 export interface Scenario {
   readonly seed: number
+  /** Sorted. */
   readonly peers: readonly PeerId[]
+  /** Whether the peers sign their writes and check every author's signature. */
+  readonly signed: boolean
   readonly channels: readonly SimChannelPlan[]
   readonly heartbeatMs: number
   readonly minLatencyMs: number
@@ -67,9 +76,23 @@ export function sample<T>(rng: Rng, items: readonly T[], count: number): T[] {
   return [...chosen].sort((a, b) => a - b).map((i) => items[i] as T)
 }
 
+/** Seeds `n` with n % SIGNED_SEED_EVERY === SIGNED_SEED_AT sign. */
+export const SIGNED_SEED_EVERY = 8
+const SIGNED_SEED_AT = 5
+
+/** The Ed25519 authors a signed scenario's peers are, by their peer id. */
+export function simAuthors(count: number): Map<PeerId, TestAuthor> {
+  const authors = Array.from({ length: count }, (_, i) => testAuthor(7_000 + i))
+  return new Map(authors.map((a) => [a.author, a]))
+}
+
 export function randomScenario(seed: number): Scenario {
   const rng = seededRng(seed ^ 0x5ce7a210)
-  const peers = Array.from({ length: rng.int(3, 7) }, (_, i) => peerId(`p${i + 1}`))
+  const signed = seed % SIGNED_SEED_EVERY === SIGNED_SEED_AT
+  const count = rng.int(3, 7)
+  const peers = signed
+    ? [...simAuthors(count).keys()].sort()
+    : Array.from({ length: count }, (_, i) => peerId(`p${i + 1}`))
   const channels = Array.from({ length: rng.int(2, 4) }, (_, i): SimChannelPlan => {
     const size = rng.int(Math.min(3, peers.length), peers.length)
     return {
@@ -82,6 +105,7 @@ export function randomScenario(seed: number): Scenario {
   return {
     seed,
     peers,
+    signed,
     channels,
     heartbeatMs,
     minLatencyMs: 1,

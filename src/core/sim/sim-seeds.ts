@@ -23,6 +23,8 @@ export interface SeedReport {
   readonly steps: number
   readonly simulatedMs: number
   readonly heartbeatMs: number
+  /** Whether the seed's peers signed their writes (in groups) and checked every author. */
+  readonly signed: boolean
   readonly recentTrace: readonly string[]
   readonly counts: Readonly<Record<string, unknown>>
   /** The seed's sync-session or drain scenario (see sync/sync-scenario-seeds). */
@@ -44,6 +46,7 @@ export async function runSeed(seed: number, verbose?: (line: string) => void): P
     steps: result.steps,
     simulatedMs: result.simulatedMs,
     heartbeatMs: scenario.heartbeatMs,
+    signed: scenario.signed,
     recentTrace:
       result.violation !== undefined ? result.recentTrace : sync.ok ? [] : [...sync.trace],
     counts: JSON.parse(JSON.stringify(result.counts)),
@@ -169,6 +172,7 @@ export function summarize(reports: readonly SeedReport[], wallMs: number): Seeds
     framesDuplicated,
     ...sums,
     ...seedsWith,
+    seedsSigned: reports.filter((r) => r.signed).length,
     convergedMaxMs,
     convergedMaxHeartbeats: Math.round(convergedMaxHeartbeats * 10) / 10,
     convergenceBoundHeartbeats: SETTLE_BOUND_HEARTBEATS,

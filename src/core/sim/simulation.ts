@@ -12,6 +12,7 @@
  * promise unsettled.
  */
 import { toString as hex } from 'uint8arrays/to-string'
+import { NobleEd25519Verifier } from '../crypto/noble-ed25519.js'
 import { loadEntryHasher } from '../log/entry-hasher.js'
 import type { PeerId } from '../log/ids.js'
 import type { PeerNode } from '../node/peer-node.js'
@@ -31,7 +32,7 @@ import { OfflineWriteObserver } from './sim-offline-writes.js'
 import { SimPeer } from './sim-peer.js'
 import { ProposeReplayer } from './sim-propose-replay.js'
 import { NodeTally, type SimCounts, summarizeRun } from './sim-result.js'
-import type { Scenario } from './sim-scenario.js'
+import { type Scenario, simAuthors } from './sim-scenario.js'
 import { stepUntil } from './sim-stepper.js'
 import { SimTrace } from './sim-trace.js'
 import { ClientWorkload } from './sim-workload.js'
@@ -91,9 +92,19 @@ export class Simulation {
       trace: this.trace,
       meanGapMs: s.forgeryEveryMs,
     })
+    const authors = s.signed ? simAuthors(s.peers.length) : undefined
     for (const id of s.peers) {
+      const author = authors?.get(id)
       const peer = new SimPeer({
         id,
+        ...(author === undefined
+          ? {}
+          : {
+              signing: {
+                signer: author.signer,
+                signatures: { verifier: new NobleEd25519Verifier(), required: true },
+              },
+            }),
         clock: this.clock,
         rng: this.#fork(),
         net: this.net,
