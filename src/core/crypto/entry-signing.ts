@@ -24,14 +24,17 @@
  * fastest Ed25519 in browsers is WebCrypto's, which is async per call but
  * runs many calls in parallel (see README, "Signed entries").
  */
+import { equals } from 'uint8arrays/equals'
 import { describeValue, InvalidArgumentError } from '../errors.js'
 import type { EntryDraft } from '../log/entry.js'
 import { HASH_BYTES, SIGNATURE_BYTES } from '../log/entry.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
 import type { ChannelId, PeerId } from '../log/ids.js'
 import { ForgedEntryError } from '../log/log-errors.js'
+import type { Regroup } from '../log/run-wire.js'
 import {
   buildGroup,
+  groupSiblings,
   groupSigningMessage,
   MAX_GROUP_SIZE,
   readProof,
@@ -146,17 +149,47 @@ export function signedMessageOf(
   channel: ChannelId,
   item: SignedFields,
 ): Uint8Array | undefined {
-  const leaf = entrySigningDigest(hasher, channel, item)
-  if (item.groupProof === undefined) return loneMessage(leaf)
-  const place = readProof(item.groupProof)
-  const root = rootOf(hasher, leaf, item.groupProof)
+  return messageOfLeaf(hasher, entrySigningDigest(hasher, channel, item), item.groupProof)
+}
+
+/** The message a write with this leaf signs: alone, or through `groupProof` (undefined if malformed). */
+function messageOfLeaf(
+  hasher: EntryHasher,
+  leaf: Uint8Array,
+  groupProof: Uint8Array | undefined,
+): Uint8Array | undefined {
+  if (groupProof === undefined) return loneMessage(leaf)
+  const place = readProof(groupProof)
+  const root = place === undefined ? undefined : rootOf(hasher, leaf, groupProof)
   return place === undefined || root === undefined
     ? undefined
     : groupSigningMessage(place.size, root)
 }
 
+/**
+ * What the frame decoder hands `readWire` for `channel`'s run with these
+ * authors: a whole group's proofs rebuilt from its writes, and the message
+ * its signature covers.
+ */
+export function groupRebuilder(
+  hasher: EntryHasher,
+  channel: ChannelId,
+  authors: readonly PeerId[],
+): Regroup {
+  return (members, sibling) => {
+    const leaves = members.map((m) =>
+      entrySigningDigest(hasher, channel, {
+        author: authors[m.authorIndex] as PeerId,
+        authorSeq: m.authorSeq,
+        payload: m.payload,
+      }),
+    )
+    return groupSigningMessage(members.length, groupSiblings(hasher, leaves, sibling))
+  }
+}
+
 export interface SignOptions {
-  /** Most writes one signature covers (1 signs each alone; default DEFAULT_GROUP_SIZE). */
+  /** Most writes one signature covers (1 signs each alone; default the signer's, else DEFAULT_GROUP_SIZE). */
   readonly groupSize?: number
 }
 
@@ -172,7 +205,7 @@ export async function signDrafts(
   drafts: readonly EntryDraft[],
   options: SignOptions = {},
 ): Promise<EntryDraft[]> {
-  const groupSize = options.groupSize ?? DEFAULT_GROUP_SIZE
+  const groupSize = options.groupSize ?? signer.groupSize ?? DEFAULT_GROUP_SIZE
   if (!Number.isSafeInteger(groupSize) || groupSize < 1 || groupSize > MAX_GROUP_SIZE) {
     throw new InvalidArgumentError(`groupSize must be an integer from 1 to ${MAX_GROUP_SIZE}`, {
       details: { channel, groupSize: describeValue(groupSize) },
@@ -224,12 +257,6 @@ export interface Forgery {
   readonly reason: ForgeryReason
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
 /**
  * Items [start, start + size) when they are a whole group in order, each
  * carrying the proof the group's leaves give it: then one message stands
@@ -250,7 +277,7 @@ function wholeGroupMessage(
     const place = item.groupProof === undefined ? undefined : readProof(item.groupProof)
     if (place === undefined || place.index !== i || place.size !== size) return undefined
     if (item.author !== first.author || item.signature === undefined) return undefined
-    if (!sameBytes(item.signature, first.signature as Uint8Array)) return undefined
+    if (!equals(item.signature, first.signature as Uint8Array)) return undefined
   }
   const proofs = items.slice(start, start + size).map((item) => item.groupProof as Uint8Array)
   // readProof checked each length against its index and size already.
@@ -299,35 +326,22 @@ export async function findForgery(
     }
     if (signature.byteLength !== SIGNATURE_BYTES)
       return { index, end: index + 1, reason: 'malformed-signature' }
-    const message = known?.get(index)
+    // A whole group from here on: one check stands for all its writes.
     const place = groupProof === undefined ? undefined : readProof(groupProof)
-    if (message !== undefined && place !== undefined) {
-      checks.push({ author: item.author, message, signature })
-      indexes.push(index)
-      ends.push(index + place.size)
-      index += place.size - 1
-      continue
-    }
-    const leaf = leaves.at(index)
-    if (groupProof === undefined) {
-      checks.push({ author: item.author, message: loneMessage(leaf), signature })
-      indexes.push(index)
-      ends.push(index + 1)
-      continue
-    }
-    if (place === undefined) return { index, end: index + 1, reason: 'malformed-proof' }
     const whole =
-      place.index === 0 ? wholeGroupMessage(hasher, items, leaves, index, place.size) : undefined
-    if (whole !== undefined) {
+      place?.index === 0
+        ? (known?.get(index) ?? wholeGroupMessage(hasher, items, leaves, index, place.size))
+        : undefined
+    if (whole !== undefined && place !== undefined) {
       checks.push({ author: item.author, message: whole, signature })
       indexes.push(index)
       ends.push(index + place.size)
       index += place.size - 1
       continue
     }
-    const root = rootOf(hasher, leaf, groupProof)
-    if (root === undefined) return { index, end: index + 1, reason: 'malformed-proof' }
-    checks.push({ author: item.author, message: groupSigningMessage(place.size, root), signature })
+    const alone = messageOfLeaf(hasher, leaves.at(index), groupProof)
+    if (alone === undefined) return { index, end: index + 1, reason: 'malformed-proof' }
+    checks.push({ author: item.author, message: alone, signature })
     indexes.push(index)
     ends.push(index + 1)
   }

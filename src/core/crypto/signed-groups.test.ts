@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { InvalidArgumentError } from '../errors.js'
 import type { EntryDraft } from '../log/entry.js'
+import { groupProofDepthAt as proofDepth } from '../log/entry.js'
 import { createJsHasher, type EntryHasher, loadEntryHasher } from '../log/entry-hasher.js'
 import { channelId } from '../log/ids.js'
 import {
@@ -15,7 +16,7 @@ import {
   signDrafts,
 } from './entry-signing.js'
 import { NobleEd25519Verifier } from './noble-ed25519.js'
-import { buildGroup, MAX_GROUP_SIZE, proofDepth, readProof, rootOf } from './signed-groups.js'
+import { buildGroup, MAX_GROUP_SIZE, readProof, rootOf } from './signed-groups.js'
 import { testAuthor } from './test-authors.js'
 
 const chat = channelId('chat')

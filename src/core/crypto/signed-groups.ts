@@ -45,9 +45,6 @@ function node(hasher: EntryHasher, left: Uint8Array, right: Uint8Array): Uint8Ar
   return hasher.digest(nodeInput)
 }
 
-/** How many sibling hashes the proof of leaf `index` of `size` holds. */
-export const proofDepth = groupProofDepthAt
-
 export interface SignedGroup {
   readonly root: Uint8Array
   /** One proof per leaf, in order. */
@@ -141,7 +138,7 @@ export function readProof(proof: Uint8Array): { index: number; size: number } | 
   const index = proof[0] as number
   const size = (proof[1] as number) + 1
   if (size < 2 || index >= size) return undefined
-  if (proof.byteLength !== proofByteLength(proofDepth(index, size))) return undefined
+  if (proof.byteLength !== proofByteLength(groupProofDepthAt(index, size))) return undefined
   return { index, size }
 }
 

@@ -1,15 +1,14 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { checkSignatures, entrySigningDigest, signDrafts } from '../crypto/entry-signing.js'
+import { checkSignatures, groupRebuilder, signDrafts } from '../crypto/entry-signing.js'
 import { NobleEd25519Verifier } from '../crypto/noble-ed25519.js'
-import { groupSiblings, groupSigningMessage } from '../crypto/signed-groups.js'
 import { testAuthor } from '../crypto/test-authors.js'
 import { GENESIS_HASH, SIGNATURE_BYTES } from './entry.js'
 import { sealEntries, sealWireRun } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
 import { EntryRun, type RunFaultKind } from './entry-run.js'
 import { channelId, type PeerId, type Seq } from './ids.js'
-import { type Regroup, rebuiltGroups, wireByteLength, writeWire } from './run-wire.js'
+import { rebuiltGroups, wireByteLength, writeWire } from './run-wire.js'
 import { plainEntries } from './test-runs.js'
 
 const CH = channelId('wire-groups')
@@ -24,18 +23,7 @@ const refuse = (kind: RunFaultKind, why: string): never => {
 }
 
 /** What the frame decoder hands readWire: the proofs a whole group's writes give. */
-const regroupFor =
-  (authors: readonly PeerId[]): Regroup =>
-  (members, sibling) => {
-    const leaves = members.map((m) =>
-      entrySigningDigest(hasher, CH, {
-        author: authors[m.authorIndex] as PeerId,
-        authorSeq: m.authorSeq,
-        payload: m.payload,
-      }),
-    )
-    return groupSigningMessage(members.length, groupSiblings(hasher, leaves, sibling))
-  }
+const regroupFor = (authors: readonly PeerId[]) => groupRebuilder(hasher, CH, authors)
 
 function wireOf(run: EntryRun): Uint8Array {
   const wire = new Uint8Array(wireByteLength(run))

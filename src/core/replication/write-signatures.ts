@@ -15,14 +15,7 @@ export function signOwnWrites(
   drafts: readonly EntryDraft[],
 ): Promise<readonly EntryDraft[]> {
   if (ctx.signer === undefined || drafts.length === 0) return Promise.resolve(drafts)
-  const { groupSize } = ctx.signer
-  return signDrafts(
-    ctx.signer,
-    ctx.hasher,
-    ctx.channel,
-    drafts,
-    groupSize === undefined ? {} : { groupSize },
-  )
+  return signDrafts(ctx.signer, ctx.hasher, ctx.channel, drafts)
 }
 
 /**

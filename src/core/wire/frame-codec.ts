@@ -13,8 +13,7 @@
  * it holds whole goes without its proofs, its signature once; the receiver
  * rebuilds them from the writes (run-wire.ts).
  */
-import { entrySigningDigest } from '../crypto/entry-signing.js'
-import { groupSiblings, groupSigningMessage } from '../crypto/signed-groups.js'
+import { groupRebuilder } from '../crypto/entry-signing.js'
 import { describeValue, InvalidArgumentError, MeshlogError } from '../errors.js'
 import { type Entry, HASH_BYTES } from '../log/entry.js'
 import { sealWireRun } from '../log/entry-chain.js'
@@ -26,11 +25,10 @@ import {
   isSeqNumber,
   MAX_CHANNEL_ID_LENGTH,
   MAX_PEER_ID_LENGTH,
-  type PeerId,
   peerId,
   type Seq,
 } from '../log/ids.js'
-import { type Regroup, wireByteLength, writeWire } from '../log/run-wire.js'
+import { wireByteLength, writeWire } from '../log/run-wire.js'
 import {
   BANDWIDTH_CLASSES,
   NACK_REASONS,
@@ -315,16 +313,7 @@ function readWireRun(
   const claimedLastHash = r.bytes(HASH_BYTES, 'lastHash')
   const { header } = head
   // Groups sent whole come without their proofs: rebuilt from the writes' signing digests.
-  const regroup: Regroup = (members, sibling) => {
-    const leaves = members.map((m) =>
-      entrySigningDigest(hasher, header.channel, {
-        author: header.authors[m.authorIndex] as PeerId,
-        authorSeq: m.authorSeq,
-        payload: m.payload,
-      }),
-    )
-    return groupSigningMessage(members.length, groupSiblings(hasher, leaves, sibling))
-  }
+  const regroup = groupRebuilder(hasher, header.channel, header.authors)
   return {
     run: sealWireRun(hasher, header, wire, head.count, runFault(base), regroup),
     claimedLastHash,
