@@ -609,13 +609,6 @@ export class EntryRun {
     return this.data.subarray(at, at + SIGNATURE_BYTES)
   }
 
-  groupProofAt(i: number): Uint8Array | undefined {
-    const slots = this.#read(i)
-    if (slots.depth === 0) return undefined
-    const at = slots.payloadEnd + HASH_BYTES + SIGNATURE_BYTES
-    return this.data.subarray(at, at + groupProofByteLength(slots.depth))
-  }
-
   /** Entry i, from its slots (just read) and the hash before it; its byte fields are views into `data`. */
   #make(i: number, slots: EntrySlots, prevHash: Uint8Array): Entry {
     const { data } = this

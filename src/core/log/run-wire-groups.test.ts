@@ -127,7 +127,7 @@ describe('a signed group the run holds whole goes without its proofs', () => {
     expect(() => sealWireRun(hasher, run, wire, run.count, refuse)).toThrow(
       'bad-enum: elided group proofs cannot be rebuilt here',
     )
-    const proofOf = (i: number) => run.groupProofAt(i)?.byteLength ?? 0
+    const proofOf = (i: number) => run.entry(i).groupProof?.byteLength ?? 0
     const storedLength = (i: number) => run.startAt(i + 1) - run.startAt(i)
     const head = storedLength(0) - 32 - proofOf(0)
     const last = storedLength(3) - 32 - 1 - SIGNATURE_BYTES - proofOf(3)
@@ -143,7 +143,7 @@ describe('a signed group the run holds whole goes without its proofs', () => {
     const run = await signedRun([[1, 2]], 2)
     const wire = wireOf(run)
     // The second write's author index (its first byte) points at a second author.
-    const second = run.startAt(1) - 32 - (run.groupProofAt(0)?.byteLength ?? 0)
+    const second = run.startAt(1) - 32 - (run.entry(0).groupProof?.byteLength ?? 0)
     const bytes = wire.slice()
     bytes[second] = 1
     const header = { ...run, authors: [...run.authors, testAuthor(2).author] }

@@ -104,7 +104,7 @@ describe('the wire form of a run leaves the hashes out', () => {
       sealed([{ author: 0, size: 8, signed: true, proofDepth: 3 }]),
     )
     expect(run.proofBytes).toBe(2 + 3 * 32)
-    expect(run.groupProofAt(0)?.byteLength).toBe(2 + 3 * 32)
+    expect(run.entry(0).groupProof?.byteLength).toBe(2 + 3 * 32)
     const wire = wireOf(run)
     expect(wire[2]).toBe(3) // flags signed | grouped, then the depth
     for (const depth of [0, 9]) {
