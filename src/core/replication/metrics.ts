@@ -36,6 +36,8 @@ export const COUNTER_NAMES = [
   'readAheadRequestsTotal',
   /** ... and answers to them dropped because the chunk before did not land as expected. */
   'readAheadDiscardedTotal',
+  /** Requests from the end of a chunk that reached the leader's tail, sent before applying it: the leader parks them. */
+  'parkAheadRequestsTotal',
   /** Leader: caught-up replicas' requests held for the next append, and those answered by one. */
   'requestsParkedTotal',
   'parkedServedByAppendTotal',

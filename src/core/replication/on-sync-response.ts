@@ -86,6 +86,12 @@ export const READ_AHEAD_DEPTH = 3
  * where the leader's answer to the one before it ends, which only the
  * leader knows (served-chunks.ts), and carries our estimate as `sinceSeq`.
  * An answer is taken only if it starts at our tail when it arrives.
+ *
+ * A chunk that reaches the leader's tail is followed by one request too,
+ * from its end: the leader parks it (parked-requests.ts) and answers it with
+ * its next append. So a caught-up replica always has a request waiting at
+ * the leader, and a new entry leaves the leader with its commit instead of
+ * waiting for our apply and the pull after it.
  */
 async function readAhead(ctx: RuntimeContext, from: PeerId, response: SyncResponse): Promise<void> {
   const count = responseCount(response)
@@ -100,7 +106,8 @@ async function readAhead(ctx: RuntimeContext, from: PeerId, response: SyncRespon
   let after = inFlight[inFlight.length - 1]
   let since = end + inFlight.length * count
   for (let depth = inFlight.length; depth < READ_AHEAD_DEPTH; depth++) {
-    if (!fullBySize && leaderTail <= since) return
+    const caughtUp = !fullBySize && leaderTail <= since
+    if (caughtUp && depth > 0) return
     const sent = await requestCatchUp(
       ctx,
       from,
@@ -111,7 +118,8 @@ async function readAhead(ctx: RuntimeContext, from: PeerId, response: SyncRespon
       { readAhead: after === undefined ? { from: since } : 'chained' },
     )
     if (!sent) return
-    ctx.metrics.add('readAheadRequestsTotal')
+    ctx.metrics.add(caughtUp ? 'parkAheadRequestsTotal' : 'readAheadRequestsTotal')
+    if (caughtUp) return
     after = ctx.outstanding.inFlight(from, ctx.clock.now(), ctx.heartbeatMs).pop()
     since += count
   }

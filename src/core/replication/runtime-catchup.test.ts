@@ -386,11 +386,50 @@ describe('a replica reads chunks ahead while it applies the last (beyond the see
     expect(kit.dispatcher.syncRequests.at(-1)?.message.sinceSeq).toBe(0)
   })
 
-  it('does not read ahead of a chunk that reaches the leader tail', async () => {
+  it('asks once from the end of a chunk that reaches the leader tail, before applying it', async () => {
+    const { kit, ctx, leaderLog } = await follower(4)
+    let tailWhenAsked: number | undefined
+    const send = kit.dispatcher.sendSyncRequest.bind(kit.dispatcher)
+    kit.dispatcher.sendSyncRequest = (to, message) => {
+      tailWhenAsked = kit.store.state(CHANNEL).nextSeq
+      return send(to, message)
+    }
+    await answer(ctx, leaderLog.slice(0, 4), 0)
+    // One request, not chained, waits at the leader for its next append.
+    const asked = kit.dispatcher.syncRequests.map((r) => r.message)
+    expect(asked.map((m) => [m.sinceSeq, m.afterRequestId])).toEqual([[4, undefined]])
+    expect(tailWhenAsked).toBe(0)
+    expect(ctx.metrics.get('readAheadRequestsTotal')).toBe(0)
+    expect(ctx.metrics.get('parkAheadRequestsTotal')).toBe(1)
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(4)
+  })
+
+  it('takes the answer to the parked request as the next chunk, and parks again', async () => {
     const { kit, ctx, leaderLog } = await follower(4)
     await answer(ctx, leaderLog.slice(0, 4), 0)
-    expect(ctx.metrics.get('readAheadRequestsTotal')).toBe(0)
-    expect(kit.store.state(CHANNEL).nextSeq).toBe(4)
+    const parked = kit.dispatcher.syncRequests.splice(0)[0]?.message
+    // The leader appended two more and answered the parked request with them.
+    ctx.tracker.recordHeartbeat(N20, 'leader', 6 as Seq, kit.clock.now())
+    await onInbound(ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(leaderLog.slice(4, 6), parked?.requestId as bigint, 4, 0),
+    })
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(6)
+    expect(kit.dispatcher.syncRequests.map((r) => r.message.sinceSeq)).toEqual([6])
+    expect(ctx.drops.get('stale-chunk')).toBe(0)
+  })
+
+  it('asks nothing more after an empty answer at its tail (the hold ran out)', async () => {
+    const { kit, ctx, leaderLog } = await follower(4)
+    await answer(ctx, leaderLog.slice(0, 4), 0)
+    const parked = kit.dispatcher.syncRequests.splice(0)[0]?.message
+    await onInbound(ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf([], parked?.requestId as bigint, 4, 0),
+    })
+    expect(kit.dispatcher.syncRequests).toHaveLength(0)
   })
 })
 
