@@ -138,6 +138,18 @@ const WRITE_STORES: WriteStores = ['segments', 'channels', 'author-marks']
 type WriteTx = IDBPTransaction<MeshlogDbSchema, WriteStores, 'readwrite'>
 type SegmentStore = IDBPObjectStore<MeshlogDbSchema, WriteStores, 'segments', 'readwrite'>
 
+/** What one channel's part of a group commit wrote. */
+interface WrittenSegments {
+  readonly firsts: number[]
+  readonly tail: SegmentRecord
+  readonly records: SegmentRecord[]
+  /** First seqs of the segment records the merge deleted (their entries are in `tail`). */
+  readonly deleted: number[]
+}
+
+/** Small records kept in memory per channel end: more than a binary counter of 2^16 leaves. */
+const TAIL_RECORDS_KEPT = 16
+
 /** Every key of a channel in a store keyed [channel, ...]. */
 function channelKeys(channel: string): IDBKeyRange {
   return IDBKeyRange.bound([channel], [channel, []])
@@ -196,8 +208,8 @@ export class IdbLogStore implements LogStore {
   #opening: Promise<void> | undefined
   #states = new Map<ChannelId, ChannelState>()
   #segments = new SegmentIndex()
-  /** The last segment record this store wrote per channel, to grow it without reading it back. */
-  #tails = new Map<ChannelId, SegmentRecord>()
+  /** The small records this store wrote last at each channel's end, to merge without reading them back. */
+  #tails = new Map<ChannelId, Map<number, SegmentRecord>>()
   #queue: WriteOp[] = []
   #draining: Promise<void> | undefined
   /** Bumped by every commit that deletes segments, so a read racing one retries. */
@@ -711,10 +723,7 @@ export class IdbLogStore implements LogStore {
       }
     }
     if (accepted.length === 0) return
-    const written = new Map<
-      ChannelId,
-      { firsts: number[]; tail: SegmentRecord; records: SegmentRecord[] }
-    >()
+    const written = new Map<ChannelId, WrittenSegments>()
     const markChanges = new Map<ChannelId, MarkChanges>()
     try {
       await this.#transact(db, [...pending.keys()].join(','), async (tx, work) => {
@@ -733,9 +742,12 @@ export class IdbLogStore implements LogStore {
       return
     }
     for (const [channel, changes] of markChanges) this.#marksOf(channel).apply(changes)
-    for (const [channel, { firsts, tail, records }] of written) {
+    for (const [channel, { firsts, records, deleted }] of written) {
       this.#segments.replace(channel, firsts)
-      this.#tails.set(channel, tail)
+      this.#keepTails(channel, firsts, records)
+      // A read that listed the merged segments before this commit retries.
+      if (deleted.length > 0) this.#epoch += 1
+      for (const first of deleted) this.#recent.delete(channel, first)
       for (const record of records) this.#recent.put(record)
       this.#states.set(channel, working.get(channel) as ChannelState)
     }
@@ -745,76 +757,137 @@ export class IdbLogStore implements LogStore {
   }
 
   /**
-   * Queues the puts for `run`, growing a small last segment rather than
-   * leaving a record per append; returns the channel's new segment firsts and
-   * its last record.
+   * Queues the writes for `run` and returns the channel's new segment firsts,
+   * its last record and the records written. A large run gets segments of
+   * its own. A small one merges with the small segments at the channel's end
+   * the way a binary counter carries: it takes the last segment while that
+   * holds no more entries than it has gathered so far. So one-entry appends
+   * leave about log2(mergeBelowEntries) small records behind and each entry
+   * is rewritten about that many times, where growing one last segment
+   * rewrote it with every append (a one-entry commit wrote ~128 entries).
    */
   async #writeSegments(
     tx: WriteTx,
     channel: ChannelId,
     run: EntryRun,
     work: Promise<unknown>[],
-  ): Promise<{ firsts: number[]; tail: SegmentRecord; records: SegmentRecord[] }> {
+  ): Promise<WrittenSegments> {
     const hasher = this.#hasher as EntryHasher
-    const records: SegmentRecord[] = []
     const segments = tx.objectStore('segments')
-    const { maxSegmentEntries, maxSegmentBytes, mergeBelowEntries, mergeBelowBytes } = this.#options
     const firsts = [...this.#segments.all(channel)]
-    let rest = run
-    let tail: SegmentRecord | undefined
-    const lastFirst = firsts[firsts.length - 1]
-    // Only a small append grows a small last segment. A large one that topped
-    // it up would leave a small remainder for the next one to merge again,
-    // copying every append once more; it gets segments of its own instead.
-    const small = run.count < mergeBelowEntries && run.payloadBytes < mergeBelowBytes
-    if (
-      small &&
-      lastFirst !== undefined &&
-      this.state(channel).nextSeq - lastFirst < mergeBelowEntries
-    ) {
-      const last = await this.#lastSegment(segments, channel, lastFirst)
-      if (last.payloadBytes < mergeBelowBytes) {
-        let take = 0
-        let bytes = last.payloadBytes
-        while (take < rest.count && last.count + take < maxSegmentEntries) {
-          bytes += rest.payloadLengthAt(take)
-          if (take > 0 && bytes > maxSegmentBytes) break
-          take++
-        }
-        tail = extendSegment(hasher, last, rest.slice(0, take))
-        work.push(segments.put(tail))
-        records.push(tail)
-        rest = rest.slice(take)
-        this.#metrics.segmentMerges += 1
-      }
-    }
-    for (const piece of rest.split(maxSegmentEntries, maxSegmentBytes)) {
-      tail = segmentOfRun(hasher, piece)
+    const carried = this.#isSmall(run.count, run.payloadBytes)
+      ? await this.#carriedSegments(segments, channel, firsts, run)
+      : []
+    if (carried.length > 0) {
+      const tail = extendSegment(hasher, carried, run)
+      const deleted = carried.slice(1).map((gone) => gone.firstSeq)
+      for (const first of deleted) work.push(segments.delete([channel, first]))
       work.push(segments.put(tail))
-      records.push(tail)
-      firsts.push(tail.firstSeq)
+      firsts.splice(firsts.length - carried.length, carried.length, tail.firstSeq)
+      this.#metrics.segmentMerges += 1
+      return { firsts, tail, records: [tail], deleted }
     }
+    const records: SegmentRecord[] = []
+    for (const piece of run.split(this.#options.maxSegmentEntries, this.#options.maxSegmentBytes)) {
+      const record = segmentOfRun(hasher, piece)
+      work.push(segments.put(record))
+      records.push(record)
+      firsts.push(record.firstSeq)
+    }
+    const tail = records[records.length - 1]
     if (tail === undefined) throw new RangeError('no entries to write')
-    return { firsts, tail, records }
+    return { firsts, tail, records, deleted: [] }
   }
 
-  /** The channel's last segment: from memory when this store wrote it, else read and verified. */
-  async #lastSegment(
+  #isSmall(entries: number, payloadBytes: number): boolean {
+    return entries < this.#options.mergeBelowEntries && payloadBytes < this.#options.mergeBelowBytes
+  }
+
+  /**
+   * The small segments at the channel's end, oldest first, that a small
+   * `run` carries into: walking back from the last, each one taken holds no
+   * more entries than the run and the ones taken after it together, and the
+   * merged segment stays within the segment limits.
+   */
+  async #carriedSegments(
     segments: SegmentStore,
     channel: ChannelId,
-    first: number,
-  ): Promise<SegmentRecord> {
-    const cached = this.#tails.get(channel)
-    if (cached?.firstSeq === first) return cached
-    const record = (await segments.get([channel, first])) as SegmentRecord | undefined
-    if (record === undefined) throw new CorruptLogError(`segment ${first} of ${channel} is missing`)
-    runOfSegment(this.#hasher as EntryHasher, record)
-    if (!equals(record.lastHash, this.state(channel).lastHash)) {
-      throw new CorruptLogError(`the last segment of ${channel} does not end at its tail`, {
-        details: { channel, firstSeq: first },
-      })
+    firsts: readonly number[],
+    run: EntryRun,
+  ): Promise<SegmentRecord[]> {
+    const { maxSegmentEntries, maxSegmentBytes } = this.#options
+    let entries = run.count
+    let take = 0
+    for (let i = firsts.length - 1; i >= 0; i--) {
+      const count = (firsts[i + 1] ?? run.firstSeq) - (firsts[i] as number)
+      if (count > entries || !this.#isSmall(count, 0) || entries + count > maxSegmentEntries) break
+      entries += count
+      take++
     }
-    return record
+    const records = await this.#trailingRecords(
+      segments,
+      channel,
+      firsts.slice(firsts.length - take),
+    )
+    let bytes = run.payloadBytes
+    let keep = 0
+    for (let i = records.length - 1; i >= 0; i--) {
+      const record = records[i] as SegmentRecord
+      if (!this.#isSmall(record.count, record.payloadBytes)) break
+      if (bytes + record.payloadBytes > maxSegmentBytes) break
+      bytes += record.payloadBytes
+      keep++
+    }
+    return records.slice(records.length - keep)
+  }
+
+  /**
+   * The channel's last segments at `firsts`: from memory when this store
+   * wrote them, else read, checked and chained up to the channel's tail.
+   */
+  async #trailingRecords(
+    segments: SegmentStore,
+    channel: ChannelId,
+    firsts: readonly number[],
+  ): Promise<SegmentRecord[]> {
+    const kept = this.#tails.get(channel)
+    const records: SegmentRecord[] = []
+    for (const first of firsts) {
+      const cached = kept?.get(first) ?? this.#recent.get(channel, first)
+      if (cached !== undefined) {
+        records.push(cached)
+        continue
+      }
+      const record = (await segments.get([channel, first])) as SegmentRecord | undefined
+      if (record === undefined)
+        throw new CorruptLogError(`segment ${first} of ${channel} is missing`)
+      runOfSegment(this.#hasher as EntryHasher, record)
+      records.push(record)
+    }
+    const ends = [...records.slice(1).map((r) => r.prevHash), this.state(channel).lastHash]
+    records.forEach((record, i) => {
+      if (!equals(record.lastHash, ends[i] as Uint8Array)) {
+        throw new CorruptLogError(`the last segments of ${channel} do not chain to its tail`, {
+          details: { channel, firstSeq: record.firstSeq },
+        })
+      }
+    })
+    return records
+  }
+
+  /** Keeps the small records just written at the channel's end, for the next small append. */
+  #keepTails(
+    channel: ChannelId,
+    firsts: readonly number[],
+    written: readonly SegmentRecord[],
+  ): void {
+    const live = new Set(firsts.slice(-TAIL_RECORDS_KEPT))
+    const kept = new Map<number, SegmentRecord>()
+    for (const record of [...(this.#tails.get(channel)?.values() ?? []), ...written]) {
+      if (live.has(record.firstSeq) && this.#isSmall(record.count, record.payloadBytes))
+        kept.set(record.firstSeq, record)
+    }
+    this.#tails.set(channel, kept)
   }
 
   authorMark(channel: ChannelId, author: PeerId): number {

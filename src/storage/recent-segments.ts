@@ -55,6 +55,11 @@ export class RecentSegments {
     this.#bytes = 0
   }
 
+  /** Drops the record of `channel` at `firstSeq` (a merge deleted it). */
+  delete(channel: string, firstSeq: number): void {
+    this.#drop(keyOf(channel, firstSeq))
+  }
+
   /** Drops every record of `channel`. */
   forget(channel: string): void {
     for (const [key, record] of this.#records) {

@@ -100,9 +100,18 @@ describe('extendSegment', () => {
     const list = entries(50)
     const rest = list.slice(30)
     const head = encodeSegment(hasher, list.slice(0, 30))
-    const grown = extendSegment(hasher, head, EntryRun.fromEntries(CH, rest))
+    const grown = extendSegment(hasher, [head], EntryRun.fromEntries(CH, rest))
     expect(grown).toEqual(encodeSegment(hasher, list))
     expect(decodeSegment(hasher, grown)).toEqual(list)
+  })
+
+  it('merges several consecutive segments and a run into one', () => {
+    const list = entries(50)
+    const parts = [list.slice(0, 7), list.slice(7, 9), list.slice(9, 40)].map((part) =>
+      encodeSegment(hasher, part),
+    )
+    const merged = extendSegment(hasher, parts, EntryRun.fromEntries(CH, list.slice(40)))
+    expect(merged).toEqual(encodeSegment(hasher, list))
   })
 
   it('adds authors the old segment did not have', () => {
@@ -112,7 +121,11 @@ describe('extendSegment', () => {
     const tail = sealEntries(hasher, CH, { nextSeq: 1 as Seq, lastHash: (head[0] as Entry).hash }, [
       { author: peerId('carol'), authorSeq: 0, payload: new Uint8Array(4) },
     ])
-    const grown = extendSegment(hasher, encodeSegment(hasher, head), EntryRun.fromEntries(CH, tail))
+    const grown = extendSegment(
+      hasher,
+      [encodeSegment(hasher, head)],
+      EntryRun.fromEntries(CH, tail),
+    )
     expect(grown.authors).toEqual(['alice', 'carol'])
     expect(decodeSegment(hasher, grown)).toEqual([...head, ...tail])
   })

@@ -120,17 +120,16 @@ export function parseSegment(record: SegmentRecord): EntryRun {
 }
 
 /**
- * A new record holding `record`'s entries followed by `run` (which must
- * continue it), without unpacking the old ones: the cheap way to grow a
- * small tail segment.
+ * A new record holding the entries of `records` (consecutive segments)
+ * followed by `run` (which must continue them), without unpacking the old
+ * ones: the cheap way to merge small tail segments.
  */
 export function extendSegment(
   hasher: EntryHasher,
-  record: SegmentRecord,
+  records: readonly SegmentRecord[],
   run: EntryRun,
 ): SegmentRecord {
-  if (run.count === 0) return record
-  return segmentOfRun(hasher, EntryRun.concat([parseSegment(record), run]))
+  return segmentOfRun(hasher, EntryRun.concat([...records.map(parseSegment), run]))
 }
 
 /**
