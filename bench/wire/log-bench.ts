@@ -83,6 +83,7 @@ export const logBench = {
       drops: m?.drops,
       readAhead: m?.readAheadRequestsTotal,
       readAheadDiscarded: m?.readAheadDiscardedTotal,
+      parkAhead: m?.parkAheadRequestsTotal,
       parked: m?.requestsParkedTotal,
       parkedServedByAppend: m?.parkedServedByAppendTotal,
       serveReadMs: Math.round(m?.serveReadMsTotal ?? 0),

@@ -16,6 +16,7 @@
 // the 100 B runs (median, default 3); `--unsigned`
 // turns entry signatures off (`signEntries: false`) to show what they cost,
 // `--group N` sets how many writes share a signature (`signatureGroupSize`).
+// `--latency-only` stops after the latency run and prints its JSON alone.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -40,6 +41,7 @@ const latencyCount = arg('--latency', 500)
 const chunkBytes = arg('--chunk-kib', 1024) * 1024
 const signed = !process.argv.includes('--unsigned')
 const groupSize = arg('--group', undefined)
+const latencyOnly = process.argv.includes('--latency-only')
 const log = (...parts) => console.error('[bench:wire]', ...parts)
 
 async function startRelay() {
@@ -322,6 +324,14 @@ try {
     a.evaluate(([n, s]) => window.wireBench.rawSend(n, s), [n, size]),
   )
   log('raw', raw)
+  // The link's own round trip, for the latency goal (2 RTT + 5 ms): 200 pings on the raw channel.
+  await b.evaluate(() => window.wireBench.rawEcho())
+  const rawRtts = (await a.evaluate(() => window.wireBench.rawPing(200))).sort((x, y) => x - y)
+  const rawRtt = {
+    p50: Number(percentile(rawRtts, 50).toFixed(1)),
+    p99: Number(percentile(rawRtts, 99).toFixed(1)),
+  }
+  log('raw RTT p50/p99', rawRtt)
 
   if (process.argv.includes('--layers')) await layers(a, b)
 
@@ -333,6 +343,25 @@ try {
   // IndexedDB commit then takes 100+ ms now and then (p99 450-650 ms).
   const lat = await latency(rtc)
   log('latency', lat)
+  await logCounters(rtc)
+  const latencyFigures = {
+    ...lat,
+    appendsPerSecond: 100,
+    linkRttMs: rtc.rtt,
+    rawRttP50Ms: rawRtt.p50,
+    rawRttP99Ms: rawRtt.p99,
+  }
+  if (latencyOnly) {
+    console.log(JSON.stringify({ bench: 'wire-latency', signed, latency: latencyFigures }))
+  } else await throughput(a, b, raw, rtc, latencyFigures)
+} finally {
+  await browser?.close()
+  await served?.close()
+  relay.child.kill('SIGTERM')
+}
+
+/** The bulk runs after the latency one: 100 B and 4 KiB over WebRTC, 4 KiB relayed; prints both JSON lines. */
+async function throughput(a, b, raw, rtc, latencyFigures) {
   // `--trace FILE`: a Chromium performance trace of the 100 B run (every page and worker thread).
   const tracePath = process.argv.includes('--trace')
     ? process.argv[process.argv.indexOf('--trace') + 1]
@@ -359,8 +388,8 @@ try {
     raw_datachannel_mb_per_s: raw.mbPerSec,
     ratio: Number((webrtc100.mbPerSec / raw.mbPerSec).toFixed(2)),
     mb_per_s_relayed: relayed4k.mbPerSec,
-    latency_p50_ms: lat.p50,
-    latency_p99_ms: lat.p99,
+    latency_p50_ms: latencyFigures.p50,
+    latency_p99_ms: latencyFigures.p99,
   }
   console.log(
     JSON.stringify({
@@ -373,12 +402,8 @@ try {
       webrtc100,
       webrtc4k,
       relayed4k,
-      latency: { ...lat, appendsPerSecond: 100, linkRttMs: rtc.rtt },
+      latency: latencyFigures,
     }),
   )
   console.log(JSON.stringify(summary))
-} finally {
-  await browser?.close()
-  await served?.close()
-  relay.child.kill('SIGTERM')
 }

@@ -70,6 +70,32 @@ const api = {
     await pc?.setRemoteDescription(JSON.parse(answer) as RTCSessionDescriptionInit)
   },
   rawReady: (): boolean => channel?.readyState === 'open',
+  /** Echo every message of 8 bytes or less back (the other page's `rawPing`). */
+  rawEcho(): void {
+    const dc = channel
+    if (dc === undefined) throw new Error('no data channel')
+    dc.onmessage = (event: MessageEvent<ArrayBuffer>) => {
+      if (event.data.byteLength <= 8) dc.send(event.data)
+      else count(event.data.byteLength)
+    }
+  },
+  /** Round trips of an 8-byte message to an echoing page, one at a time, in ms. */
+  async rawPing(times: number): Promise<number[]> {
+    const dc = channel
+    if (dc === undefined) throw new Error('no data channel')
+    const rtts: number[] = []
+    for (let i = 0; i < times; i++) {
+      const sent = performance.now()
+      await new Promise<void>((resolve) => {
+        dc.onmessage = () => resolve()
+        dc.send(new Uint8Array(8))
+      })
+      rtts.push(performance.now() - sent)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    dc.onmessage = (event: MessageEvent<ArrayBuffer>) => count(event.data.byteLength)
+    return rtts
+  },
   async rawSend(count: number, size: number): Promise<number> {
     const dc = channel
     if (dc === undefined) throw new Error('no data channel')
