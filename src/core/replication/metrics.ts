@@ -32,6 +32,8 @@ export const COUNTER_NAMES = [
   'heartbeatsSentTotal',
   /** Early heartbeats a leader sent because its tail advanced. */
   'tailNoticesSentTotal',
+  /** ... and members one was not sent to: the leader's last answer to them reached that tail. */
+  'tailNoticesSkippedTotal',
   /** Requests for the next chunk sent before the current one was applied (beyond the seed). */
   'readAheadRequestsTotal',
   /** ... and answers to them dropped because the chunk before did not land as expected. */

@@ -136,4 +136,24 @@ describe('a running leader serves parked requests right after an append', () => 
     ).toEqual([[7n, 2]])
     await runtime.cancel()
   })
+
+  it('sends no tail notice to the replica the append answered, and one to the others', async () => {
+    const kit = await makeKit({ tail: 0 })
+    await promote(kit.coordinator, 'leader')
+    const runtime = runtimeFor(kit, {
+      self: N10,
+      replicaSet: [N10, N20, N30],
+      heartbeatMs: 100,
+      parkHoldMs: HOLD_MS,
+    })
+    await runtime.dispatch(request(0, 7n))
+    await settle(kit)
+    kit.dispatcher.heartbeats.splice(0)
+    await runtime.append([Uint8Array.of(1)])
+    await settle(kit)
+    expect(kit.dispatcher.syncResponses.map((r) => r.target)).toEqual([N20])
+    expect(kit.dispatcher.heartbeats.map((h) => [h.target, h.message.tailSeq])).toEqual([[N30, 1]])
+    expect(kit.coordinator.metrics.get('tailNoticesSkippedTotal')).toBe(1)
+    await runtime.cancel()
+  })
 })

@@ -182,6 +182,8 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       // A fresh replica starts its leaderless window, so a set with no
       // leader at all still elects one.
       if (event.detail.to === 'replica') this.#ctx.tracker.markLeaderless(this.#ctx.clock.now())
+      // What a former term's answers reached says nothing of this one's log.
+      this.#ctx.served.forget()
       this.emit('role-changed', event.detail)
     })
   }

@@ -29,6 +29,11 @@ export class ServedChunks {
     return last.endSeq
   }
 
+  /** Where the last answer to `peer` ended, if it had one since the last role change. */
+  endOf(peer: PeerId): Seq | undefined {
+    return this.#last.get(peer)?.endSeq
+  }
+
   /** `peer`'s request `requestId` was answered with entries up to `endSeq` (exclusive). */
   answered(peer: PeerId, requestId: bigint, endSeq: Seq): void {
     this.#last.set(peer, { requestId, endSeq })

@@ -52,17 +52,29 @@ export class TailNoticeScheduler {
   }
 }
 
-/** Sends the leader's current tail to every other member, if still leader. */
+/**
+ * Sends the leader's current tail to every other member, if still leader,
+ * but a replica whose last answer already reached that tail (a parked
+ * request the append answered): the entries are on their way to it, and a
+ * notice would only cost it a heartbeat to handle. Periodic heartbeats
+ * still reach every member.
+ */
 export async function sendTailNotice(ctx: RuntimeContext): Promise<void> {
   if (ctx.coordinator.role !== 'leader') return
+  const tailSeq = ctx.store.state(ctx.channel).nextSeq
   const message = {
     channelId: ctx.channel,
-    tailSeq: ctx.store.state(ctx.channel).nextSeq,
+    tailSeq,
     role: 'leader' as const,
     wallClockMs: ctx.clock.wallNow(),
   }
   ctx.metrics.add('tailNoticesSentTotal')
   for (const peer of new Set(ctx.replicaSet)) {
-    if (peer !== ctx.self) await sendHeartbeat(ctx, peer, message)
+    if (peer === ctx.self) continue
+    if ((ctx.served.endOf(peer) ?? -1) >= tailSeq) {
+      ctx.metrics.add('tailNoticesSkippedTotal')
+      continue
+    }
+    await sendHeartbeat(ctx, peer, message)
   }
 }
