@@ -16,7 +16,8 @@
 // the 100 B runs (median, default 3); `--unsigned`
 // turns entry signatures off (`signEntries: false`) to show what they cost,
 // `--group N` sets how many writes share a signature (`signatureGroupSize`).
-// `--latency-only` stops after the latency run and prints its JSON alone.
+// `--latency-only` stops after the latency run and prints its JSON alone;
+// `--one-context` puts both pages in one browser context (one IndexedDB backend).
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -42,6 +43,7 @@ const chunkBytes = arg('--chunk-kib', 1024) * 1024
 const signed = !process.argv.includes('--unsigned')
 const groupSize = arg('--group', undefined)
 const latencyOnly = process.argv.includes('--latency-only')
+const shared = process.argv.includes('--one-context')
 const log = (...parts) => console.error('[bench:wire]', ...parts)
 
 async function startRelay() {
@@ -131,7 +133,15 @@ async function logPair(a, b, name, webRTC) {
     ) {
       const pages = leaderAt === 0 ? [a, b] : [b, a]
       const names = leaderAt === 0 ? [`${name}0`, `${name}1`] : [`${name}1`, `${name}0`]
-      return { leader: pages[0], replica: pages[1], names, rtt: views[0]?.rtt }
+      // The link's RTT as the leader sees it now (its last ping; links ping every 5 s).
+      const rttNow = async () =>
+        (
+          await pages[0].evaluate(
+            ([n, peer]) => window.wireBench.logView(n, peer),
+            [names[0], ids[1 - leaderAt]],
+          )
+        ).rtt
+      return { leader: pages[0], replica: pages[1], names, rtt: views[0]?.rtt, rttNow }
     }
     if (Date.now() > deadline)
       throw new Error(`no ${kind} pair with a leader: ${JSON.stringify(views)}`)
@@ -299,8 +309,11 @@ try {
   served = await serveBenchPage('wire', { minify: !tracing })
   const { url } = served
   browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: true })
-  const context = await browser.newContext()
-  const [a, b] = await Promise.all([context.newPage(), context.newPage()])
+  // Each page in a browser context of its own, as two peers on two devices:
+  // its own IndexedDB (pages of one context share one IndexedDB backend, so
+  // each side's commits would wait on the other's), storage and locks.
+  const contexts = [shared ? undefined : await browser.newContext(), await browser.newContext()]
+  const [a, b] = await Promise.all(contexts.map((context) => (context ?? contexts[1]).newPage()))
   for (const [i, p] of [a, b].entries()) {
     p.on('pageerror', (err) =>
       log(
@@ -347,12 +360,21 @@ try {
   const latencyFigures = {
     ...lat,
     appendsPerSecond: 100,
+    // At link-up (busy with the election) and after the light-load run.
     linkRttMs: rtc.rtt,
+    linkRttAfterMs: await rtc.rttNow(),
     rawRttP50Ms: rawRtt.p50,
     rawRttP99Ms: rawRtt.p99,
   }
   if (latencyOnly) {
-    console.log(JSON.stringify({ bench: 'wire-latency', signed, latency: latencyFigures }))
+    console.log(
+      JSON.stringify({
+        bench: 'wire-latency',
+        browserContexts: shared ? 1 : 2,
+        signed,
+        latency: latencyFigures,
+      }),
+    )
   } else await throughput(a, b, raw, rtc, latencyFigures)
 } finally {
   await browser?.close()
@@ -396,6 +418,7 @@ async function throughput(a, b, raw, rtc, latencyFigures) {
       bench: 'wire',
       browser: `chromium ${browser.version()}`,
       volumeMb,
+      browserContexts: shared ? 1 : 2,
       signed,
       ...(signed ? { signatureGroupSize: groupSize ?? 32 } : {}),
       rawDataChannel: raw,
