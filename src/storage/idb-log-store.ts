@@ -83,9 +83,10 @@ export interface IdbLogStoreOptions {
   /** Largest segment written, in payload bytes (default 1 MiB). */
   readonly maxSegmentBytes?: number
   /**
-   * A channel's last segment smaller than this many entries (default 256) is
-   * rewritten together with the next append when that append is as small,
-   * so one-entry appends do not leave one record per entry behind.
+   * Segments smaller than this many entries (default 256) at a channel's
+   * end are merged with the next append when that append is as small, as a
+   * binary counter carries (see `#writeSegments`), so one-entry appends do
+   * not leave one record per entry behind.
    */
   readonly mergeBelowEntries?: number
   /** As `mergeBelowEntries`, in payload bytes (default 64 KiB). */
@@ -128,7 +129,7 @@ export interface IdbLogStoreMetrics {
   readonly appendsCommitted: number
   /** Most append calls one transaction carried. */
   readonly largestGroup: number
-  /** Segment records rewritten to merge a small tail segment. */
+  /** Commits that merged small tail segments into one record. */
   readonly segmentMerges: number
   /** Segment records a read took from memory (recently written), not from IndexedDB. */
   readonly recentSegmentHits: number
