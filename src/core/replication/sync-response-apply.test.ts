@@ -206,6 +206,53 @@ describe('a chunk off the wire is applied packed (beyond the seed)', () => {
     expect(kit.store.state(CHANNEL).nextSeq).toBe(0)
   })
 
+  it('takes the rest of a chunk when another writer stored part of it while we verified', async () => {
+    await kit.store.append(CHANNEL, leaderLog.slice(0, 2))
+    const response = offTheWire(leaderLog.slice(2, 8), 2)
+    // A sync session appends 2..5 between our check of the tail and our append.
+    const appendRun = kit.store.appendRun.bind(kit.store)
+    kit.store.appendRun = async (channel, run) => {
+      await kit.store.append(CHANNEL, leaderLog.slice(2, 5))
+      return appendRun(channel, run)
+    }
+    const result = await applySyncResponse(kit.store, kit.hasher, CHANNEL, response)
+    expect(result).toMatchObject({ ok: true, newTail: 8, appliedEntries: 3, replacedEntries: 0 })
+    expect(await kit.store.read(CHANNEL, 0 as Seq)).toEqual(leaderLog.slice(0, 8))
+  })
+
+  it('places a chunk again, up to three times, while another writer keeps storing at our tail', async () => {
+    const longLog = writerFor(kit, N20).next(20)
+    await kit.store.append(CHANNEL, longLog.slice(0, 4))
+    // Each time we append, the other writer has stored two more first.
+    const append = kit.store.append.bind(kit.store)
+    let racing = 2
+    kit.store.append = async (channel, entries) => {
+      if (racing-- > 0) {
+        const next = kit.store.state(CHANNEL).nextSeq
+        await append(CHANNEL, longLog.slice(next, next + 2))
+      }
+      return append(channel, entries)
+    }
+    const result = await applySyncResponse(
+      kit.store,
+      kit.hasher,
+      CHANNEL,
+      offTheWire(longLog.slice(2, 12), 2),
+    )
+    expect(result).toMatchObject({ ok: true, newTail: 12, appliedEntries: 4 })
+    expect(await kit.store.read(CHANNEL, 0 as Seq)).toEqual(longLog.slice(0, 12))
+    // A writer that never stops wins: the chunk is dropped after three tries.
+    racing = Number.POSITIVE_INFINITY
+    const dropped = await applySyncResponse(
+      kit.store,
+      kit.hasher,
+      CHANNEL,
+      offTheWire(longLog.slice(10, 20), 10),
+    )
+    expect(dropped.ok === false && dropped.error.kind).toBe('append-rejected')
+    expect(kit.store.state(CHANNEL).nextSeq).toBe(18)
+  })
+
   it('takes the general path for a chunk that overlaps what we hold', async () => {
     await kit.store.append(CHANNEL, leaderLog.slice(0, 4))
     const appendRun = vi.spyOn(kit.store, 'appendRun')

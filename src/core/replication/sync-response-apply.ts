@@ -39,7 +39,12 @@ import { verifyEntries, verifyRun } from '../log/entry-chain.js'
 import type { EntryHasher } from '../log/entry-hasher.js'
 import type { EntryRun } from '../log/entry-run.js'
 import type { ChannelId, Seq } from '../log/ids.js'
-import { ForgedEntryError, HashMismatchError, StorageFullError } from '../log/log-errors.js'
+import {
+  ForgedEntryError,
+  HashMismatchError,
+  SeqConflictError,
+  StorageFullError,
+} from '../log/log-errors.js'
 import type { ChannelState, LogStore } from '../log/log-store.js'
 import { rebuiltGroups } from '../log/run-wire.js'
 import type { SyncResponse } from './messages.js'
@@ -223,8 +228,37 @@ export async function applySyncResponse(
     run.firstSeq === response.firstSeq &&
     attachesAtTail(store.state(channel), run)
   ) {
-    return appendAtTail(store, hasher, channel, run, signatures)
+    const result = await appendAtTail(store, hasher, channel, run, signatures)
+    if (!raced(result)) return result
   }
+  // Another writer (a sync session) may store entries at our tail while we
+  // verify: the chunk is placed against them again rather than dropped.
+  for (let attempt = 1; ; attempt++) {
+    const result = await placeChunk(store, hasher, channel, response, beforeCut, signatures)
+    if (!raced(result) || attempt >= PLACE_ATTEMPTS) return result
+  }
+}
+
+/** Times a chunk is placed against a log that other writers keep extending. */
+const PLACE_ATTEMPTS = 3
+
+function raced(result: ApplyResult): boolean {
+  return (
+    !result.ok &&
+    result.error.kind === 'append-rejected' &&
+    result.error.cause instanceof SeqConflictError
+  )
+}
+
+/** The general path: a chunk placed against our log by hash, wherever it starts. */
+async function placeChunk(
+  store: LogStore,
+  hasher: EntryHasher,
+  channel: ChannelId,
+  response: SyncResponse,
+  beforeCut: BeforeCut,
+  signatures: EntrySignaturePolicy | undefined,
+): Promise<ApplyResult> {
   const problem = shapeProblem(channel, response)
   if (problem !== undefined) return fail({ kind: 'malformed', detail: problem })
 
