@@ -161,6 +161,8 @@ describe('a chunk off the wire is applied packed (beyond the seed)', () => {
     if (frame.kind !== 'sync-response') throw new Error('not a sync response')
     return frame.message
   }
+  const applyOffTheWire = (entries: readonly Entry[], firstSeq: number) =>
+    applySyncResponse(kit.store, kit.hasher, CHANNEL, offTheWire(entries, firstSeq))
 
   it('stores a chunk that joins our tail as it came, without unpacking it', async () => {
     await kit.store.append(CHANNEL, leaderLog.slice(0, 2))
@@ -233,22 +235,12 @@ describe('a chunk off the wire is applied packed (beyond the seed)', () => {
       }
       return append(channel, entries)
     }
-    const result = await applySyncResponse(
-      kit.store,
-      kit.hasher,
-      CHANNEL,
-      offTheWire(longLog.slice(2, 12), 2),
-    )
+    const result = await applyOffTheWire(longLog.slice(2, 12), 2)
     expect(result).toMatchObject({ ok: true, newTail: 12, appliedEntries: 4 })
     expect(await kit.store.read(CHANNEL, 0 as Seq)).toEqual(longLog.slice(0, 12))
     // A writer that never stops wins: the chunk is dropped after three tries.
     racing = Number.POSITIVE_INFINITY
-    const dropped = await applySyncResponse(
-      kit.store,
-      kit.hasher,
-      CHANNEL,
-      offTheWire(longLog.slice(10, 20), 10),
-    )
+    const dropped = await applyOffTheWire(longLog.slice(10, 20), 10)
     expect(dropped.ok === false && dropped.error.kind).toBe('append-rejected')
     expect(kit.store.state(CHANNEL).nextSeq).toBe(18)
   })
@@ -256,12 +248,7 @@ describe('a chunk off the wire is applied packed (beyond the seed)', () => {
   it('takes the general path for a chunk that overlaps what we hold', async () => {
     await kit.store.append(CHANNEL, leaderLog.slice(0, 4))
     const appendRun = vi.spyOn(kit.store, 'appendRun')
-    const result = await applySyncResponse(
-      kit.store,
-      kit.hasher,
-      CHANNEL,
-      offTheWire(leaderLog.slice(2, 6), 2),
-    )
+    const result = await applyOffTheWire(leaderLog.slice(2, 6), 2)
     expect(result).toMatchObject({ ok: true, newTail: 6, appliedEntries: 2 })
     expect(appendRun).not.toHaveBeenCalled()
   })
