@@ -148,7 +148,10 @@ interface WrittenSegments {
   readonly deleted: number[]
 }
 
-/** Small records kept in memory per channel end: more than a binary counter of 2^16 leaves. */
+/**
+ * Small records kept in memory per channel end. A binary counter leaves at
+ * most log2(mergeBelowEntries) of them (8 by default); 16 covers 2^16.
+ */
 const TAIL_RECORDS_KEPT = 16
 
 /** Every key of a channel in a store keyed [channel, ...]. */
