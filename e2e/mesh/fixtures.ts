@@ -110,11 +110,35 @@ export function allWebRTC(mesh: MeshPage, pages: readonly MeshPage[]): Record<st
   )
 }
 
-/** Polls until every page has a direct WebRTC link to every other page. */
+/**
+ * Polls until every page has a direct WebRTC link to every other page. On a
+ * timeout it prints each page's peer states and events (every failed dial
+ * attempt with its error), so a mesh that did not form says why.
+ */
 export async function expectFullWebRTCMesh(pages: readonly MeshPage[], timeout = 30_000) {
+  try {
+    for (const mesh of pages) {
+      await expect
+        .poll(() => linkKinds(mesh), { timeout, message: `${mesh.label} links` })
+        .toEqual(allWebRTC(mesh, pages))
+    }
+  } catch (err) {
+    await printMeshState(pages)
+    throw err
+  }
+}
+
+/** Prints each page's peers (link, failures, next attempt) and its event log. */
+export async function printMeshState(pages: readonly MeshPage[]): Promise<void> {
   for (const mesh of pages) {
-    await expect
-      .poll(() => linkKinds(mesh), { timeout, message: `${mesh.label} links` })
-      .toEqual(allWebRTC(mesh, pages))
+    const [peers, log] = await Promise.all([status(mesh).then((s) => s.peers), events(mesh)]).catch(
+      (err: unknown) => [String(err), []] as const,
+    )
+    console.error(`[${mesh.label}] ${mesh.peerId} peers: ${JSON.stringify(peers)}`)
+    for (const e of log) {
+      console.error(
+        `[${mesh.label}]   ${e.at} ms ${e.type} ${e.peer ?? ''} ${e.kind ?? ''} ${e.detail ?? ''}`,
+      )
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AbortedError, InvalidArgumentError, TimeoutError } from '../core/errors.js'
 import { backoffDelay, checkBackoff } from './backoff.js'
-import { attemptDeadline, retry, sleep, totalAttemptDeadlines } from './deadline.js'
+import { attemptDeadline, retry, sleep } from './deadline.js'
 import { DialError } from './net-errors.js'
 
 const policy = { initialMs: 100, maxMs: 1_000, factor: 2 }
@@ -45,6 +45,30 @@ describe('retry: every attempt under a deadline, typed failures', () => {
     expect([value, calls]).toEqual(['ok', 3])
   })
 
+  it('tells of each failed attempt, typed, but not of the one that succeeds', async () => {
+    const failed: string[] = []
+    let calls = 0
+    await retry(
+      async (signal) => {
+        calls++
+        if (calls === 1) throw new Error('refused')
+        if (calls === 2) {
+          return new Promise<never>((_, reject) => {
+            signal.addEventListener('abort', () => reject(signal.reason))
+          })
+        }
+        return 'ok'
+      },
+      {
+        ...base,
+        attempts: 3,
+        attemptTimeoutMs: 20,
+        onAttemptFailed: (error, n) => failed.push(`${n} ${error.name}`),
+      },
+    )
+    expect(failed).toEqual(['1 DialError', '2 TimeoutError'])
+  })
+
   it('an attempt that hangs past its deadline is a TimeoutError', async () => {
     const hang = (signal: AbortSignal) =>
       new Promise<never>((_, reject) => {
@@ -60,7 +84,6 @@ describe('retry: every attempt under a deadline, typed failures', () => {
       100, 200, 400, 500, 500,
     ])
     expect(attemptDeadline(100, 50, 3)).toBe(100)
-    expect(totalAttemptDeadlines(100, 500, 4)).toBe(1_200)
     const lived: number[] = []
     const hangAndTime = (signal: AbortSignal) => {
       const started = performance.now()

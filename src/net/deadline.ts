@@ -13,7 +13,8 @@ export function deadlineSignal(ms: number, parent?: AbortSignal): AbortSignal {
   return parent === undefined ? timeout : AbortSignal.any([parent, timeout])
 }
 
-function isAbortLike(err: unknown): boolean {
+/** A platform or libp2p abort or timeout (not one of ours). */
+export function isAbortLike(err: unknown): boolean {
   return (
     err instanceof Error &&
     (err.name === 'AbortError' || err.name === 'TimeoutError') &&
@@ -36,6 +37,8 @@ export function typedFailure(
   if (callerSignal?.aborted === true) {
     return new AbortedError(`${what} aborted`, { cause: callerSignal.reason ?? err })
   }
+  // The attempt said itself how it ran out of time.
+  if (err instanceof TimeoutError) return err
   if (signal?.aborted === true || isAbortLike(err)) {
     return new TimeoutError(`${what} ran past its deadline`, { cause: err })
   }
@@ -78,19 +81,14 @@ export interface RetryOptions {
   readonly signal?: AbortSignal
   /** Wraps a non-meshlog failure of the last attempt. */
   readonly wrap: (message: string, cause: unknown) => MeshlogError
+  /** Told of each failed attempt (not of a caller's abort), before the backoff. */
+  readonly onAttemptFailed?: (error: MeshlogError, attemptNumber: number) => void
   readonly random?: () => number
 }
 
 /** The deadline of attempt `n` (from 1): doubling from `first`, capped at `max`. */
 export function attemptDeadline(first: number, max: number, n: number): number {
   return Math.min(first * 2 ** (n - 1), Math.max(first, max))
-}
-
-/** The sum of `attempts` deadlines from `attemptDeadline`. */
-export function totalAttemptDeadlines(first: number, max: number, attempts: number): number {
-  let total = 0
-  for (let n = 1; n <= attempts; n++) total += attemptDeadline(first, max, n)
-  return total
 }
 
 /**
@@ -117,6 +115,7 @@ export async function retry<T>(
     } catch (err) {
       lastError = typedFailure(err, options.what, signal, options.signal, options.wrap)
       if (lastError instanceof AbortedError) throw lastError
+      options.onAttemptFailed?.(lastError, n)
     }
     if (n < options.attempts) {
       await sleep(backoffDelay(options.backoff, n, options.random), options.signal)

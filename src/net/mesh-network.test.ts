@@ -5,7 +5,9 @@ import type { PeerId } from '../core/log/ids.js'
 import type { Relay } from '../relay/relay-node.js'
 import { TestNet } from '../relay/test-harness.js'
 import { createEdgeNode, type EdgeNodeOptions } from './edge-node.js'
-import { MeshNetwork, type MeshNetworkOptions } from './mesh-network.js'
+import { MeshNetwork, type MeshNetworkEvents, type MeshNetworkOptions } from './mesh-network.js'
+import { DialError } from './net-errors.js'
+import { dialPeer } from './peer-dialer.js'
 import type { StreamLink } from './stream-link.js'
 
 const net = new TestNet()
@@ -73,6 +75,26 @@ describe('peers find each other through the relay and link once per pair', {
     expect(status?.relay.state).toBe('joined')
     expect(status?.peers.every((p) => p.member && p.link?.kind === 'relayed')).toBe(true)
     expect(relay.status().directory.members).toBe(3)
+  })
+
+  it('a first dial makes one WebRTC attempt, and every failed attempt is an event', async () => {
+    const relay = await net.relay()
+    const attemptsAllowed: number[] = []
+    // The WebSocket route of a peer that listens on none fails at once, then the relayed one links.
+    const dialPeerSeen: MeshNetworkOptions['dialPeer'] = (member, routes, options, signal) => {
+      attemptsAllowed.push(options.webRTCAttempts)
+      return dialPeer(member, ['websocket', ...routes], options, signal)
+    }
+    const a = await meshPeer(relayAddr(relay), { dialPeer: dialPeerSeen })
+    const b = await meshPeer(relayAddr(relay), { dialPeer: dialPeerSeen })
+    const failed: MeshNetworkEvents['dial-attempt-failed'][] = []
+    for (const mesh of [a, b]) mesh.on('dial-attempt-failed', ({ detail }) => failed.push(detail))
+    await expect.poll(() => linkKinds(a), { timeout: 10_000 }).toEqual({ [b.self]: 'relayed' })
+    expect(attemptsAllowed.every((n) => n === 1)).toBe(true)
+    const [first] = failed
+    expect(first).toMatchObject({ route: 'websocket', attempt: 1, upgrade: false })
+    expect([a.self, b.self]).toContain(first?.peer)
+    expect(first?.error).toBeInstanceOf(DialError)
   })
 
   it('prefers a WebSocket link when a peer listens on one', async () => {

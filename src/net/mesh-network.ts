@@ -28,7 +28,7 @@ import {
 } from './mesh-options.js'
 import { handleLinks } from './meshlog-protocol.js'
 import { DialError } from './net-errors.js'
-import { canUseWebRTC, type DialRoute, routesTo } from './peer-dialer.js'
+import { canUseWebRTC, type DialRoute, type PeerDialerOptions, routesTo } from './peer-dialer.js'
 import { newPeerState, type PeerState, peerStatus } from './peer-state.js'
 import { RelaySession } from './relay-session.js'
 import type { StreamLink } from './stream-link.js'
@@ -326,7 +326,12 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
     this.#activeDials++
     this.#counters.dials++
     try {
-      const link = await this.#options.dialPeer(member, routes, this.#dialerOptions(), signal)
+      const link = await this.#options.dialPeer(
+        member,
+        routes,
+        this.#dialerOptions(state.peer, upgrading),
+        signal,
+      )
       if (routes[0] === 'webrtc' && link.kind !== 'webrtc') this.#counters.webRTCFallbacks++
       state.failures = 0
       state.lastError = undefined
@@ -348,17 +353,21 @@ export class MeshNetwork extends TypedEventTarget<MeshNetworkEvents> {
     }
   }
 
-  #dialerOptions() {
+  #dialerOptions(peer: PeerId, upgrade: boolean): PeerDialerOptions {
     return {
       node: this.node,
       relay: this.#options.relay,
       webRTC: this.#options.webRTC,
       dialTimeoutMs: this.#options.dialTimeoutMs,
-      webRTCAttempts: this.#options.webRTCAttempts,
+      // A first dial tries WebRTC once and links over the relay if that fails;
+      // upgrades retry it while the relayed link carries the traffic.
+      webRTCAttempts: upgrade ? this.#options.webRTCAttempts : 1,
       webRTCAttemptTimeoutMs: this.#options.webRTCAttemptTimeoutMs,
       webRTCAttemptTimeoutMaxMs: this.#options.webRTCAttemptTimeoutMaxMs,
       backoff: this.#options.peerBackoff,
       link: this.#options.link,
+      onAttemptFailed: ({ route, attempt, error }) =>
+        this.emit('dial-attempt-failed', { peer, route, attempt, upgrade, error }),
     }
   }
 

@@ -3,14 +3,18 @@
  *   1. WebRTC — `<relay>/p2p-circuit/webrtc/p2p/<peer>`: libp2p signals over a
  *      relayed circuit and hands back a direct WebRTC connection. Only when
  *      both sides run WebRTC (the member announced a `/webrtc` address).
- *      Every attempt has a deadline, doubling per attempt up to a bound, and
- *      is retried: a Chromium→Firefox dial was seen to hang in 3 of 17 runs.
+ *      Every attempt has a deadline, doubling per attempt up to a bound;
+ *      `webRTCAttempts` says how many (MeshNetwork: one on a first dial,
+ *      more when upgrading a relayed link). A hung handshake never recovers
+ *      (seen in ~1 of 5 e2e runs with several pages starting at once), so
+ *      only a new attempt helps.
  *   2. WebSockets — a member's own non-circuit addresses (Node/edge peers).
  *   3. The relayed circuit — `<relay>/p2p-circuit/p2p/<peer>`, limited by the
  *      relay, kept until WebRTC can replace it.
  */
 import type { Connection, Libp2p } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { TimeoutError } from '../core/errors.js'
 import {
   isCircuitAddr,
   isWebRTCAddr,
@@ -19,7 +23,7 @@ import {
   webRTCAddrVia,
 } from './addresses.js'
 import type { BackoffPolicy } from './backoff.js'
-import { retry } from './deadline.js'
+import { isAbortLike, retry } from './deadline.js'
 import type { DirectoryMember } from './directory/directory-messages.js'
 import { linkKindOf } from './link-kind.js'
 import { openLink } from './meshlog-protocol.js'
@@ -38,6 +42,16 @@ export interface PeerDialerOptions {
   readonly webRTCAttemptTimeoutMaxMs: number
   readonly backoff: BackoffPolicy
   readonly link: StreamLinkOptions
+  /** Told of every failed attempt, including those a later attempt or route made good. */
+  readonly onAttemptFailed?: (failure: DialAttemptFailure) => void
+}
+
+export interface DialAttemptFailure {
+  readonly peer: string
+  readonly route: DialRoute
+  /** 1 for the first attempt over `route`. */
+  readonly attempt: number
+  readonly error: Error
 }
 
 export type DialRoute = 'webrtc' | 'websocket' | 'relayed'
@@ -94,19 +108,39 @@ async function dialRoute(
   const attempts = route === 'webrtc' ? options.webRTCAttempts : 1
   return retry(
     async (attemptSignal) => {
-      const connection = await connect(member, route, options, attemptSignal)
-      const kind = linkKindOf(connection)
-      if (kind !== route) {
-        throw new DialError(`dial over ${route} gave a ${kind} connection`, {
-          details: { peer: member.peer, route, kind },
-        })
+      // The last step libp2p reported ('webrtc:read-sdp-answer', …), so a
+      // dial that ran past its deadline says where it stood.
+      let step = 'dial'
+      const onProgress = (event: { type: string }) => {
+        step = event.type
       }
-      return openLink(connection, {
-        signal: attemptSignal,
-        timeoutMs: options.dialTimeoutMs,
-        attempts: 1,
-        link: options.link,
-      })
+      try {
+        const connection = await connect(member, route, options, attemptSignal, onProgress)
+        const kind = linkKindOf(connection)
+        if (kind !== route) {
+          throw new DialError(`dial over ${route} gave a ${kind} connection`, {
+            details: { peer: member.peer, route, kind },
+          })
+        }
+        step = 'open-link'
+        return await openLink(connection, {
+          signal: attemptSignal,
+          timeoutMs: options.dialTimeoutMs,
+          attempts: 1,
+          link: options.link,
+        })
+      } catch (err) {
+        // Our deadline, or libp2p's own (its addressDialTimeout).
+        const timedOut = attemptSignal.aborted || isAbortLike(err)
+        if (!timedOut || signal.aborted) throw err
+        throw new TimeoutError(
+          `dial ${member.peer} over ${route} ran past its deadline at ${step}`,
+          {
+            cause: err,
+            details: { peer: member.peer, route, step },
+          },
+        )
+      }
     },
     {
       what: `dial ${member.peer} over ${route}`,
@@ -116,6 +150,8 @@ async function dialRoute(
       backoff: options.backoff,
       signal,
       wrap: (message, cause) => new DialError(message, { cause, details: { peer: member.peer } }),
+      onAttemptFailed: (error, attempt) =>
+        options.onAttemptFailed?.({ peer: member.peer, route, attempt, error }),
     },
   )
 }
@@ -125,12 +161,13 @@ async function connect(
   route: DialRoute,
   options: PeerDialerOptions,
   signal: AbortSignal,
+  onProgress: (event: { type: string }) => void,
 ): Promise<Connection> {
   switch (route) {
     case 'webrtc':
-      return options.node.dial(webRTCAddrVia(options.relay, member.peer), { signal })
+      return options.node.dial(webRTCAddrVia(options.relay, member.peer), { signal, onProgress })
     case 'websocket':
-      return options.node.dial(directAddrs(member), { signal })
+      return options.node.dial(directAddrs(member), { signal, onProgress })
     case 'relayed': {
       // Reuse an open circuit (e.g. left by WebRTC signalling) before asking the relay for another.
       const existing = options.node
@@ -141,7 +178,10 @@ async function connect(
             c.status === 'open' &&
             linkKindOf(c) === 'relayed',
         )
-      return existing ?? options.node.dial(relayedAddrVia(options.relay, member.peer), { signal })
+      return (
+        existing ??
+        options.node.dial(relayedAddrVia(options.relay, member.peer), { signal, onProgress })
+      )
     }
   }
 }

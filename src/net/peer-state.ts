@@ -55,6 +55,7 @@ export function peerStatus(state: PeerState): PeerStatus {
         }),
     dialing: state.dialing,
     failures: state.failures,
+    upgradeFailures: state.upgradeFailures,
     ...(state.nextAttemptAt === undefined ? {} : { nextAttemptAt: state.nextAttemptAt }),
     ...(state.lastError === undefined ? {} : { lastError: state.lastError }),
   }

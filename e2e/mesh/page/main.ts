@@ -79,6 +79,14 @@ async function main(): Promise<void> {
         : { detail: `replaced by ${detail.replacedBy.kind}` }),
     })
   })
+  mesh.on('dial-attempt-failed', ({ detail }) => {
+    events.push({
+      type: 'dial-attempt-failed',
+      peer: detail.peer,
+      detail: `${detail.upgrade ? 'upgrade ' : ''}${detail.route} #${detail.attempt}: ${detail.error.message}`,
+      at: at(),
+    })
+  })
   mesh.on('peers-changed', ({ detail }) => {
     events.push({ type: 'peers-changed', detail: detail.peers.join(','), at: at() })
   })

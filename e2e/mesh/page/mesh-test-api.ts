@@ -6,7 +6,7 @@ import type { LinkKind } from '../../../src/core/transport/link.js'
 import type { MeshStatus } from '../../../src/net/mesh-options.js'
 
 export interface MeshTestEvent {
-  readonly type: 'link-up' | 'link-down' | 'peers-changed' | 'relay-state'
+  readonly type: 'link-up' | 'link-down' | 'dial-attempt-failed' | 'peers-changed' | 'relay-state'
   readonly peer?: string
   readonly kind?: LinkKind
   readonly detail?: string
