@@ -39,9 +39,9 @@ export interface MeshNetworkOptions {
   /**
    * Deadline of the first WebRTC attempt. Default 3 s: a handshake takes well
    * under a second here (1.5 s on a loaded 2-core machine), but one that
-   * hangs never recovers: in the e2e runs every hung attempt sat with its ICE
-   * candidates exchanged and the connection never checked (several pages
-   * starting in one browser). Only a new attempt recovers.
+   * hangs never recovers: in the e2e runs every hung attempt was stuck after
+   * the SDP exchange, waiting on ICE (several pages starting in one
+   * browser). Only a new attempt recovers.
    */
   readonly webRTCAttemptTimeoutMs?: number
   /**
