@@ -210,6 +210,36 @@ describe(`IdbLogStore in ${server.browser}`, () => {
     }
   })
 
+  it('a sweep whose first try the browser refuses (InvalidStateError) evicts what its policy says on the retry', async () => {
+    const hasher = await loadEntryHasher()
+    const name = uniqueName()
+    const store = await openStore(name)
+    // Firefox refuses writes for a moment after a quota failure; the store retries the transaction.
+    const deleteRecord = IDBObjectStore.prototype.delete
+    let refusals = 0
+    IDBObjectStore.prototype.delete = function (this: IDBObjectStore, query) {
+      if (refusals-- > 0) throw new DOMException('did not allow mutations', 'InvalidStateError')
+      return deleteRecord.call(this, query)
+    }
+    try {
+      const w = testLogWriter(hasher, CH, AUTHOR, { nextSeq: 0 as Seq, lastHash: GENESIS_HASH })
+      for (let i = 0; i < 4; i++) await store.append(CH, w.next(5, 10))
+      await store.setRetention(CH, { maxEntries: 7 })
+      refusals = 1
+      expect(await store.sweepRetention(CH)).toEqual({ evictedEntries: 13, evictedBytes: 130 })
+      expect(refusals).toBeLessThan(0)
+      expect(store.state(CH)).toMatchObject({ firstSeq: 13, nextSeq: 20, payloadBytes: 70 })
+      expect(await segmentFirsts(name)).toEqual([13])
+      expect((await store.read(CH, 13 as Seq)).map((e) => e.seq)).toEqual([
+        13, 14, 15, 16, 17, 18, 19,
+      ])
+    } finally {
+      IDBObjectStore.prototype.delete = deleteRecord
+      await store.close()
+      await deleteDB(name)
+    }
+  })
+
   it('reads what it just wrote from memory, and forgets it when a truncate rewrites the tail', async () => {
     const hasher = await loadEntryHasher()
     const store = await openStore(uniqueName())

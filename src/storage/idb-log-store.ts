@@ -298,10 +298,12 @@ export class IdbLogStore implements LogStore {
   sweepRetention(channel: ChannelId): Promise<SweepResult> {
     return this.#exclusive(async (db) => {
       const before = this.state(channel)
-      const plan = new SweepPlan(before)
+      let plan = new SweepPlan(before)
       if (!plan.over) return { evictedEntries: 0, evictedBytes: 0 }
       let remaining: number[] = []
       const after = await this.#transact(db, channel, async (tx, work) => {
+        // A fresh plan per try: a refused first try must not count as evicted.
+        plan = new SweepPlan(before)
         remaining = await sweepSegments(
           tx.objectStore('segments'),
           this.#hasher as EntryHasher,

@@ -42,6 +42,8 @@ export interface WrittenSegments {
   readonly records: SegmentRecord[]
   /** First seqs of the segment records the merge deleted (their entries are in `records`). */
   readonly deleted: number[]
+  /** The run was merged into the small segments at the channel's end. */
+  readonly merged: boolean
 }
 
 /** Where a channel's segments end before the run: their first seqs and the last hash. */
@@ -62,7 +64,7 @@ export class SegmentWriter {
   readonly #hasher: () => EntryHasher
   readonly #recent: RecentSegments
   readonly #tails = new Map<ChannelId, Map<number, SegmentRecord>>()
-  /** Commits that merged small tail segments into one record. */
+  /** Durable commits that merged small tail segments into one record. */
   merges = 0
 
   constructor(limits: SegmentLimits, hasher: () => EntryHasher, recent: RecentSegments) {
@@ -90,8 +92,7 @@ export class SegmentWriter {
       for (const first of deleted) work.push(segments.delete([channel, first]))
       work.push(segments.put(merged))
       firsts.splice(firsts.length - carried.length, carried.length, merged.firstSeq)
-      this.merges += 1
-      return { firsts, records: [merged], deleted }
+      return { firsts, records: [merged], deleted, merged: true }
     }
     const records: SegmentRecord[] = []
     const { maxSegmentEntries, maxSegmentBytes } = this.#limits
@@ -102,11 +103,12 @@ export class SegmentWriter {
       firsts.push(record.firstSeq)
     }
     if (records.length === 0) throw new RangeError('no entries to write')
-    return { firsts, records, deleted: [] }
+    return { firsts, records, deleted: [], merged: false }
   }
 
   /** `written` is durable: keeps its small records at the channel's end for the next small append. */
   committed(channel: ChannelId, written: WrittenSegments): void {
+    if (written.merged) this.merges += 1
     const live = new Set(written.firsts.slice(-TAIL_RECORDS_KEPT))
     const kept = new Map<number, SegmentRecord>()
     for (const record of [...(this.#tails.get(channel)?.values() ?? []), ...written.records]) {
