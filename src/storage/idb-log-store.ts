@@ -444,7 +444,7 @@ export class IdbLogStore implements LogStore {
     return this.#marks.of(channel).get(author)
   }
 
-  outbox(channel: ChannelId): Promise<OutboxEntry[]> {
+  async outbox(channel: ChannelId): Promise<OutboxEntry[]> {
     return this.#outbox.list(this.#checkOpen(), channel)
   }
 
