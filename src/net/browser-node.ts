@@ -17,6 +17,7 @@ import { checkRelayAddr } from './addresses.js'
 import { relayGater } from './connection-gater.js'
 import { loadOrCreatePrivateKey } from './key-store.js'
 import type { MeshNode } from './mesh-node.js'
+import { replayLateInitChannelEvents } from './webrtc-init-channel.js'
 
 export interface BrowserNodeOptions {
   /** Tab slot: the IndexedDB key under which this page's identity lives. */
@@ -54,6 +55,8 @@ export interface BrowserNodeOptions {
 export const WEBRTC_MESSAGE_BYTES = 256 << 10
 
 export async function createBrowserNode(options: BrowserNodeOptions): Promise<MeshNode> {
+  // Without it a dial can hang for its whole deadline after both sides connected.
+  replayLateInitChannelEvents()
   const relays = options.relays.map((r) => checkRelayAddr(typeof r === 'string' ? multiaddr(r) : r))
   const privateKey = await loadOrCreatePrivateKey(
     options.slot,

@@ -38,10 +38,10 @@ export interface MeshNetworkOptions {
   readonly webRTCAttempts?: number
   /**
    * Deadline of the first WebRTC attempt. Default 3 s: a handshake takes well
-   * under a second here (1.5 s on a loaded 2-core machine), but one that
-   * hangs never recovers: in the e2e runs every hung attempt was stuck after
-   * the SDP exchange, waiting on ICE (several pages starting in one
-   * browser). Only a new attempt recovers.
+   * under a second here (1.5 s on a loaded 2-core machine), and one that
+   * stalls is better abandoned for the relayed circuit (the stalls seen in
+   * the e2e runs were a libp2p race, now worked around:
+   * `webrtc-init-channel.ts`).
    */
   readonly webRTCAttemptTimeoutMs?: number
   /**

@@ -5,11 +5,11 @@
  *      both sides run WebRTC (the member announced a `/webrtc` address).
  *      Every attempt has a deadline, doubling per attempt up to a bound;
  *      `webRTCAttempts` says how many (MeshNetwork: one on a first dial,
- *      more when upgrading a relayed link). A hung handshake never recovers,
- *      only a new attempt helps: in the e2e runs where three Chromium pages
- *      start at once, about half had one, always stuck after the SDP
- *      exchange (`webrtc:read-ice-candidates` or `webrtc:add-ice-candidate`),
- *      sometimes for every attempt over 15–20 s.
+ *      more when upgrading a relayed link). A handshake that stalls is
+ *      abandoned for a new attempt or the relayed circuit; the stalls seen
+ *      in the e2e runs (after `webrtc:add-ice-candidate`, both browsers
+ *      connected) were a race in @libp2p/webrtc, which
+ *      `webrtc-init-channel.ts` works around.
  *   2. WebSockets — a member's own non-circuit addresses (Node/edge peers).
  *   3. The relayed circuit — `<relay>/p2p-circuit/p2p/<peer>`, limited by the
  *      relay, kept until WebRTC can replace it.
