@@ -110,6 +110,11 @@ describe('EntryRun packs a dense, chained run of entries', () => {
           expect(plainEntries(joined.entries())).toEqual(plainEntries(entries))
           expect(joined.payloadBytes).toBe(run.payloadBytes)
           expect(plainEntries(joined.compact().entries())).toEqual(plainEntries(entries))
+          expect(joined.data.byteLength).toBe(joined.bytes().byteLength)
+          // Slices of one run view its buffer; their join holds their bytes alone.
+          const rejoined = EntryRun.concat(pieces)
+          expect(rejoined.bytes()).toEqual(run.bytes())
+          expect(rejoined.data.byteLength).toBe(rejoined.bytes().byteLength)
         },
       ),
     )

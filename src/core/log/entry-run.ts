@@ -320,7 +320,7 @@ export class EntryRun {
         if (index !== i) identity = false
       }
       remaps.push(identity ? undefined : remap)
-      size += run.data.byteLength
+      size += (run.#starts[run.count] as number) - (run.#starts[0] as number)
       if (!identity) {
         for (let i = 0; i < run.count; i++) {
           const slots = run.#read(i)
