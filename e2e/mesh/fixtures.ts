@@ -7,6 +7,7 @@
 import { type BrowserContext, test as base, expect, type Page } from '@playwright/test'
 import type { MeshTestApi } from './page/mesh-test-api.js'
 import { RelayProcess } from './relay-process.js'
+import { installRtcTrace, rtcTrace } from './rtc-trace.js'
 
 export const MESH_PAGE_URL = `http://127.0.0.1:${process.env.MESH_PORT ?? 4175}/`
 
@@ -40,6 +41,7 @@ export async function openMeshPage(
   options: { relay: string; room: string; slot: string; label?: string; failWebRTC?: number },
 ): Promise<MeshPage> {
   const page = await context.newPage()
+  await installRtcTrace(page)
   const label = options.label ?? options.slot
   page.on('pageerror', (err) => console.error(`[${label}] page error: ${err.message}`))
   page.on('console', (message) => {
@@ -112,8 +114,9 @@ export function allWebRTC(mesh: MeshPage, pages: readonly MeshPage[]): Record<st
 
 /**
  * Polls until every page has a direct WebRTC link to every other page. On a
- * timeout it prints each page's peer states and events (every failed dial
- * attempt with its error), so a mesh that did not form says why.
+ * timeout it prints each page's peer states, events (every failed dial
+ * attempt with its error) and WebRTC trace, so a mesh that did not form
+ * says why.
  */
 export async function expectFullWebRTCMesh(pages: readonly MeshPage[], timeout = 30_000) {
   try {
@@ -128,7 +131,10 @@ export async function expectFullWebRTCMesh(pages: readonly MeshPage[], timeout =
   }
 }
 
-/** Prints each page's peers (link, failures, next attempt) and its event log. */
+/**
+ * Prints each page's peers (link, failures, next attempt), its event log and
+ * the trace of its RTCPeerConnections (rtc-trace.ts).
+ */
 export async function printMeshState(pages: readonly MeshPage[]): Promise<void> {
   for (const mesh of pages) {
     const [peers, log] = await Promise.all([status(mesh).then((s) => s.peers), events(mesh)]).catch(
@@ -140,5 +146,7 @@ export async function printMeshState(pages: readonly MeshPage[]): Promise<void> 
         `[${mesh.label}]   ${e.at} ms ${e.type} ${e.peer ?? ''} ${e.kind ?? ''} ${e.detail ?? ''}`,
       )
     }
+    const trace = await rtcTrace(mesh.page).catch((err: unknown) => [String(err)])
+    for (const line of trace) console.error(`[${mesh.label}]   rtc ${line}`)
   }
 }
