@@ -1,14 +1,9 @@
 /**
  * One replicated channel's runtime (seed 001): a two-lane inbox and a
  * heartbeat timer feeding a single drain loop that handles one job at a
- * time, so handlers never interleave. Jobs are served priority lane first,
- * then local appends, then a due tick, then a due outbox move (after a
- * leader change), then a due tail notice, then the low lane. Local appends
- * and the low lane take turns: after an append, a waiting low-lane event
- * (a replica's SyncRequest) goes first, so a stream of appends cannot hold
- * catch-up back until it ends. The loop runs only while there is work: it is
- * scheduled on a microtask when work arrives and on the injected clock for
- * ticks; it never polls.
+ * time, so handlers never interleave (runtime-jobs.ts says in what order).
+ * The loop runs only while there is work: it is scheduled on a microtask
+ * when work arrives and on the injected clock for ticks; it never polls.
  *
  * A runtime that signs signs its own appends before they reach the loop
  * (own-write-signing), so a long signing step never holds a heartbeat back.
@@ -30,20 +25,13 @@ import { InvalidArgumentError } from '../errors.js'
 import { TypedEventTarget } from '../events/typed-event-target.js'
 import type { ChannelId, PeerId } from '../log/ids.js'
 import type { OutboxEntry } from '../log/log-store.js'
-import { BoundedQueue } from '../queue/bounded-queue.js'
 import type { Cancel } from '../time/clock.js'
-import { type AppendJob, type AppendRequest, partOf, takeAppendGroup } from './append-group.js'
+import { type AppendRequest, runAppendGroup } from './append-group.js'
 import { ReplicationCoordinator } from './coordinator.js'
 import type { Inbound } from './inbound.js'
-import { type PushResult, ReplicationInbox } from './inbox.js'
+import type { PushResult } from './inbox.js'
 import { type HandoffStart, startHandoff } from './leader-handoff.js'
-import {
-  type AppendOutcome,
-  appendLocal,
-  appendSignedLocal,
-  isPending,
-  nextAuthorSeq,
-} from './local-append.js'
+import { type AppendOutcome, nextAuthorSeq } from './local-append.js'
 import type { ReplicaRole } from './messages.js'
 import { onInbound } from './on-inbound.js'
 import { onPeersUnreachable } from './on-peers-unreachable.js'
@@ -59,6 +47,7 @@ import {
   type RuntimeContextOptions,
 } from './runtime-context.js'
 import type { ReplicationRuntimeEvents } from './runtime-events.js'
+import { type Job, RuntimeJobs } from './runtime-jobs.js'
 import { type ReplicationRuntimeSnapshot, runtimeSnapshot } from './runtime-snapshot.js'
 import {
   sendTailNotice,
@@ -82,27 +71,6 @@ export interface ReplicationRuntimeOptions
   readonly cancelTimeoutMs?: number
 }
 
-interface AuthorSeqRead {
-  readonly resolve: (next: number) => void
-  readonly reject: (error: unknown) => void
-}
-
-interface HandoffJob {
-  readonly to: PeerId
-  readonly resolve: (result: HandoffStart) => void
-}
-
-type Job =
-  | { readonly kind: 'event'; readonly event: Inbound }
-  | { readonly kind: 'handoff'; readonly job: HandoffJob }
-  | { readonly kind: 'append'; readonly jobs: readonly AppendJob[] }
-  | { readonly kind: 'author-seq'; readonly read: AuthorSeqRead }
-  | { readonly kind: 'tick' }
-  | { readonly kind: 'outbox' }
-  | { readonly kind: 'notice' }
-  | { readonly kind: 'parked' }
-  | { readonly kind: 'unreachable'; readonly peers: readonly PeerId[] }
-
 type Phase = 'new' | 'running' | 'stopping' | 'stopped'
 
 export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvents> {
@@ -110,14 +78,9 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   readonly self: PeerId
   readonly coordinator: ReplicationCoordinator
   readonly #ctx: RuntimeContext
-  readonly #inbox: ReplicationInbox
-  readonly #appends: BoundedQueue<AppendJob>
-  /** The last job taken was a local append (the low lane goes next, if waiting). */
-  #appendedLast = false
+  readonly #jobs: RuntimeJobs
   /** Signs own writes before they reach the loop; unset when this runtime does not sign. */
   readonly #signing: OwnWriteSigning<AppendRequest> | undefined
-  readonly #authorSeqReads = new BoundedQueue<AuthorSeqRead>(1)
-  readonly #handoffs = new BoundedQueue<HandoffJob>(4)
   readonly #notices: TailNoticeScheduler
   readonly #cancelTimeoutMs: number
   readonly #offRoleChanged: () => void
@@ -126,18 +89,12 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   #phase: Phase = 'new'
   #cancelTick: Cancel | undefined
   #nextTickAt = 0
-  #tickDue = false
-  #outboxDue = false
-  #noticeDue = false
-  /** The leader's tail moved while caught-up replicas' requests were parked. */
-  #parkedDue = false
   #draining = false
   #abort = false
   #halted = false
   #graceful = false
   #cancelling: Promise<void> | undefined
   #followed: PeerId | undefined
-  readonly #unreachable = new Set<PeerId>()
 
   constructor(options: ReplicationRuntimeOptions) {
     super()
@@ -153,9 +110,12 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       events: this,
       isHalted: () => this.#halted,
     })
-    this.#inbox = new ReplicationInbox(options.inboxCapacity, options.priorityInboxCapacity)
     const appendBacklog = options.appendBacklog ?? APPEND_BACKLOG_DEFAULT
-    this.#appends = new BoundedQueue(appendBacklog)
+    this.#jobs = new RuntimeJobs({
+      appendBacklog,
+      inboxCapacity: options.inboxCapacity,
+      priorityInboxCapacity: options.priorityInboxCapacity,
+    })
     this.#signing =
       this.#ctx.signer === undefined
         ? undefined
@@ -171,7 +131,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       options.tailNoticeMinIntervalMs ??
         Math.min(TAIL_NOTICE_MIN_INTERVAL_MS_DEFAULT, options.heartbeatMs),
       () => {
-        this.#noticeDue = true
+        this.#jobs.markDue('notice')
         this.#schedule()
       },
     )
@@ -221,7 +181,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
    * (counted; the caller still holds the event).
    */
   tryDispatch(event: Inbound): PushResult {
-    const result = this.#inbox.tryPush(event)
+    const result = this.#jobs.inbox.tryPush(event)
     if (result === 'queued') {
       this.#noteLeaderHeard(event)
       this.#schedule()
@@ -261,7 +221,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
    */
   peerUnreachable(peer: PeerId): void {
     if (this.#phase !== 'running' || peer === this.self || !this.#ctx.members.has(peer)) return
-    this.#unreachable.add(peer)
+    this.#jobs.unreachable.add(peer)
     this.#schedule()
   }
 
@@ -278,7 +238,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     }
     const next = new Set(replicaSet)
     for (const peer of this.#ctx.members) {
-      if (!next.has(peer)) this.#unreachable.add(peer)
+      if (!next.has(peer)) this.#jobs.unreachable.add(peer)
     }
     this.#ctx.replicaSet = [...replicaSet]
     this.#ctx.members = next
@@ -304,7 +264,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
         }
         return
       }
-      if (!this.#appends.tryPush(request)) {
+      if (!this.#jobs.appends.tryPush(request)) {
         reject(new InboxFullError('too many appends are waiting', { details }))
         return
       }
@@ -317,7 +277,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     return new Promise((resolve, reject) => {
       if (this.#phase === 'stopping' || this.#phase === 'stopped') {
         reject(this.#stoppedError())
-      } else if (!this.#authorSeqReads.tryPush({ resolve, reject })) {
+      } else if (!this.#jobs.authorSeqReads.tryPush({ resolve, reject })) {
         reject(
           new InboxFullError('an authorSeq read is already waiting', {
             details: { channel: this.channel },
@@ -331,7 +291,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
 
   #queueSigned(request: AppendRequest, writes: readonly OutboxEntry[], settle: () => void): void {
     const stopping = this.#phase === 'stopping' || this.#phase === 'stopped'
-    if (stopping || !this.#appends.tryPush({ ...request, signed: { writes, settle } })) {
+    if (stopping || !this.#jobs.appends.tryPush({ ...request, signed: { writes, settle } })) {
       settle()
       request.reject(
         stopping
@@ -365,7 +325,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       )
     }
     return new Promise((resolve, reject) => {
-      if (!this.#handoffs.tryPush({ to, resolve })) {
+      if (!this.#jobs.handoffs.tryPush({ to, resolve })) {
         reject(
           new InboxFullError('too many hand-offs are waiting', {
             details: { channel: this.channel },
@@ -398,9 +358,9 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
 
   metrics(): ReplicationRuntimeSnapshot {
     return runtimeSnapshot(this.#ctx, {
-      lowLane: this.#inbox.lowSize,
-      priorityLane: this.#inbox.prioritySize,
-      appendBacklog: this.#signing?.size ?? this.#appends.size,
+      lowLane: this.#jobs.inbox.lowSize,
+      priorityLane: this.#jobs.inbox.prioritySize,
+      appendBacklog: this.#signing?.size ?? this.#jobs.appends.size,
     })
   }
 
@@ -409,8 +369,8 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     this.#phase = 'stopping'
     this.#stopTimers()
     this.#rejectAppends()
-    const queued = this.#inbox.tryPush({ kind: 'shutdown' }) === 'queued'
-    this.#inbox.close()
+    const queued = this.#jobs.inbox.tryPush({ kind: 'shutdown' }) === 'queued'
+    this.#jobs.inbox.close()
     if (!queued) {
       // seed 001: the priority lane is itself full; do not wait behind it.
       this.#abort = true
@@ -444,7 +404,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   #onTimer(): void {
     if (this.#phase !== 'running') return
     // A tick still waiting absorbs this one: missed ticks are skipped, not queued.
-    this.#tickDue = true
+    this.#jobs.markDue('tick')
     const period = this.#ctx.heartbeatMs
     const late = this.#ctx.clock.now() - this.#nextTickAt
     this.#armTick(this.#nextTickAt + (Math.floor(late / period) + 1) * period)
@@ -471,7 +431,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
           ended = true
           break
         }
-        const job = this.#nextJob()
+        const job = this.#jobs.next()
         if (job === undefined) break
         ended = await this.#run(job)
         this.#graceful ||= ended
@@ -480,62 +440,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
       this.#draining = false
     }
     if (ended) this.#endLoop()
-    else if (this.#hasWork()) this.#schedule()
-  }
-
-  #nextJob(): Job | undefined {
-    const urgent = this.#inbox.shiftPriority()
-    if (urgent !== undefined) return { kind: 'event', event: urgent }
-    if (this.#unreachable.size > 0) {
-      const peers = [...this.#unreachable]
-      this.#unreachable.clear()
-      return { kind: 'unreachable', peers }
-    }
-    const handoff = this.#handoffs.shift()
-    if (handoff !== undefined) return { kind: 'handoff', job: handoff }
-    const read = this.#authorSeqReads.shift()
-    if (read !== undefined) return { kind: 'author-seq', read }
-    const yieldToLow = this.#appendedLast && this.#inbox.lowSize > 0
-    const append = yieldToLow ? undefined : this.#appends.shift()
-    if (append !== undefined) {
-      this.#appendedLast = true
-      return { kind: 'append', jobs: takeAppendGroup(append, this.#appends) }
-    }
-    if (this.#tickDue) {
-      this.#tickDue = false
-      return { kind: 'tick' }
-    }
-    if (this.#outboxDue) {
-      this.#outboxDue = false
-      return { kind: 'outbox' }
-    }
-    if (this.#parkedDue) {
-      this.#parkedDue = false
-      return { kind: 'parked' }
-    }
-    if (this.#noticeDue) {
-      this.#noticeDue = false
-      return { kind: 'notice' }
-    }
-    const event = this.#inbox.shiftLow()
-    if (event === undefined) return undefined
-    this.#appendedLast = false
-    return { kind: 'event', event }
-  }
-
-  #hasWork(): boolean {
-    return (
-      this.#abort ||
-      this.#tickDue ||
-      this.#outboxDue ||
-      this.#noticeDue ||
-      this.#parkedDue ||
-      this.#unreachable.size > 0 ||
-      this.#appends.size > 0 ||
-      this.#authorSeqReads.size > 0 ||
-      this.#handoffs.size > 0 ||
-      this.#inbox.prioritySize + this.#inbox.lowSize > 0
-    )
+    else if (this.#abort || this.#jobs.hasWork()) this.#schedule()
   }
 
   /** Runs one job; true when it was Shutdown and the loop must end. */
@@ -553,7 +458,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
           )
           return false
         case 'append':
-          await this.#runAppends(job.jobs)
+          await runAppendGroup(ctx, job.jobs, (step) => this.#advancing(step))
           return false
         case 'author-seq':
           await nextAuthorSeq(ctx).then(job.read.resolve, job.read.reject)
@@ -587,53 +492,6 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     }
   }
 
-  /**
-   * Commits a group of appends at once, each answered with its own part
-   * of the outcome. If the group fails, each append is then tried alone:
-   * one is refused only for a failure it meets alone (though what the
-   * group's failure set off, a full disk's policy, has run).
-   */
-  async #runAppends(jobs: readonly AppendJob[]): Promise<void> {
-    let forward = false
-    const grouped = jobs.length > 1 ? await this.#commit(jobs).catch(() => undefined) : undefined
-    if (grouped !== undefined) {
-      forward = isPending(grouped)
-    } else {
-      for (const job of jobs) {
-        try {
-          forward = isPending(await this.#commit([job])) || forward
-        } catch (error) {
-          job.signed?.settle()
-          job.reject(error)
-        }
-      }
-    }
-    // Forward (or, on a leader, commit) at once rather than at the next beat.
-    if (forward) await this.#advancing(() => moveOutbox(this.#ctx))
-  }
-
-  /** Stores `jobs` as one append and answers each; throws (answering none) when that fails. */
-  async #commit(jobs: readonly AppendJob[]): Promise<AppendOutcome> {
-    const ctx = this.#ctx
-    const [first] = jobs as [AppendJob]
-    const outcome = await this.#advancing(() =>
-      first.signed === undefined
-        ? appendLocal(ctx, jobs.length === 1 ? first.payloads : jobs.flatMap((j) => j.payloads))
-        : appendSignedLocal(
-            ctx,
-            jobs.flatMap((j) => j.signed?.writes ?? []),
-          ),
-    )
-    if (jobs.length > 1) ctx.metrics.add('appendsGroupedTotal', jobs.length - 1)
-    let offset = 0
-    for (const job of jobs) {
-      job.signed?.settle()
-      job.resolve(jobs.length === 1 ? outcome : partOf(outcome, offset, job.payloads.length))
-      offset += job.payloads.length
-    }
-    return outcome
-  }
-
   /** Runs `step`; if it moved a leader's tail, replicas hear of it early. */
   async #advancing<T>(step: () => Promise<T>): Promise<T> {
     const before = this.#ctx.store.state(this.channel).nextSeq
@@ -645,7 +503,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
         this.#ctx.store.state(this.channel).nextSeq > before
       ) {
         // Caught-up replicas waiting at the old tail get the new entries first.
-        if (this.#ctx.parked.size > 0) this.#parkedDue = true
+        if (this.#ctx.parked.size > 0) this.#jobs.markDue('parked')
         this.#notices.notify()
       }
     }
@@ -656,16 +514,16 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     if (leader === this.#followed) return
     this.#followed = leader
     // Writes waiting in the outbox go to the new leader now, not at the next beat.
-    this.#outboxDue = true
+    this.#jobs.markDue('outbox')
     this.emit('leader-changed', { leader })
   }
 
   #rejectAppends(): void {
-    for (const job of this.#handoffs.drain())
+    for (const job of this.#jobs.handoffs.drain())
       job.resolve({ status: 'refused', reason: 'not-leader' })
     this.#signing?.close(() => this.#stoppedError())
-    for (const read of this.#authorSeqReads.drain()) read.reject(this.#stoppedError())
-    for (const job of this.#appends.drain()) {
+    for (const read of this.#jobs.authorSeqReads.drain()) read.reject(this.#stoppedError())
+    for (const job of this.#jobs.appends.drain()) {
       job.signed?.settle()
       job.reject(this.#stoppedError())
     }
@@ -675,8 +533,8 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     if (this.#phase === 'stopped') return
     this.#phase = 'stopped'
     this.#stopTimers()
-    this.#inbox.close()
-    this.#ctx.drops.record('cancelled', this.#inbox.drain().length)
+    this.#jobs.inbox.close()
+    this.#ctx.drops.record('cancelled', this.#jobs.inbox.drain().length)
     this.#rejectAppends()
     this.#offRoleChanged()
     this.#endLoopSignal()
