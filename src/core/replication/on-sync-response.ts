@@ -115,7 +115,7 @@ async function readAhead(ctx: RuntimeContext, from: PeerId, response: SyncRespon
         ...catchUpFrom(ctx, since as Seq),
         ...(after === undefined ? {} : { afterRequestId: after }),
       },
-      { readAhead: after === undefined ? { from: since } : 'chained' },
+      { readAhead: after === undefined ? { from: since } : 'chained', mayPark: caughtUp },
     )
     if (!sent) return
     ctx.metrics.add(caughtUp ? 'parkAheadRequestsTotal' : 'readAheadRequestsTotal')

@@ -7,11 +7,25 @@
  * Tokens expire after REQUEST_TTL_MS. The set stays bounded: at the soft
  * cap an insert first drops expired tokens and then, if still full, the
  * oldest ones (counted in `evicted`).
+ *
+ * Beyond the seed: which requests are still "in flight" (a replica pulls
+ * again only when none is) depends on how long this leader's answers take.
+ * A request counts as in flight for the caller's window (a heartbeat), or
+ * for twice the slowest recent answer when that is longer, up to
+ * IN_FLIGHT_WINDOW_MAX_FACTOR windows; a request the leader may park (it
+ * asked from the leader's tail) for as long as the leader may hold it on
+ * top. With a fixed heartbeat, a loaded leader whose 1 MiB answers took
+ * 0.5–1 s was asked for each chunk twice: bench:wire traced 4–6 duplicate
+ * chunks per 10 MB, each served, sent and compared entry by entry again.
  */
 import type { PeerId } from '../log/ids.js'
 
 export const REQUEST_TTL_MS = 30_000
 export const REQUEST_REGISTRY_SOFT_CAP = 256
+/** The in-flight window stretches with slow answers up to this many times the caller's. */
+export const IN_FLIGHT_WINDOW_MAX_FACTOR = 4
+/** Each answer time noted scales the slowest one remembered by this first, so it fades. */
+const SLOWEST_ANSWER_DECAY = 0.75
 
 interface Token {
   readonly leader: PeerId
@@ -23,6 +37,8 @@ interface Token {
   readonly chained?: true
   /** Beyond the seed: our log's tail when the request was sent. */
   readonly heldTail?: number
+  /** Beyond the seed: how long the leader may hold (park) the request before answering. */
+  readonly parkMs?: number
 }
 
 /** A live token, as `claim` hands it back. */
@@ -42,6 +58,8 @@ export interface ClaimedRequest {
 export interface RequestNotes {
   readonly readAhead?: ReadAhead
   readonly heldTail?: number
+  /** The request may be parked by the leader for up to this long (it asks from the leader's tail). */
+  readonly parkMs?: number
 }
 
 /** What kind of read-ahead a request is, if it is one. */
@@ -53,6 +71,8 @@ function keyOf(leader: PeerId, requestId: bigint): string {
 
 export class OutstandingRequests {
   readonly #tokens = new Map<string, Token>()
+  /** Per leader: the slowest recent time to an answer (parked requests aside), fading. */
+  readonly #slowestAnswerMs = new Map<PeerId, number>()
   readonly #cap: number
   #evicted = 0
 
@@ -83,7 +103,7 @@ export class OutstandingRequests {
     }
     const key = keyOf(leader, requestId)
     this.#tokens.delete(key)
-    const { readAhead, heldTail } = notes
+    const { readAhead, heldTail, parkMs } = notes
     this.#tokens.set(key, {
       leader,
       requestId,
@@ -94,6 +114,7 @@ export class OutstandingRequests {
           ? { chained: true }
           : { readAheadFrom: readAhead.from }),
       ...(heldTail === undefined ? {} : { heldTail }),
+      ...(parkMs === undefined || parkMs <= 0 ? {} : { parkMs }),
     })
   }
 
@@ -111,21 +132,41 @@ export class OutstandingRequests {
     const token = this.#tokens.get(key)
     if (token === undefined) return undefined
     this.#tokens.delete(key)
-    return now - token.issuedAt < REQUEST_TTL_MS ? token : undefined
+    const age = now - token.issuedAt
+    if (age >= REQUEST_TTL_MS) return undefined
+    // A parked request's wait says how long the leader had nothing new, not how busy it is.
+    if (token.parkMs === undefined) {
+      const slowest = (this.#slowestAnswerMs.get(leader) ?? 0) * SLOWEST_ANSWER_DECAY
+      this.#slowestAnswerMs.set(leader, Math.max(age, slowest))
+    }
+    return token
   }
 
-  /** True when a request to `leader` was issued less than `windowMs` ago. */
+  /** True when a request to `leader` may still be answered (see `inFlight`). */
   hasInFlight(leader: PeerId, now: number, windowMs: number): boolean {
     return this.inFlight(leader, now, windowMs).length > 0
   }
 
-  /** The tokens of requests to `leader` issued less than `windowMs` ago, oldest first. */
+  /**
+   * The tokens of requests to `leader` that may still be answered, oldest
+   * first: issued less than `windowMs` ago, or less than twice the slowest
+   * recent answer from it (at most IN_FLIGHT_WINDOW_MAX_FACTOR × `windowMs`),
+   * plus the time the leader may hold a request it parks.
+   */
   inFlight(leader: PeerId, now: number, windowMs: number): bigint[] {
+    const window = this.answerWindowMs(leader, windowMs)
     const ids: bigint[] = []
     for (const token of this.#tokens.values()) {
-      if (token.leader === leader && now - token.issuedAt < windowMs) ids.push(token.requestId)
+      if (token.leader !== leader) continue
+      if (now - token.issuedAt < window + (token.parkMs ?? 0)) ids.push(token.requestId)
     }
     return ids
+  }
+
+  /** How long a request to `leader` counts as in flight, given the caller's `windowMs`. */
+  answerWindowMs(leader: PeerId, windowMs: number): number {
+    const slowest = this.#slowestAnswerMs.get(leader) ?? 0
+    return Math.min(Math.max(windowMs, 2 * slowest), IN_FLIGHT_WINDOW_MAX_FACTOR * windowMs)
   }
 
   /** Drops the read-ahead tokens issued to `leader`; returns how many. */
@@ -140,10 +181,11 @@ export class OutstandingRequests {
     return cleared
   }
 
-  /** Drops every token issued to `leader` (it is no longer the one followed). */
+  /** Drops every token issued to `leader` (it is no longer the one followed), and its answer times. */
   clearLeader(leader: PeerId): void {
     for (const [key, token] of this.#tokens) {
       if (token.leader === leader) this.#tokens.delete(key)
     }
+    this.#slowestAnswerMs.delete(leader)
   }
 }

@@ -96,7 +96,7 @@ export async function requestCatchUp(
   ctx: RuntimeContext,
   leader: PeerId,
   draft: SyncRequestDraft,
-  options: { readonly readAhead?: ReadAhead } = {},
+  options: { readonly readAhead?: ReadAhead; readonly mayPark?: boolean } = {},
 ): Promise<boolean> {
   const now = ctx.clock.now()
   if (ctx.backoff.isInBackoff(leader, now)) {
@@ -107,6 +107,9 @@ export async function requestCatchUp(
   ctx.outstanding.record(leader, requestId, now, {
     ...(options.readAhead === undefined ? {} : { readAhead: options.readAhead }),
     heldTail: ctx.store.state(ctx.channel).nextSeq,
+    // A parked request is answered with the leader's next append, or empty
+    // by its first tick after the hold.
+    ...(options.mayPark === true ? { parkMs: ctx.parkHoldMs + ctx.heartbeatMs } : {}),
   })
   const message: SyncRequest = { ...draft, requestId }
   const sent = await attempt(ctx, 'sync-request', () =>

@@ -276,6 +276,30 @@ describe('a replica pulls as soon as it learns the leader is ahead (beyond the s
     expect(kit.dispatcher.syncRequests).toHaveLength(2)
   })
 
+  it('waits longer before asking again when the leader has been slow to answer', async () => {
+    const { kit, ctx, leaderLog } = await follower(12)
+    await onInbound(ctx, heartbeatFrom(N20, 'leader', 12))
+    const [first] = kit.dispatcher.syncRequests
+    // A loaded leader answers after three heartbeats; the replica reads ahead from there.
+    kit.clock.advance(300)
+    await onInbound(ctx, {
+      kind: 'sync-response',
+      from: N20,
+      message: responseOf(leaderLog.slice(0, 4), first?.message.requestId ?? 0n, 0, 0),
+    })
+    const asked = kit.dispatcher.syncRequests.length
+    expect(asked).toBeGreaterThan(1)
+    // A heartbeat later those answers are likely on their way: no second request for them.
+    kit.clock.advance(150)
+    await onInbound(ctx, heartbeatFrom(N20, 'leader', 12))
+    expect(kit.dispatcher.syncRequests).toHaveLength(asked)
+    // Twice the slow answer later they are taken for lost, and asked again.
+    kit.clock.advance(450)
+    await onInbound(ctx, heartbeatFrom(N20, 'leader', 12))
+    expect(kit.dispatcher.syncRequests).toHaveLength(asked + 1)
+    expect(kit.dispatcher.syncRequests.at(-1)?.message.sinceSeq).toBe(4)
+  })
+
   it('asks for the next chunks right after applying one while still behind', async () => {
     const { kit, ctx, leaderLog } = await follower(12)
     await answer(ctx, leaderLog.slice(0, 4), 0)
