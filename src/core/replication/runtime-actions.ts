@@ -108,8 +108,10 @@ export async function requestCatchUp(
     ...(options.readAhead === undefined ? {} : { readAhead: options.readAhead }),
     heldTail: ctx.store.state(ctx.channel).nextSeq,
     // A parked request is answered with the leader's next append, or empty
-    // by its first tick after the hold.
-    ...(options.mayPark === true ? { parkMs: ctx.parkHoldMs + ctx.heartbeatMs } : {}),
+    // by its first tick after the hold (peers that park at all share the hold).
+    ...(options.mayPark === true && ctx.parkHoldMs > 0
+      ? { parkMs: ctx.parkHoldMs + ctx.heartbeatMs }
+      : {}),
   })
   const message: SyncRequest = { ...draft, requestId }
   const sent = await attempt(ctx, 'sync-request', () =>
