@@ -49,10 +49,11 @@ import type {
 } from '../core/log/log-store.js'
 import { IdbAuthorMarks } from './idb-author-marks.js'
 import { toStorageError } from './idb-errors.js'
-import { channelKeys, IdbOutbox } from './idb-outbox.js'
+import { IdbOutbox } from './idb-outbox.js'
 import {
   AUTHOR_MARKS_META_KEY,
   type ChannelRecord,
+  channelKeys,
   type MeshlogDb,
   type MeshlogDbSchema,
   SCHEMA_VERSION,
@@ -245,7 +246,7 @@ export class IdbLogStore implements LogStore {
       const after = applySkipTo(before, target, anchorHash)
       if (after === before) return before
       await this.#transact(db, channel, async (tx, work) => {
-        work.push(tx.objectStore('segments').delete(this.#segments.keyRange(channel)))
+        work.push(tx.objectStore('segments').delete(channelKeys(channel)))
         work.push(tx.objectStore('channels').put(toRecord(after)))
       })
       this.#segments.replace(channel, [])
@@ -329,7 +330,7 @@ export class IdbLogStore implements LogStore {
   deleteChannel(channel: ChannelId): Promise<void> {
     return this.#exclusive(async (db) => {
       await this.#transact(db, channel, async (tx, work) => {
-        work.push(tx.objectStore('segments').delete(this.#segments.keyRange(channel)))
+        work.push(tx.objectStore('segments').delete(channelKeys(channel)))
         work.push(tx.objectStore('channels').delete(channel))
         work.push(tx.objectStore('author-marks').delete(channelKeys(channel)))
       })

@@ -11,13 +11,8 @@ import type { ChannelId, PeerId } from '../core/log/ids.js'
 import { OutboxFullError } from '../core/log/log-errors.js'
 import type { OutboxEntry, PutOutboxOptions, WriteKey } from '../core/log/log-store.js'
 import { toStorageError } from './idb-errors.js'
-import type { MeshlogDb, OutboxRecord } from './idb-schema.js'
+import { channelKeys, type MeshlogDb, type OutboxRecord } from './idb-schema.js'
 import { outboxTransaction } from './idb-transaction.js'
-
-/** Every key of a channel in a store keyed [channel, ...]. */
-export function channelKeys(channel: string): IDBKeyRange {
-  return IDBKeyRange.bound([channel], [channel, []])
-}
 
 function toOutboxRecord(channel: ChannelId, entry: OutboxEntry, createdAt: number): OutboxRecord {
   const record = {

@@ -58,6 +58,14 @@ export interface MeshlogDbSchema extends DBSchema {
 }
 
 export type MeshlogDb = IDBPDatabase<MeshlogDbSchema>
+
+/**
+ * Every key of a channel in a store keyed [channel, ...] (segments, the
+ * outbox, author marks): arrays sort after every number and string.
+ */
+export function channelKeys(channel: string): IDBKeyRange {
+  return IDBKeyRange.bound([channel], [channel, []])
+}
 type UpgradeTransaction = IDBPTransaction<
   MeshlogDbSchema,
   StoreNames<MeshlogDbSchema>[],

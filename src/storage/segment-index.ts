@@ -46,12 +46,4 @@ export class SegmentIndex {
     while (stop < firsts.length && (firsts[stop] as number) < end) stop++
     return firsts.slice(start, stop)
   }
-
-  /** Every segment key of a channel. */
-  keyRange(channel: string): IDBKeyRange {
-    return IDBKeyRange.bound(
-      [channel, Number.NEGATIVE_INFINITY],
-      [channel, Number.POSITIVE_INFINITY],
-    )
-  }
 }
