@@ -18,7 +18,6 @@ import { ClosedError, describeValue, InvalidArgumentError } from '../core/errors
 import { TypedEventTarget } from '../core/events/typed-event-target.js'
 import type { Entry } from '../core/log/entry.js'
 import { type ChannelId, channelId, type PeerId } from '../core/log/ids.js'
-import { sameMembers } from '../core/sync/epoch/replica-sets.js'
 import type { Link } from '../core/transport/link.js'
 import { installMeshlogErrorTransfer } from '../rpc/error-registry.js'
 import { PageFramePort } from '../rpc/page-frame-port.js'
@@ -28,13 +27,12 @@ import type {
   AppendReceipt,
   StoredChannel,
   WorkerApi,
-  WorkerChannelOptions,
   WorkerEvent,
 } from '../rpc/worker-api.js'
 import type { DrainOutcome } from '../worker/worker-control.js'
 import { packAppend } from './append-batch.js'
 import { type CallOptions, withDeadline } from './call-deadline.js'
-import type { ClientSubscription, EntriesHandler } from './client-subscription.js'
+import type { EntriesHandler } from './client-subscription.js'
 import { type PendingWrite, type WaitCommittedOptions, waitCommitted } from './commit-waiter.js'
 import type { MeshLogEvents, MeshLogStatus } from './mesh-log-events.js'
 import {
@@ -49,29 +47,18 @@ import {
   type Unsubscribe,
 } from './mesh-log-options.js'
 import type { MeshTransport } from './mesh-transport.js'
+import { OpenChannels } from './open-channels.js'
 import { watchPage } from './page-drain.js'
 import type { PeerSlot } from './peer-slot.js'
 import { RoomReplicaSet } from './room-replica-set.js'
 import { acquireTabSlot } from './slot-memory.js'
 import { SubscriptionBook } from './subscription-book.js'
+import { keyDatabaseOf, spawnReplicationWorker, workerInitOf } from './worker-init.js'
 import { WorkerSupervisor } from './worker-supervisor.js'
 
 /** Entries per chunk `read` fetches unless told otherwise (at most 4096). */
 export const READ_CHUNK_ENTRIES_DEFAULT = 1024
 const READ_CHUNK_BYTES = 4 << 20
-
-interface OpenChannel {
-  readonly options: WorkerChannelOptions
-  /** Opened with `replicaSet: 'room'`: its set follows the room. */
-  readonly room: boolean
-  feed: ClientSubscription | undefined
-}
-
-function spawnReplicationWorker(): Worker {
-  return new Worker(new URL('../../workers/replication.worker.js', import.meta.url), {
-    type: 'module',
-  })
-}
 
 export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   /** The namespace this peer's slot, databases and tab channel are named after. */
@@ -87,8 +74,8 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   readonly #lock: PeerSlot | undefined
   readonly #framePort = new PageFramePort()
   readonly #supervisor: WorkerSupervisor
-  readonly #channels = new Map<ChannelId, OpenChannel>()
   readonly #subscriptions: SubscriptionBook
+  readonly #channels: OpenChannels
   readonly #mesh: MeshTransport | undefined
   #room: RoomReplicaSet | undefined
   #self: PeerId | undefined
@@ -143,10 +130,9 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
         const { MeshTransport } = await import('./mesh-transport.js')
         // One key per slot for both: the libp2p node's peer id is the one
         // the worker signs as (signed entries) and names itself by.
-        const names = slotNames(options.namespace, slot)
-        mesh = await MeshTransport.create(names.slotName, {
+        mesh = await MeshTransport.create(slotNames(options.namespace, slot).slotName, {
           ...options.mesh,
-          keyDatabase: keyDatabaseOf(options, names),
+          keyDatabase: keyDatabaseOf(options, slot),
         })
       } catch (error) {
         lock?.release()
@@ -175,28 +161,9 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     this.slot = slot
     this.#lock = lock
     this.#mesh = mesh
-    const names = slotNames(options.namespace, slot)
-    const self = mesh?.self ?? options.peerId
     this.#supervisor = new WorkerSupervisor({
       createWorker: options.createWorker ?? spawnReplicationWorker,
-      init: {
-        databaseName: names.databaseName,
-        identityDatabaseName: names.identityDatabaseName,
-        slotName: names.slotName,
-        ...(self === undefined ? {} : { peerId: self }),
-        ...(options.signEntries
-          ? {
-              signing: {
-                keyDatabaseName: keyDatabaseOf(options, names),
-                groupSize: options.signatureGroupSize,
-              },
-            }
-          : {}),
-        ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
-        ...(options.tabLinks === undefined
-          ? {}
-          : { tabLinks: { ...options.tabLinks, channelName: names.tabChannelName } }),
-      },
+      init: workerInitOf(options, slot, mesh?.self ?? options.peerId),
       framePort: this.#framePort,
       callTimeoutMs: options.callTimeoutMs,
       watchdog: options.watchdog,
@@ -206,6 +173,12 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     this.#subscriptions = new SubscriptionBook(this.#supervisor, (error) => {
       this.#handlerErrors += 1
       console.error('meshlog: a subscription handler threw', error)
+    })
+    this.#channels = new OpenChannels({
+      supervisor: this.#supervisor,
+      subscriptions: this.#subscriptions,
+      onEntries: (channel, entries) => this.emit('entry', { channel, entries }),
+      closing: () => this.#closing !== undefined,
     })
     this.#supervisor.on('crashed', (e) => this.emit('worker-crashed', e.detail))
     this.#supervisor.on('restarted', (e) => this.emit('worker-restarted', e.detail))
@@ -221,7 +194,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
 
   /** Channels opened on this client, in the order they were opened. */
   get channels(): readonly ChannelId[] {
-    return [...this.#channels.keys()]
+    return this.#channels.ids
   }
 
   async #start(): Promise<void> {
@@ -283,20 +256,10 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     })
   }
 
-  /** Gives every room channel the room's current replica set, in place. */
+  /** Gives every room channel the room's current members as its replica set. */
   async #followRoom(): Promise<void> {
     const peers = this.#room?.peers
-    if (peers === undefined) return
-    for (const [channel, open] of this.#channels) {
-      if (!open.room || sameMembers<string>(open.options.replicaSet, peers)) continue
-      this.#channels.set(channel, { ...open, options: { ...open.options, replicaSet: peers } })
-      try {
-        await this.#supervisor.call('setReplicaSet', (api) => api.setReplicaSet(channel, peers))
-      } catch (error) {
-        // Closed or crashed: a restarted worker reopens the channel with the set stored above.
-        if (this.#closing === undefined) console.warn('meshlog: replica set not updated', error)
-      }
-    }
+    if (peers !== undefined) await this.#channels.followRoom(peers)
   }
 
   /**
@@ -333,23 +296,21 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
       (api) => api.open(id, workerOptions),
       options,
     )
-    const inRoom = options.replicaSet === 'room'
-    const open = this.#channels.get(id) ?? { options: workerOptions, room: inRoom, feed: undefined }
-    this.#channels.set(id, { ...open, options: workerOptions, room: inRoom })
-    // Members seen while the worker opened the channel: give it the set now.
-    if (inRoom && !sameMembers<string>(room?.peers ?? [], workerOptions.replicaSet))
-      await this.#followRoom()
-    const wantsEvents = options.entryEvents ?? true
-    if (wantsEvents && open.feed === undefined) await this.#startFeed(id, stored.nextSeq, options)
-    if (!wantsEvents && open.feed !== undefined) await this.#stopFeed(id, options)
+    const opened = {
+      options: workerOptions,
+      room: options.replicaSet === 'room',
+      roomPeers: room?.peers,
+      entryEvents: options.entryEvents ?? true,
+      from: stored.nextSeq,
+    }
+    await this.#channels.opened(id, opened, options)
     return stored
   }
 
   /** Stops replicating `channel`; its log stays in IndexedDB. */
   async closeChannel(channel: string, options: CallOptions = {}): Promise<void> {
     const id = channelId(channel)
-    await this.#stopFeed(id, options)
-    this.#channels.delete(id)
+    await this.#channels.closed(id, options)
     await this.#supervisor.call('closeChannel', (api) => api.close(id), options)
   }
 
@@ -530,32 +491,9 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     this.#lock?.release()
   }
 
-  async #startFeed(channel: ChannelId, from: number, options: CallOptions): Promise<void> {
-    const feed = await this.#subscriptions.add(
-      channel,
-      from,
-      (entries) => {
-        this.emit('entry', { channel, entries })
-      },
-      undefined,
-      options,
-    )
-    const open = this.#channels.get(channel)
-    if (open === undefined) await this.#subscriptions.remove(feed, options)
-    else open.feed = feed
-  }
-
-  async #stopFeed(channel: ChannelId, options: CallOptions): Promise<void> {
-    const open = this.#channels.get(channel)
-    const feed = open?.feed
-    if (open === undefined || feed === undefined) return
-    open.feed = undefined
-    await this.#subscriptions.remove(feed, options)
-  }
-
   /** Puts a restarted worker back where the old one was. */
   async #restore(api: Remote<WorkerApi>): Promise<void> {
-    for (const [channel, open] of this.#channels) await api.open(channel, open.options)
+    await this.#channels.restore(api)
     await this.#subscriptions.restore(api)
   }
 
@@ -567,12 +505,4 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
       for (const write of writes) this.emit('committed', { channel, ...write })
     }
   }
-}
-
-/** The database holding the slot's libp2p key: the mesh's own choice, else the namespace's. */
-function keyDatabaseOf(
-  options: ResolvedMeshLogOptions,
-  names: ReturnType<typeof slotNames>,
-): string {
-  return options.mesh?.keyDatabase ?? names.keyDatabaseName
 }
