@@ -47,6 +47,8 @@ import type {
   SweepResult,
   WriteKey,
 } from '../core/log/log-store.js'
+import { packEntries } from '../core/log/run-pack.js'
+import { concatRuns } from '../core/log/run-repack.js'
 import { IdbAuthorMarks } from './idb-author-marks.js'
 import { toStorageError } from './idb-errors.js'
 import { IdbOutbox } from './idb-outbox.js'
@@ -390,7 +392,7 @@ export class IdbLogStore implements LogStore {
           batch instanceof EntryRun
             ? applyAppendRun(before, op.channel, batch)
             : applyAppend(before, op.channel, batch)
-        const run = batch instanceof EntryRun ? batch : EntryRun.fromEntries(op.channel, batch)
+        const run = batch instanceof EntryRun ? batch : packEntries(op.channel, batch)
         working.set(op.channel, state)
         accepted.push({ op, state })
         const runs = pending.get(op.channel) ?? []
@@ -406,7 +408,7 @@ export class IdbLogStore implements LogStore {
     try {
       await this.#transact(db, [...pending.keys()].join(','), async (tx, work) => {
         for (const [channel, runs] of pending) {
-          const run = EntryRun.concat(runs)
+          const run = concatRuns(runs)
           const end = {
             channel,
             firsts: this.#segments.all(channel),

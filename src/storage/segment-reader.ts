@@ -10,6 +10,7 @@ import { EntryRun } from '../core/log/entry-run.js'
 import type { ChannelId, Seq } from '../core/log/ids.js'
 import { CorruptLogError } from '../core/log/log-errors.js'
 import type { ReadOptions } from '../core/log/log-store.js'
+import { concatRuns } from '../core/log/run-repack.js'
 import { parseSegment, runOfSegment, type SegmentRecord } from '../core/log/segment-codec.js'
 import { toStorageError } from './idb-errors.js'
 import type { MeshlogDb } from './idb-schema.js'
@@ -87,7 +88,7 @@ export async function readSegments(
   const [run] = parts
   if (run === undefined) return EntryRun.empty(channel, from)
   // Two parts or more are joined into bytes of their own.
-  if (parts.length > 1) return EntryRun.concat(parts)
+  if (parts.length > 1) return concatRuns(parts)
   // A record kept in memory is the store's own: a reader that may write
   // into what it read gets a copy.
   if (fromMemory) return options.shared === true ? run : run.copy()

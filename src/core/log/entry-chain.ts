@@ -13,9 +13,10 @@ import { describeValue, InvalidArgumentError } from '../errors.js'
 import type { ChainTail, Entry, EntryDraft } from './entry.js'
 import { authorProofOf, groupProofDepth, HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
 import type { EntryHasher } from './entry-hasher.js'
-import { EntryRun, type RunFault, type RunHeader } from './entry-run.js'
+import type { EntryRun, RunFault, RunHeader } from './entry-run.js'
 import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
 import { ChainBrokenError, HashMismatchError, SeqGapError } from './log-errors.js'
+import { packDrafts } from './run-pack.js'
 import { type Regroup, readWire } from './run-wire.js'
 
 const PREIMAGE_VERSION = 1
@@ -152,7 +153,7 @@ export function sealRun(
 ): EntryRun {
   for (const [index, draft] of drafts.entries()) checkDraft(draft, index)
   const channelBytes = utf8(channel)
-  return EntryRun.seal(channel, tail, drafts, (seq, draft, prevHash) =>
+  return packDrafts(channel, tail, drafts, (seq, draft, prevHash) =>
     hashParts(
       hasher,
       channelBytes,

@@ -8,6 +8,8 @@ import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
 import { EntryRun, type RunFaultKind } from './entry-run.js'
 import { channelId, type Seq } from './ids.js'
 import { HashMismatchError } from './log-errors.js'
+import { packEntries } from './run-pack.js'
+import { concatRuns, trimAuthors } from './run-repack.js'
 import { plainEntries, sealedWrites, type TestWrite, testWrites } from './test-runs.js'
 
 const CH = channelId('runs')
@@ -36,7 +38,7 @@ describe('EntryRun packs a dense, chained run of entries', () => {
     fc.assert(
       fc.property(testWrites, fc.nat(1000), (list, firstSeq) => {
         const entries = sealed(list, firstSeq)
-        const run = EntryRun.fromEntries(CH, entries)
+        const run = packEntries(CH, entries)
         expect(plainEntries(run.entries())).toEqual(plainEntries(entries))
         expect([run.count, run.firstSeq, run.nextSeq]).toEqual([
           entries.length,
@@ -56,7 +58,7 @@ describe('EntryRun packs a dense, chained run of entries', () => {
   it('parses its own bytes back to the same run, and nothing else', () => {
     fc.assert(
       fc.property(testWrites, (list) => {
-        const run = EntryRun.fromEntries(CH, sealed(list))
+        const run = packEntries(CH, sealed(list))
         const parsed = EntryRun.parse(run, run.bytes(), run.count, () => {
           throw new Error('refused its own bytes')
         })
@@ -68,7 +70,7 @@ describe('EntryRun packs a dense, chained run of entries', () => {
   })
 
   it('refuses unknown flags, author indexes outside the table and padded varints', () => {
-    const run = EntryRun.fromEntries(CH, sealed([{ author: 0, size: 3, signed: false }]))
+    const run = packEntries(CH, sealed([{ author: 0, size: 3, signed: false }]))
     const bytes = run.bytes()
     // Entry 0: authorIndex 0 | authorSeq 0 | flags | length 3 | payload | hash.
     const flags = bytes.slice()
@@ -93,7 +95,7 @@ describe('EntryRun packs a dense, chained run of entries', () => {
         fc.integer({ min: 1, max: 2000 }),
         (list, a, b, maxEntries, maxBytes) => {
           const entries = sealed(list)
-          const run = EntryRun.fromEntries(CH, entries)
+          const run = packEntries(CH, entries)
           const [from, to] = [Math.min(a, b), Math.max(a, b)]
           const part = run.slice(from, to)
           const expected = entries.slice(from, to)
@@ -105,14 +107,14 @@ describe('EntryRun packs a dense, chained run of entries', () => {
             if (piece.count > 1) expect(piece.payloadBytes).toBeLessThanOrEqual(maxBytes)
           }
           // Pieces of other runs, with author tables in another order, join back up.
-          const reordered = pieces.map((p) => EntryRun.fromEntries(CH, p.entries()))
-          const joined = EntryRun.concat(reordered)
+          const reordered = pieces.map((p) => packEntries(CH, p.entries()))
+          const joined = concatRuns(reordered)
           expect(plainEntries(joined.entries())).toEqual(plainEntries(entries))
           expect(joined.payloadBytes).toBe(run.payloadBytes)
           expect(plainEntries(joined.compact().entries())).toEqual(plainEntries(entries))
           expect(joined.data.byteLength).toBe(joined.bytes().byteLength)
           // Slices of one run view its buffer; their join holds their bytes alone.
-          const rejoined = EntryRun.concat(pieces)
+          const rejoined = concatRuns(pieces)
           expect(rejoined.bytes()).toEqual(run.bytes())
           expect(rejoined.data.byteLength).toBe(rejoined.bytes().byteLength)
         },
@@ -127,10 +129,10 @@ describe('EntryRun packs a dense, chained run of entries', () => {
       { author: 2, size: 2, signed: false },
       { author: 1, size: 200, signed: false },
     ])
-    const head = EntryRun.fromEntries(CH, entries.slice(0, 1))
-    const tail = EntryRun.fromEntries(CH, entries.slice(1))
+    const head = packEntries(CH, entries.slice(0, 1))
+    const tail = packEntries(CH, entries.slice(1))
     expect(tail.authors).toEqual(['author-2', 'author-1'])
-    const joined = EntryRun.concat([head, tail])
+    const joined = concatRuns([head, tail])
     expect(joined.authors).toEqual(['author-1', 'author-2'])
     expect(plainEntries(joined.entries())).toEqual(plainEntries(entries))
     expect([...joined.authorHighs()]).toEqual([
@@ -138,7 +140,7 @@ describe('EntryRun packs a dense, chained run of entries', () => {
       ['author-2', 1],
     ])
     expect(joined.authorChars()).toBe(4 * 'author-1'.length)
-    expect(() => EntryRun.concat([tail, head])).toThrow(RangeError)
+    expect(() => concatRuns([tail, head])).toThrow(RangeError)
   })
 
   it('refuses to pack entries that are not one dense, chained run of the channel', () => {
@@ -153,13 +155,13 @@ describe('EntryRun packs a dense, chained run of entries', () => {
       [{ ...first, channel: channelId('other') }],
     ]
     for (const bad of cases) {
-      expect(() => EntryRun.fromEntries(CH, bad)).toThrow(InvalidArgumentError)
+      expect(() => packEntries(CH, bad)).toThrow(InvalidArgumentError)
     }
-    expect(() => EntryRun.fromEntries(CH, entries, 3 as Seq)).toThrow(/expected 3/)
+    expect(() => packEntries(CH, entries, 3 as Seq)).toThrow(/expected 3/)
   })
 
   it('gives a compact copy its own buffer and prevHash', () => {
-    const run = EntryRun.fromEntries(CH, sealed([{ author: 0, size: 40, signed: false }]))
+    const run = packEntries(CH, sealed([{ author: 0, size: 40, signed: false }]))
     const frame = new Uint8Array(run.bytes().byteLength + 100)
     frame.set(run.bytes(), 50)
     const view = EntryRun.parse(run, frame.subarray(50, 50 + run.bytes().byteLength), 1, () => {
@@ -175,9 +177,9 @@ describe('EntryRun packs a dense, chained run of entries', () => {
     const entries = sealed(
       Array.from({ length: 4 }, () => ({ author: 0, size: 40, signed: false })),
     )
-    const [head, tail] = EntryRun.fromEntries(CH, entries).split(2, Number.POSITIVE_INFINITY)
+    const [head, tail] = packEntries(CH, entries).split(2, Number.POSITIVE_INFINITY)
     // concat packs its own buffer; its prevHash is a view of the first run's.
-    const joined = EntryRun.concat([(head as EntryRun).copy(), (tail as EntryRun).copy()])
+    const joined = concatRuns([(head as EntryRun).copy(), (tail as EntryRun).copy()])
     const framed = new Uint8Array(64)
     framed.set(joined.prevHash, 16)
     const viewed = EntryRun.parse(
@@ -201,7 +203,7 @@ describe('verifyRun checks every hash of a run', () => {
       Array.from({ length: 8 }, (_, i) => ({ author: i % 2, size: 10, signed: false })),
       20,
     )
-    const run = EntryRun.fromEntries(CH, entries)
+    const run = packEntries(CH, entries)
     verifyRun(hasher, run)
     const bytes = run.bytes().slice()
     const payloadOfFifth = (run.entries()[5]?.payload.byteOffset ?? 0) - run.bytes().byteOffset
@@ -221,13 +223,13 @@ describe('a run lists only the authors its entries use when asked', () => {
       { author: 2, size: 3, signed: true },
       { author: 3, size: 3, signed: false },
     ])
-    const run = EntryRun.fromEntries(CH, entries)
+    const run = packEntries(CH, entries)
     const tail = run.slice(2)
     expect(tail.authors).toHaveLength(3)
-    const pruned = tail.withUsedAuthors()
+    const pruned = trimAuthors(tail)
     expect(pruned.authors).toEqual(['author-3'])
     expect(plainEntries(pruned.entries())).toEqual(plainEntries(entries.slice(2)))
-    expect(run.withUsedAuthors()).toBe(run)
+    expect(trimAuthors(run)).toBe(run)
   })
 })
 
@@ -242,7 +244,7 @@ describe('sealRun seals drafts straight into a run', () => {
         )
         const tail = { nextSeq: firstSeq as Seq, lastHash: new Uint8Array(32).fill(3) }
         const run = sealRun(hasher, CH, tail, drafts)
-        const expected = EntryRun.fromEntries(CH, sealEntries(hasher, CH, tail, drafts))
+        const expected = packEntries(CH, sealEntries(hasher, CH, tail, drafts))
         expect(plainEntries(run.entries())).toEqual(plainEntries(expected.entries()))
         expect(Array.from(run.bytes())).toEqual(Array.from(expected.bytes()))
         verifyRun(hasher, run)

@@ -12,21 +12,13 @@
  * entry before it (`prevHash` for the first), so a run cannot hold a gap or
  * a broken link. `authors` is the table the indexes point into.
  * A sync response carries the same without the hashes (run-wire.ts).
+ * Runs come from bytes (`EntryRun.parse`), from entries or drafts
+ * (run-pack.ts), or from other runs (run-repack.ts, and `slice` here).
  */
-import { equals } from 'uint8arrays/equals'
-import { describeValue, InvalidArgumentError } from '../errors.js'
-import type { ChainTail, Entry, EntryDraft } from './entry.js'
-import { groupProofByteLength, groupProofDepth, HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
-import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
-import {
-  MAX_RUN_PAYLOAD_BYTES,
-  RUN_FLAG_GROUPED,
-  RUN_FLAG_SIGNED,
-  type RunFault,
-  readEntryHead,
-  varintLength,
-  writeVarint,
-} from './run-bytes.js'
+import type { Entry } from './entry.js'
+import { groupProofByteLength, HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
+import type { ChannelId, PeerId, Seq } from './ids.js'
+import { RUN_FLAG_GROUPED, RUN_FLAG_SIGNED, type RunFault, readEntryHead } from './run-bytes.js'
 
 export type { RunFault, RunFaultKind } from './run-bytes.js'
 export { MAX_RUN_PAYLOAD_BYTES, RUN_FLAG_GROUPED, RUN_FLAG_SIGNED } from './run-bytes.js'
@@ -53,6 +45,20 @@ export interface EntrySlots {
   payloadStart: number
   payloadEnd: number
 }
+
+/**
+ * Makes a run from bytes laid out as above, unchecked: for the run
+ * builders of this folder (run-pack.ts, run-repack.ts), which write the
+ * layout themselves. Anything else goes through `EntryRun.parse`.
+ */
+export let assembleRun: (
+  header: RunHeader,
+  data: Uint8Array,
+  starts: Uint32Array,
+  payloadBytes: number,
+  signedCount: number,
+  proofBytes: number,
+) => EntryRun
 
 export class EntryRun {
   readonly channel: ChannelId
@@ -94,6 +100,11 @@ export class EntryRun {
     this.payloadBytes = payloadBytes
     this.signedCount = signedCount
     this.proofBytes = proofBytes
+  }
+
+  static {
+    assembleRun = (header, data, starts, payloadBytes, signedCount, proofBytes) =>
+      new EntryRun(header, data, starts, payloadBytes, signedCount, proofBytes)
   }
 
   get count(): number {
@@ -154,272 +165,6 @@ export class EntryRun {
     if (offset !== end) fail('trailing-bytes', `${end - offset} bytes after the last entry`, offset)
     starts[count] = end
     return new EntryRun(header, data, starts, payloadBytes, signedCount, proofBytes)
-  }
-
-  /**
-   * Packs entries (one channel, dense seqs, chained) into a run; throws
-   * InvalidArgumentError for entries that are not such a run.
-   */
-  static fromEntries(channel: ChannelId, entries: readonly Entry[], firstSeq?: Seq): EntryRun {
-    const first = entries[0]
-    const start = (firstSeq ?? first?.seq ?? 0) as Seq
-    const bad = (index: number, message: string, value: unknown): never => {
-      throw new InvalidArgumentError(`cannot pack entry ${index}: ${message}`, {
-        details: { channel, index, value: describeValue(value) },
-      })
-    }
-    let previous: Entry | undefined
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i] as Entry
-      if (e.channel !== channel) bad(i, 'belongs to another channel', e.channel)
-      if (e.seq !== start + i) bad(i, `has seq ${e.seq}, expected ${start + i}`, e.seq)
-      if (!isSeqNumber(e.authorSeq)) bad(i, 'authorSeq must be a safe integer', e.authorSeq)
-      if (e.payload.byteLength > MAX_RUN_PAYLOAD_BYTES) bad(i, 'payload is too large', e.payload)
-      if (e.hash.byteLength !== HASH_BYTES) bad(i, 'hash must be 32 bytes', e.hash)
-      if (e.signature !== undefined && e.signature.byteLength !== SIGNATURE_BYTES)
-        bad(i, 'signature must be 64 bytes', e.signature)
-      if (e.groupProof !== undefined) {
-        if (e.signature === undefined) bad(i, 'a group proof needs a signature', e.groupProof)
-        if (groupProofDepth(e.groupProof.byteLength) === undefined)
-          bad(i, 'group proof has no valid length', e.groupProof)
-      }
-      if (previous !== undefined && !equals(e.prevHash, previous.hash))
-        bad(i, 'does not chain onto the entry before it', e.seq)
-      previous = e
-    }
-    const prevHash = first === undefined ? new Uint8Array(HASH_BYTES) : first.prevHash
-    return EntryRun.#pack(channel, start, prevHash, entries, (i) => (entries[i] as Entry).hash)
-  }
-
-  /**
-   * Drafts packed onto `tail` as a new run: seqs from `tail.nextSeq`, each
-   * hash from `hashOf` (the chain's preimage is entry-chain.ts's to know),
-   * written into the run's bytes as it goes. The leader's commit path: no
-   * Entry object is made.
-   */
-  static seal(
-    channel: ChannelId,
-    tail: ChainTail,
-    drafts: readonly EntryDraft[],
-    hashOf: (seq: number, draft: EntryDraft, prevHash: Uint8Array) => Uint8Array,
-  ): EntryRun {
-    let prevHash = tail.lastHash
-    return EntryRun.#pack(channel, tail.nextSeq, tail.lastHash, drafts, (i) => {
-      prevHash = hashOf(tail.nextSeq + i, drafts[i] as EntryDraft, prevHash)
-      return prevHash
-    })
-  }
-
-  /**
-   * The run of `items` from `firstSeq` onto `prevHash`: author table in order
-   * of first use, each entry written with the hash `hashAt(i)` gives (asked
-   * once per entry, in order). The caller has checked the items.
-   */
-  static #pack(
-    channel: ChannelId,
-    firstSeq: Seq,
-    prevHash: Uint8Array,
-    items: readonly EntryDraft[],
-    hashAt: (index: number) => Uint8Array,
-  ): EntryRun {
-    const authors = new Map<PeerId, number>()
-    let size = 0
-    for (const item of items) {
-      let index = authors.get(item.author)
-      if (index === undefined) {
-        index = authors.size
-        authors.set(item.author, index)
-      }
-      const proof = item.signature === undefined ? undefined : item.groupProof
-      size +=
-        varintLength(index) +
-        varintLength(item.authorSeq) +
-        1 +
-        (proof === undefined ? 0 : 1 + proof.byteLength) +
-        varintLength(item.payload.byteLength) +
-        item.payload.byteLength +
-        HASH_BYTES +
-        (item.signature === undefined ? 0 : SIGNATURE_BYTES)
-    }
-    const data = new Uint8Array(size)
-    const starts = new Uint32Array(items.length + 1)
-    let offset = 0
-    let payloadBytes = 0
-    let signedCount = 0
-    let proofBytes = 0
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as EntryDraft
-      const proof = item.signature === undefined ? undefined : item.groupProof
-      starts[i] = offset
-      offset = writeVarint(data, offset, authors.get(item.author) as number)
-      offset = writeVarint(data, offset, item.authorSeq)
-      if (item.signature === undefined) data[offset++] = 0
-      else if (proof === undefined) data[offset++] = RUN_FLAG_SIGNED
-      else {
-        data[offset++] = RUN_FLAG_SIGNED | RUN_FLAG_GROUPED
-        data[offset++] = groupProofDepth(proof.byteLength) as number
-      }
-      offset = writeVarint(data, offset, item.payload.byteLength)
-      data.set(item.payload, offset)
-      offset += item.payload.byteLength
-      data.set(hashAt(i), offset)
-      offset += HASH_BYTES
-      if (item.signature !== undefined) {
-        data.set(item.signature, offset)
-        offset += SIGNATURE_BYTES
-        signedCount++
-      }
-      if (proof !== undefined) {
-        data.set(proof, offset)
-        offset += proof.byteLength
-        proofBytes += proof.byteLength
-      }
-      payloadBytes += item.payload.byteLength
-    }
-    starts[items.length] = offset
-    return new EntryRun(
-      { channel, firstSeq, prevHash, authors: [...authors.keys()] },
-      data,
-      starts,
-      payloadBytes,
-      signedCount,
-      proofBytes,
-    )
-  }
-
-  /**
-   * One run of `runs` in order (each must continue the one before). Author
-   * tables are merged; bytes are copied once, and entries whose author
-   * index changes are re-packed.
-   */
-  static concat(runs: readonly EntryRun[]): EntryRun {
-    const first = runs[0]
-    if (first === undefined) throw new RangeError('concat needs at least one run')
-    if (runs.length === 1) return first
-    const table = new Map<PeerId, number>()
-    const remaps: (Int32Array | undefined)[] = []
-    let size = 0
-    let count = 0
-    for (const [r, run] of runs.entries()) {
-      if (r > 0) {
-        const before = runs[r - 1] as EntryRun
-        if (run.channel !== first.channel || run.firstSeq !== before.nextSeq)
-          throw new RangeError('runs to concat must be dense and of one channel')
-        if (!equals(run.prevHash, before.lastHash))
-          throw new RangeError('runs to concat must chain')
-      }
-      let identity = true
-      const remap = new Int32Array(run.authors.length)
-      for (const [i, author] of run.authors.entries()) {
-        let index = table.get(author)
-        if (index === undefined) {
-          index = table.size
-          table.set(author, index)
-        }
-        remap[i] = index
-        if (index !== i) identity = false
-      }
-      remaps.push(identity ? undefined : remap)
-      size += (run.#starts[run.count] as number) - (run.#starts[0] as number)
-      if (!identity) {
-        for (let i = 0; i < run.count; i++) {
-          const slots = run.#read(i)
-          size += varintLength(remap[slots.authorIndex] as number) - varintLength(slots.authorIndex)
-        }
-      }
-      count += run.count
-    }
-    const data = new Uint8Array(size)
-    const starts = new Uint32Array(count + 1)
-    let offset = 0
-    let at = 0
-    let payloadBytes = 0
-    let signedCount = 0
-    let proofBytes = 0
-    for (const [r, run] of runs.entries()) {
-      const remap = remaps[r]
-      const base = run.#starts[0] as number
-      if (remap === undefined) {
-        data.set(run.data.subarray(base, run.#starts[run.count]), offset)
-        for (let i = 0; i < run.count; i++)
-          starts[at++] = offset + (run.#starts[i] as number) - base
-        offset += (run.#starts[run.count] as number) - base
-      } else {
-        for (let i = 0; i < run.count; i++) {
-          const entryStart = run.#starts[i] as number
-          const entryEnd = run.#starts[i + 1] as number
-          const slots = run.#read(i)
-          starts[at++] = offset
-          offset = writeVarint(data, offset, remap[slots.authorIndex] as number)
-          const rest = run.data.subarray(entryStart + varintLength(slots.authorIndex), entryEnd)
-          data.set(rest, offset)
-          offset += rest.byteLength
-        }
-      }
-      payloadBytes += run.payloadBytes
-      signedCount += run.signedCount
-      proofBytes += run.proofBytes
-    }
-    starts[count] = offset
-    return new EntryRun(
-      {
-        channel: first.channel,
-        firstSeq: first.firstSeq,
-        prevHash: first.prevHash,
-        authors: [...table.keys()],
-      },
-      data,
-      starts,
-      payloadBytes,
-      signedCount,
-      proofBytes,
-    )
-  }
-
-  /**
-   * The same entries with an author table of only the authors they use (a
-   * slice keeps its whole run's table). Re-packs when indexes change.
-   */
-  withUsedAuthors(): EntryRun {
-    if (this.authors.length <= 1 && this.count > 0) return this
-    const used = new Uint8Array(this.authors.length)
-    for (let i = 0; i < this.count; i++) used[this.#read(i).authorIndex] = 1
-    if (used.every((u) => u === 1)) return this
-    const table = this.authors.filter((_, i) => used[i] === 1)
-    const remap = new Int32Array(this.authors.length).fill(-1)
-    for (const [i, author] of table.entries()) remap[this.authors.indexOf(author)] = i
-    let size = 0
-    for (let i = 0; i < this.count; i++) {
-      const { authorIndex } = this.#read(i)
-      size +=
-        (this.#starts[i + 1] as number) -
-        (this.#starts[i] as number) -
-        varintLength(authorIndex) +
-        varintLength(remap[authorIndex] as number)
-    }
-    const data = new Uint8Array(size)
-    const starts = new Uint32Array(this.count + 1)
-    let offset = 0
-    for (let i = 0; i < this.count; i++) {
-      const { authorIndex } = this.#read(i)
-      starts[i] = offset
-      offset = writeVarint(data, offset, remap[authorIndex] as number)
-      const rest = this.data.subarray(
-        (this.#starts[i] as number) + varintLength(authorIndex),
-        this.#starts[i + 1],
-      )
-      data.set(rest, offset)
-      offset += rest.byteLength
-    }
-    starts[this.count] = offset
-    return new EntryRun(
-      { channel: this.channel, firstSeq: this.firstSeq, prevHash: this.prevHash, authors: table },
-      data,
-      starts,
-      this.payloadBytes,
-      this.signedCount,
-      this.proofBytes,
-    )
   }
 
   /** Entries [start, end) as a run over the same bytes (no copy). */

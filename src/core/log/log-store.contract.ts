@@ -11,7 +11,6 @@ import type { Entry } from './entry.js'
 import { GENESIS_HASH } from './entry.js'
 import { sealEntries } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
-import { EntryRun } from './entry-run.js'
 import { type ChannelId, channelId, type PeerId, peerId, type Seq } from './ids.js'
 import {
   ChainBrokenError,
@@ -23,6 +22,7 @@ import {
   StorageFullError,
 } from './log-errors.js'
 import type { ChannelState, LogStore, OutboxEntry } from './log-store.js'
+import { packEntries } from './run-pack.js'
 import { testLogWriter } from './test-entries.js'
 
 export interface LogStoreHarness {
@@ -174,11 +174,11 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
           [AUTHOR, 0],
           [peerId('author-b'), 3],
         ])
-        const state = await store.appendRun(CH, EntryRun.fromEntries(CH, first))
+        const state = await store.appendRun(CH, packEntries(CH, first))
         expect(state.nextSeq).toBe(2)
         expect(Array.from(state.lastHash)).toEqual(Array.from((first[1] as Entry).hash))
         const more = writer(store).next(30, 5)
-        await store.appendRun(CH, EntryRun.fromEntries(CH, more))
+        await store.appendRun(CH, packEntries(CH, more))
         store = await reopen(store)
         expect(summary(await store.read(CH, 0 as Seq))).toEqual(summary([...first, ...more]))
         expect(store.authorMark(CH, peerId('author-b'))).toBe(3)
@@ -190,7 +190,7 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
         const w = writer(store)
         await store.append(CH, w.next(4))
         const next = w.next(3)
-        const ahead = EntryRun.fromEntries(CH, next.slice(1))
+        const ahead = packEntries(CH, next.slice(1))
         await expect(store.appendRun(CH, ahead)).rejects.toBeInstanceOf(SeqGapError)
         const again = await store.readRun(CH, 2 as Seq)
         await expect(store.appendRun(CH, again)).rejects.toBeInstanceOf(SeqConflictError)
@@ -199,11 +199,11 @@ export function defineLogStoreContract(harness: LogStoreHarness): void {
           ...e,
           prevHash: (foreign[0] as Entry).hash,
         }))
-        await expect(
-          store.appendRun(CH, EntryRun.fromEntries(CH, unchained)),
-        ).rejects.toBeInstanceOf(ChainBrokenError)
+        await expect(store.appendRun(CH, packEntries(CH, unchained))).rejects.toBeInstanceOf(
+          ChainBrokenError,
+        )
         expect(store.state(CH).nextSeq).toBe(4)
-        await store.appendRun(CH, EntryRun.fromEntries(CH, next))
+        await store.appendRun(CH, packEntries(CH, next))
         expect(store.state(CH).nextSeq).toBe(7)
       })
     })

@@ -25,7 +25,7 @@ import {
 import { authorProofOf, type Entry } from './entry.js'
 import { computeEntryHash } from './entry-chain.js'
 import type { EntryHasher } from './entry-hasher.js'
-import { EntryRun } from './entry-run.js'
+import type { EntryRun } from './entry-run.js'
 import type { ChannelId, PeerId, Seq } from './ids.js'
 import { CorruptLogError, OutboxFullError, StorageFullError } from './log-errors.js'
 import type {
@@ -38,6 +38,7 @@ import type {
   SweepResult,
   WriteKey,
 } from './log-store.js'
+import { packEntries } from './run-pack.js'
 
 interface ChannelLog {
   state: ChannelState
@@ -165,7 +166,7 @@ export class MemoryLogStore implements LogStore {
     options: ReadOptions = {},
   ): Promise<EntryRun> {
     const entries = await this.read(channel, from, to, options)
-    return EntryRun.fromEntries(channel, entries, from)
+    return packEntries(channel, entries, from)
   }
 
   async read(channel: ChannelId, from: Seq, to?: Seq, options: ReadOptions = {}): Promise<Entry[]> {

@@ -6,8 +6,9 @@ import { testAuthor } from '../crypto/test-authors.js'
 import { GENESIS_HASH, SIGNATURE_BYTES } from './entry.js'
 import { sealEntries, sealWireRun } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
-import { EntryRun, type RunFaultKind } from './entry-run.js'
+import type { EntryRun, RunFaultKind } from './entry-run.js'
 import { channelId, type PeerId, type Seq } from './ids.js'
+import { packEntries } from './run-pack.js'
 import { rebuiltGroups, wireByteLength, writeWire } from './run-wire.js'
 import { plainEntries } from './test-runs.js'
 
@@ -54,7 +55,7 @@ async function signedRun(
     drafts.push(...(await signDrafts(author.signer, hasher, CH, plain, { groupSize })))
   }
   const entries = sealEntries(hasher, CH, { nextSeq: 0 as Seq, lastHash: GENESIS_HASH }, drafts)
-  return EntryRun.fromEntries(CH, entries)
+  return packEntries(CH, entries)
 }
 
 describe('a signed group the run holds whole goes without its proofs', () => {

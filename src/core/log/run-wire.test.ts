@@ -3,8 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { Entry } from './entry.js'
 import { sealWireRun } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
-import { EntryRun, type RunFaultKind } from './entry-run.js'
+import type { EntryRun, RunFaultKind } from './entry-run.js'
 import { channelId } from './ids.js'
+import { packEntries } from './run-pack.js'
 import { wireByteLength, writeWire } from './run-wire.js'
 import { plainEntries, sealedWrites, type TestWrite, testWrites } from './test-runs.js'
 
@@ -33,7 +34,7 @@ describe('the wire form of a run leaves the hashes out', () => {
   it('reads back every entry, its hash computed, whatever the authors, sizes and signatures', () => {
     fc.assert(
       fc.property(testWrites, fc.nat(1000), (list, firstSeq) => {
-        const run = EntryRun.fromEntries(CH, sealed(list, firstSeq))
+        const run = packEntries(CH, sealed(list, firstSeq))
         expect(wireByteLength(run)).toBe(run.bytes().byteLength - 32 * run.count)
         const back = offTheWire(run, wireOf(run))
         expect(plainEntries(back.entries())).toEqual(plainEntries(run.entries()))
@@ -44,7 +45,7 @@ describe('the wire form of a run leaves the hashes out', () => {
   })
 
   it('writes a slice of a bigger run from where the slice starts', () => {
-    const whole = EntryRun.fromEntries(
+    const whole = packEntries(
       CH,
       sealed(
         Array.from({ length: 9 }, (_, i) => ({ author: i % 2, size: 30, signed: i % 3 === 0 })),
@@ -57,7 +58,7 @@ describe('the wire form of a run leaves the hashes out', () => {
   })
 
   it('hashes a changed payload into a different chain', () => {
-    const run = EntryRun.fromEntries(
+    const run = packEntries(
       CH,
       sealed([
         { author: 0, size: 8, signed: false },
@@ -70,7 +71,7 @@ describe('the wire form of a run leaves the hashes out', () => {
   })
 
   it('names what is wrong with bytes that are not a run', () => {
-    const run = EntryRun.fromEntries(
+    const run = packEntries(
       CH,
       sealed([
         { author: 0, size: 8, signed: true },
@@ -99,10 +100,7 @@ describe('the wire form of a run leaves the hashes out', () => {
   })
 
   it('refuses a grouped entry whose proof depth cannot be', () => {
-    const run = EntryRun.fromEntries(
-      CH,
-      sealed([{ author: 0, size: 8, signed: true, proofDepth: 3 }]),
-    )
+    const run = packEntries(CH, sealed([{ author: 0, size: 8, signed: true, proofDepth: 3 }]))
     expect(run.proofBytes).toBe(2 + 3 * 32)
     expect(run.entry(0).groupProof?.byteLength).toBe(2 + 3 * 32)
     const wire = wireOf(run)

@@ -4,9 +4,9 @@ import type { Entry } from './entry.js'
 import { GENESIS_HASH } from './entry.js'
 import { sealEntries } from './entry-chain.js'
 import { type EntryHasher, loadEntryHasher } from './entry-hasher.js'
-import { EntryRun } from './entry-run.js'
 import { channelId, peerId, type Seq } from './ids.js'
 import { CorruptLogError } from './log-errors.js'
+import { packEntries } from './run-pack.js'
 import { decodeSegment, encodeSegment, extendSegment, type SegmentRecord } from './segment-codec.js'
 
 const CH = channelId('segments')
@@ -100,7 +100,7 @@ describe('extendSegment', () => {
     const list = entries(50)
     const rest = list.slice(30)
     const head = encodeSegment(hasher, list.slice(0, 30))
-    const grown = extendSegment(hasher, [head], EntryRun.fromEntries(CH, rest))
+    const grown = extendSegment(hasher, [head], packEntries(CH, rest))
     expect(grown).toEqual(encodeSegment(hasher, list))
     expect(decodeSegment(hasher, grown)).toEqual(list)
   })
@@ -110,7 +110,7 @@ describe('extendSegment', () => {
     const parts = [list.slice(0, 7), list.slice(7, 9), list.slice(9, 40)].map((part) =>
       encodeSegment(hasher, part),
     )
-    const merged = extendSegment(hasher, parts, EntryRun.fromEntries(CH, list.slice(40)))
+    const merged = extendSegment(hasher, parts, packEntries(CH, list.slice(40)))
     expect(merged).toEqual(encodeSegment(hasher, list))
   })
 
@@ -121,11 +121,7 @@ describe('extendSegment', () => {
     const tail = sealEntries(hasher, CH, { nextSeq: 1 as Seq, lastHash: (head[0] as Entry).hash }, [
       { author: peerId('carol'), authorSeq: 0, payload: new Uint8Array(4) },
     ])
-    const grown = extendSegment(
-      hasher,
-      [encodeSegment(hasher, head)],
-      EntryRun.fromEntries(CH, tail),
-    )
+    const grown = extendSegment(hasher, [encodeSegment(hasher, head)], packEntries(CH, tail))
     expect(grown.authors).toEqual(['alice', 'carol'])
     expect(decodeSegment(hasher, grown)).toEqual([...head, ...tail])
   })

@@ -20,6 +20,8 @@ import type { EntryHasher } from './entry-hasher.js'
 import { EntryRun, type RunFault } from './entry-run.js'
 import type { ChannelId, PeerId, Seq } from './ids.js'
 import { CorruptLogError } from './log-errors.js'
+import { packEntries } from './run-pack.js'
+import { concatRuns } from './run-repack.js'
 
 export const SEGMENT_FORMAT = 1
 
@@ -84,7 +86,7 @@ export function segmentOfRun(hasher: EntryHasher, run: EntryRun): SegmentRecord 
 export function encodeSegment(hasher: EntryHasher, entries: readonly Entry[]): SegmentRecord {
   const first = entries[0]
   if (first === undefined) throw new RangeError('a segment needs entries')
-  return segmentOfRun(hasher, EntryRun.fromEntries(first.channel, entries))
+  return segmentOfRun(hasher, packEntries(first.channel, entries))
 }
 
 function damaged(record: SegmentRecord): RunFault {
@@ -129,7 +131,7 @@ export function extendSegment(
   records: readonly SegmentRecord[],
   run: EntryRun,
 ): SegmentRecord {
-  return segmentOfRun(hasher, EntryRun.concat([...records.map(parseSegment), run]))
+  return segmentOfRun(hasher, concatRuns([...records.map(parseSegment), run]))
 }
 
 /**

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { Entry } from '../log/entry.js'
 import { GENESIS_HASH } from '../log/entry.js'
 import { type EntryHasher, loadEntryHasher } from '../log/entry-hasher.js'
-import { EntryRun } from '../log/entry-run.js'
 import { channelId, peerId, type Seq } from '../log/ids.js'
+import { packEntries } from '../log/run-pack.js'
 import { testLogWriter } from '../log/test-entries.js'
 import type { SyncResponse } from '../replication/messages.js'
 import { packedSyncResponse } from '../replication/packed-response.js'
@@ -91,7 +91,7 @@ describe('wire frames round-trip', () => {
 
   it('sends a response without per-entry hashes; the receiver computes the same ones', () => {
     const list = entries(50, 7, 100)
-    const run = EntryRun.fromEntries(CH, list)
+    const run = packEntries(CH, list)
     const bytes = encodeFrame(response(list))
     // One hash (the last) instead of fifty.
     expect(bytes.byteLength).toBeLessThan(run.bytes().byteLength - 49 * 32 + 200)
@@ -362,7 +362,7 @@ describe('a packed sync response', () => {
   it('decodes when it carries a slice of a run with more authors than entries', () => {
     // Authors changed after sealing: the hashes no longer hold, but the chain does.
     const others = entries(3, 0, 10).map((e, i) => ({ ...e, author: peerId(`other-${i}`) }))
-    const run = EntryRun.fromEntries(CH, others).slice(2)
+    const run = packEntries(CH, others).slice(2)
     const message = packedSyncResponse(
       { channelId: CH, firstSeq: 2 as Seq, leaderFirstRetainedSeq: 0 as Seq, requestId: 7n },
       run,

@@ -28,6 +28,8 @@ import {
   peerId,
   type Seq,
 } from '../log/ids.js'
+import { packEntries } from '../log/run-pack.js'
+import { trimAuthors } from '../log/run-repack.js'
 import { wireByteLength, writeWire } from '../log/run-wire.js'
 import {
   BANDWIDTH_CLASSES,
@@ -141,7 +143,7 @@ function writeRun(w: ByteWriter, whole: EntryRun, form: 'hashed' | 'wire' = 'has
   w.varint(whole.count)
   if (whole.count === 0) return
   // A decoder refuses authors no entry uses (a slice of a stored run may list some).
-  const run = whole.withUsedAuthors()
+  const run = trimAuthors(whole)
   w.bytes(run.prevHash)
   w.varint(run.authors.length)
   for (const author of run.authors) w.string(author)
@@ -159,12 +161,12 @@ function writeEntries(
   firstSeq: number,
   entries: readonly Entry[],
 ): void {
-  writeRun(w, EntryRun.fromEntries(channel, entries, firstSeq as Seq))
+  writeRun(w, packEntries(channel, entries, firstSeq as Seq))
 }
 
 /** A sync response's entries, packed: the run it was made from, or one made from its entries. */
 function packedEntries(m: SyncResponse): EntryRun {
-  const run = responseRun(m) ?? EntryRun.fromEntries(m.channelId, m.entries, m.firstSeq)
+  const run = responseRun(m) ?? packEntries(m.channelId, m.entries, m.firstSeq)
   if (run.channel !== m.channelId || run.firstSeq !== m.firstSeq)
     invalid("the run does not start at the response's firstSeq", run.firstSeq)
   return run
