@@ -1,7 +1,8 @@
 /**
  * One replicated channel's runtime (seed 001): a two-lane inbox and a
  * heartbeat timer feeding a single drain loop that handles one job at a
- * time, so handlers never interleave (runtime-jobs.ts says in what order).
+ * time, so handlers never interleave (runtime-jobs.ts says in what order,
+ * run-job.ts what each job does).
  * The loop runs only while there is work: it is scheduled on a microtask
  * when work arrives and on the injected clock for ticks; it never polls.
  *
@@ -26,34 +27,25 @@ import { TypedEventTarget } from '../events/typed-event-target.js'
 import type { ChannelId, PeerId } from '../log/ids.js'
 import type { OutboxEntry } from '../log/log-store.js'
 import type { Cancel } from '../time/clock.js'
-import { type AppendRequest, runAppendGroup } from './append-group.js'
+import type { AppendRequest } from './append-group.js'
 import { ReplicationCoordinator } from './coordinator.js'
 import type { Inbound } from './inbound.js'
 import type { PushResult } from './inbox.js'
-import { type HandoffStart, startHandoff } from './leader-handoff.js'
-import { type AppendOutcome, nextAuthorSeq } from './local-append.js'
+import type { HandoffStart } from './leader-handoff.js'
+import type { AppendOutcome } from './local-append.js'
 import type { ReplicaRole } from './messages.js'
-import { onInbound } from './on-inbound.js'
-import { onPeersUnreachable } from './on-peers-unreachable.js'
-import { expireParked, serveParked } from './on-sync-request.js'
-import { onTick } from './on-tick.js'
-import { moveOutbox } from './outbox-flow.js'
 import { OwnWriteSigning } from './own-write-signing.js'
 import { InboxFullError, RuntimeStoppedError } from './replication-errors.js'
-import { transition } from './runtime-actions.js'
+import { runJob } from './run-job.js'
 import {
   createRuntimeContext,
   type RuntimeContext,
   type RuntimeContextOptions,
 } from './runtime-context.js'
 import type { ReplicationRuntimeEvents } from './runtime-events.js'
-import { type Job, RuntimeJobs } from './runtime-jobs.js'
+import { RuntimeJobs } from './runtime-jobs.js'
 import { type ReplicationRuntimeSnapshot, runtimeSnapshot } from './runtime-snapshot.js'
-import {
-  sendTailNotice,
-  TAIL_NOTICE_MIN_INTERVAL_MS_DEFAULT,
-  TailNoticeScheduler,
-} from './tail-notice.js'
+import { TAIL_NOTICE_MIN_INTERVAL_MS_DEFAULT, TailNoticeScheduler } from './tail-notice.js'
 
 export const APPEND_BACKLOG_DEFAULT = 64
 export const CANCEL_TIMEOUT_MS_DEFAULT = 5_000
@@ -95,6 +87,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   #graceful = false
   #cancelling: Promise<void> | undefined
   #followed: PeerId | undefined
+  readonly #advance = <T>(step: () => Promise<T>): Promise<T> => this.#advancing(step)
 
   constructor(options: ReplicationRuntimeOptions) {
     super()
@@ -209,9 +202,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     return Promise.reject(
       result === 'full'
         ? new InboxFullError('the runtime inbox is full', { details: { channel: this.channel } })
-        : new RuntimeStoppedError('the runtime was cancelled', {
-            details: { channel: this.channel },
-          }),
+        : this.#stoppedError(),
     )
   }
 
@@ -254,7 +245,7 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
   append(payloads: readonly Uint8Array[]): Promise<AppendOutcome> {
     const details = { channel: this.channel }
     if (this.#phase === 'stopping' || this.#phase === 'stopped') {
-      return Promise.reject(new RuntimeStoppedError('the runtime was cancelled', { details }))
+      return Promise.reject(this.#stoppedError())
     }
     return new Promise((resolve, reject) => {
       const request = { payloads: [...payloads], resolve, reject }
@@ -433,7 +424,8 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
         }
         const job = this.#jobs.next()
         if (job === undefined) break
-        ended = await this.#run(job)
+        ended = await runJob(this.#ctx, job, this.#advance)
+        this.#noteFollowedLeader()
         this.#graceful ||= ended
       }
     } finally {
@@ -441,55 +433,6 @@ export class ReplicationRuntime extends TypedEventTarget<ReplicationRuntimeEvent
     }
     if (ended) this.#endLoop()
     else if (this.#abort || this.#jobs.hasWork()) this.#schedule()
-  }
-
-  /** Runs one job; true when it was Shutdown and the loop must end. */
-  async #run(job: Job): Promise<boolean> {
-    const ctx = this.#ctx
-    try {
-      switch (job.kind) {
-        case 'event':
-          if (job.event.kind === 'shutdown') {
-            await transition(ctx, 'idle', 'channel-close')
-            return true
-          }
-          await this.#advancing(() =>
-            onInbound(ctx, job.event as Exclude<Inbound, { kind: 'shutdown' }>),
-          )
-          return false
-        case 'append':
-          await runAppendGroup(ctx, job.jobs, (step) => this.#advancing(step))
-          return false
-        case 'author-seq':
-          await nextAuthorSeq(ctx).then(job.read.resolve, job.read.reject)
-          return false
-        case 'handoff':
-          job.job.resolve(await startHandoff(ctx, job.job.to))
-          return false
-        case 'tick':
-          await onTick(ctx)
-          await expireParked(ctx)
-          await this.#advancing(() => moveOutbox(ctx))
-          return false
-        case 'outbox':
-          await this.#advancing(() => moveOutbox(ctx))
-          return false
-        case 'parked':
-          await serveParked(ctx)
-          return false
-        case 'notice':
-          await sendTailNotice(ctx)
-          return false
-        case 'unreachable':
-          await onPeersUnreachable(ctx, job.peers)
-          return false
-      }
-    } catch {
-      ctx.metrics.add('handlerErrorsTotal')
-      return false
-    } finally {
-      this.#noteFollowedLeader()
-    }
   }
 
   /** Runs `step`; if it moved a leader's tail, replicas hear of it early. */
