@@ -9,22 +9,26 @@
 // its length), or other work (named by what the task ran). On a 2-core
 // machine a scavenge whose helper threads are not scheduled can take
 // 100-300 ms.
-// `--runs N` (default 5), `--entries N`, `--keep-traces` (keeps the trace
-// files and prints where). Per-run lines go to stderr; the
+// Flags: `npm run bench:budget -- --help`. Per-run lines go to stderr; the
 // last line of stdout is the JSON summary.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium } from 'playwright'
 import { chromiumLaunchOptions } from '../../scripts/browsers.mjs'
+import { benchArgs } from '../bench-args.mjs'
 import { serveBenchPage } from '../bench-page.mjs'
 
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(name)
-  return at > 0 ? Number(process.argv[at + 1]) : fallback
-}
-const runs = arg('--runs', 5)
-const entries = arg('--entries', 100_000)
-const keepTraces = process.argv.includes('--keep-traces')
+const flags = benchArgs(
+  'bench:budget',
+  "Long tasks on a page's main thread while two tabs replicate; JSON on the last line.",
+  {
+    runs: { type: 'count', default: 5, help: 'runs' },
+    entries: { type: 'count', default: 100_000, help: 'entries of 100 B appended per run' },
+    'keep-traces': { type: 'boolean', help: 'keep the trace files and print where' },
+  },
+)
+const { runs, entries } = flags
+const keepTraces = flags['keep-traces']
 const log = (...parts) => console.error('[bench:budget]', ...parts)
 /** The page's console.timeStamp label at the start of a run (budget-page.ts). */
 const STAMP = 'meshlog-budget-start'

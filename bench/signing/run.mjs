@@ -3,17 +3,22 @@ import { fileURLToPath } from 'node:url'
 import { chromium, firefox } from 'playwright'
 import { createServer } from 'vite'
 import { chromiumLaunchOptions, firefoxLaunchOptions } from '../../scripts/browsers.mjs'
+import { benchArgs } from '../bench-args.mjs'
 import { serveBenchPage } from '../bench-page.mjs'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const at = process.argv.indexOf('--entries')
-const entries = at > 0 ? Number(process.argv[at + 1]) : 4096
-const withFirefox = !process.argv.includes('--no-firefox')
-const only = process.argv.includes('--only')
-  ? process.argv[process.argv.indexOf('--only') + 1]
-  : undefined
-const atBatch = process.argv.indexOf('--batch')
-const batch = atBatch > 0 ? Number(process.argv[atBatch + 1]) : undefined
+const flags = benchArgs(
+  'bench:signing',
+  'Signing and verifying 100-byte entries in Node, Chromium and Firefox; JSON on the last line.',
+  {
+    entries: { type: 'count', default: 4096, help: 'entries signed and verified per figure' },
+    batch: { type: 'count', help: 'entries per signing call; 256 unless given' },
+    only: { type: 'string', choices: ['node', 'chromium', 'firefox'], help: 'one runtime only' },
+    'no-firefox': { type: 'boolean', help: 'skip Firefox' },
+  },
+)
+const { entries, batch, only } = flags
+const withFirefox = !flags['no-firefox']
 const log = (...parts) => console.error('[bench:signing]', ...parts)
 
 async function inNode() {

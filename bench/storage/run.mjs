@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 // `npm run bench:storage`: serves bench/storage/ with Vite, runs the page in
 // headless Chromium, streams its progress, and prints the result as the
-// last line of output (one JSON object). `--entries N` shrinks the run.
+// last line of output (one JSON object). `--entries N` shrinks the run
+// (`--help` lists the flags).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright'
 import { createServer } from 'vite'
 import { chromiumLaunchOptions } from '../../scripts/browsers.mjs'
+import { benchArgs } from '../bench-args.mjs'
 
-const arg = process.argv.indexOf('--entries')
-const entries = arg > 0 ? Number(process.argv[arg + 1]) : 100_000
+const { entries } = benchArgs(
+  'bench:storage',
+  'IndexedDB log store throughput in headless Chromium; JSON on the last line.',
+  { entries: { type: 'count', default: 100_000, help: 'entries written and read' } },
+)
 
 const server = await createServer({
   configFile: false,

@@ -10,14 +10,7 @@
 //            replica page subscribes and notes each one's age on arrival.
 // Progress goes to stderr; the second-to-last line of stdout has the details,
 // the last one the summary JSON. MB = 2^20 bytes of payload.
-// `--mb N` sets the volume per variant (default 50), `--runs N` the raw runs
-// (median, default 3), `--latency N` the paced appends (default 500),
-// `--chunk-kib N` the replicas' largest chunk (default 1024), `--repeat N`
-// the 100 B runs (median, default 3); `--unsigned`
-// turns entry signatures off (`signEntries: false`) to show what they cost,
-// `--group N` sets how many writes share a signature (`signatureGroupSize`).
-// `--latency-only` stops after the latency run and prints its JSON alone;
-// `--one-context` puts both pages in one browser context (one IndexedDB backend).
+// Flags: `npm run bench:wire -- --help`.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -25,25 +18,40 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright'
 import { chromiumLaunchOptions } from '../../scripts/browsers.mjs'
+import { benchArgs, stopOnSignal } from '../bench-args.mjs'
 import { serveBenchPage } from '../bench-page.mjs'
 
+const flags = benchArgs(
+  'bench:wire',
+  'Replication between two Chromium pages against a raw RTCDataChannel; JSON on the last line.',
+  {
+    mb: { type: 'number', default: 50, help: 'MB of payload per variant' },
+    runs: { type: 'count', default: 3, help: 'raw channel runs, median taken' },
+    repeat: { type: 'count', default: 3, help: '100 B runs, median taken' },
+    latency: { type: 'count', default: 500, help: 'paced appends of the latency run' },
+    'chunk-kib': { type: 'count', default: 1024, help: "replicas' largest chunk, KiB" },
+    group: { type: 'count', help: 'writes a signature covers; 32 unless given' },
+    unsigned: { type: 'boolean', help: 'entries without signatures (signEntries: false)' },
+    'latency-only': { type: 'boolean', help: 'stop after the latency run, print its JSON' },
+    'one-context': { type: 'boolean', help: 'both pages in one browser context' },
+    layers: { type: 'boolean', help: 'also time a bare libp2p stream and a link per message size' },
+    'frame-kib': { type: 'count', default: 16, help: 'frames of the --layers runs, KiB' },
+    trace: { type: 'string', value: 'FILE', help: 'a Chromium trace of the 100 B run' },
+  },
+)
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(name)
-  return at > 0 ? Number(process.argv[at + 1]) : fallback
-}
 const size = 16 << 10
-const volumeMb = arg('--mb', 50)
+const volumeMb = flags.mb
 const count = Math.ceil((volumeMb * (1 << 20)) / size)
 const total = count * size
-const runs = arg('--runs', 3)
-const repeats = arg('--repeat', 3)
-const latencyCount = arg('--latency', 500)
-const chunkBytes = arg('--chunk-kib', 1024) * 1024
-const signed = !process.argv.includes('--unsigned')
-const groupSize = arg('--group', undefined)
-const latencyOnly = process.argv.includes('--latency-only')
-const shared = process.argv.includes('--one-context')
+const runs = flags.runs
+const repeats = flags.repeat
+const latencyCount = flags.latency
+const chunkBytes = flags['chunk-kib'] * 1024
+const signed = !flags.unsigned
+const groupSize = flags.group
+const latencyOnly = flags['latency-only']
+const shared = flags['one-context']
 const log = (...parts) => console.error('[bench:wire]', ...parts)
 
 async function startRelay() {
@@ -261,14 +269,14 @@ async function latency(pair) {
   }
 }
 
-const tracing = process.argv.includes('--trace')
+const tracePath = flags.trace
 /**
  * `--layers`: the same volume through each layer under replication, on a
  * fresh pair of libp2p nodes per data-channel message size: a bare libp2p
  * stream and a meshlog link (credit, framing), `--frame-kib` frames.
  */
 async function layers(a, b) {
-  const frame = arg('--frame-kib', 16) << 10
+  const frame = flags['frame-kib'] << 10
   for (const maxMessageSize of [16 << 10, 64 << 10, 256 << 10]) {
     const slot = `layers-${maxMessageSize}-${Date.now()}`
     const ids = await Promise.all(
@@ -304,9 +312,13 @@ async function layers(a, b) {
 const relay = await startRelay()
 let served
 let browser
+stopOnSignal(async () => {
+  relay.child.kill('SIGTERM')
+  await served?.close()
+})
 try {
   // A traced run keeps function names readable in the profile.
-  served = await serveBenchPage('wire', { minify: !tracing })
+  served = await serveBenchPage('wire', { minify: tracePath === undefined })
   const { url } = served
   browser = await chromium.launch({ ...chromiumLaunchOptions(), headless: true })
   // Each page in a browser context of its own, as two peers on two devices:
@@ -346,7 +358,7 @@ try {
   }
   log('raw RTT p50/p99', rawRtt)
 
-  if (process.argv.includes('--layers')) await layers(a, b)
+  if (flags.layers) await layers(a, b)
 
   log('meshlog replication over direct WebRTC')
   const rtc = await logPair(a, b, 'rtc', true)
@@ -385,9 +397,6 @@ try {
 /** The bulk runs after the latency one: 100 B and 4 KiB over WebRTC, 4 KiB relayed; prints both JSON lines. */
 async function throughput(a, b, raw, rtc, latencyFigures) {
   // `--trace FILE`: a Chromium performance trace of the 100 B run (every page and worker thread).
-  const tracePath = process.argv.includes('--trace')
-    ? process.argv[process.argv.indexOf('--trace') + 1]
-    : undefined
   if (tracePath !== undefined) {
     await browser.startTracing(a, {
       path: tracePath,
