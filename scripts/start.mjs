@@ -10,10 +10,34 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { build, preview } from 'vite'
 
+const USAGE = `usage: npm start
+Starts a relay and the demo page, and prints the URL to open. Set with
+environment variables, not flags:
+  PORT        the demo page's port (default 4173)
+  HOST        the interface both listen on (default 127.0.0.1)
+  RELAY_PORT  the relay's WebSocket port, 0 = any free one (default 9090)`
+const args = process.argv.slice(2)
+if (args.length > 0) {
+  if (args.every((arg) => arg === '--help' || arg === '-h')) {
+    console.log(USAGE)
+    process.exit(0)
+  }
+  console.error(`npm start takes no flags (${args.join(' ')})\n\n${USAGE}`)
+  process.exit(2)
+}
+
 const root = fileURLToPath(new URL('..', import.meta.url))
-const port = Number(process.env.PORT ?? 4173)
+/** A port from the environment: a whole number 0-65535, or a clear stop. */
+function portFrom(name, fallback) {
+  const raw = process.env[name] ?? String(fallback)
+  const port = Number(raw)
+  if (/^\d+$/.test(raw) && port <= 65535) return port
+  console.error(`meshlog: ${name} must be a port number (0-65535), not ${JSON.stringify(raw)}`)
+  process.exit(2)
+}
+const port = portFrom('PORT', 4173)
 const host = process.env.HOST ?? '127.0.0.1'
-const relayPort = process.env.RELAY_PORT ?? '9090'
+const relayPort = String(portFrom('RELAY_PORT', 9090))
 const RELAY_START_TIMEOUT_MS = 60_000
 
 function startRelay() {
