@@ -8,6 +8,18 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
+const args = process.argv.slice(2)
+if (args.length > 0) {
+  const usage =
+    'usage: npm test\nRuns every suite (see scripts/test-all.mjs); one suite alone: see "Running one suite" in README.md.'
+  if (args.every((arg) => arg === '--help' || arg === '-h')) {
+    console.log(usage)
+    process.exit(0)
+  }
+  console.error(`npm test takes no flags (${args.join(' ')})\n\n${usage}`)
+  process.exit(2)
+}
+
 const RESULTS = '.vitest-results'
 rmSync(RESULTS, { recursive: true, force: true })
 mkdirSync(RESULTS, { recursive: true })
