@@ -16,6 +16,8 @@ import { drawMeshGraph, type GraphPeer } from './mesh-graph.js'
 
 const CHANNEL = 'chat'
 const STATUS_INTERVAL_MS = 500
+/** Entries drawn: the newest ones (a long log would make every batch redraw thousands). */
+const SHOWN_ENTRIES = 200
 const params = new URLSearchParams(location.search)
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -142,8 +144,12 @@ function renderChannels(status: MeshLogStatus): void {
 }
 
 function renderEntries(entries: readonly Entry[]): void {
+  const shown = entries.slice(-SHOWN_ENTRIES)
+  const note = element('entries-note')
+  note.hidden = shown.length === entries.length
+  note.textContent = `the newest ${shown.length} of ${entries.length} entries`
   element('entries').replaceChildren(
-    ...entries.map((e) => {
+    ...shown.map((e) => {
       const item = document.createElement('li')
       item.dataset.seq = String(e.seq)
       const seq = document.createElement('span')
