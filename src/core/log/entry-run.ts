@@ -46,20 +46,6 @@ export interface EntrySlots {
   payloadEnd: number
 }
 
-/**
- * Makes a run from bytes laid out as above, unchecked: for the run
- * builders of this folder (run-pack.ts, run-repack.ts), which write the
- * layout themselves. Anything else goes through `EntryRun.parse`.
- */
-export let assembleRun: (
-  header: RunHeader,
-  data: Uint8Array,
-  starts: Uint32Array,
-  payloadBytes: number,
-  signedCount: number,
-  proofBytes: number,
-) => EntryRun
-
 export class EntryRun {
   readonly channel: ChannelId
   readonly firstSeq: Seq
@@ -102,11 +88,6 @@ export class EntryRun {
     this.proofBytes = proofBytes
   }
 
-  static {
-    assembleRun = (header, data, starts, payloadBytes, signedCount, proofBytes) =>
-      new EntryRun(header, data, starts, payloadBytes, signedCount, proofBytes)
-  }
-
   get count(): number {
     return this.#starts.length - 1
   }
@@ -119,6 +100,22 @@ export class EntryRun {
   /** The last entry's hash (`prevHash` for an empty run). */
   get lastHash(): Uint8Array {
     return this.count === 0 ? this.prevHash : this.hashAt(this.count - 1)
+  }
+
+  /**
+   * A run over bytes laid out as above, unchecked: for the run builders of
+   * this folder (run-pack.ts, run-repack.ts), which write the layout
+   * themselves. Bytes from anywhere else go through `EntryRun.parse`.
+   */
+  static assemble(
+    header: RunHeader,
+    data: Uint8Array,
+    starts: Uint32Array,
+    payloadBytes: number,
+    signedCount: number,
+    proofBytes: number,
+  ): EntryRun {
+    return new EntryRun(header, data, starts, payloadBytes, signedCount, proofBytes)
   }
 
   /** A run of no entries that would start at `firstSeq`, after `prevHash`. */

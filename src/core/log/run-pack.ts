@@ -7,7 +7,7 @@ import { equals } from 'uint8arrays/equals'
 import { describeValue, InvalidArgumentError } from '../errors.js'
 import type { ChainTail, Entry, EntryDraft } from './entry.js'
 import { groupProofDepth, HASH_BYTES, SIGNATURE_BYTES } from './entry.js'
-import { assembleRun, type EntryRun } from './entry-run.js'
+import { EntryRun } from './entry-run.js'
 import { type ChannelId, isSeqNumber, type PeerId, type Seq } from './ids.js'
 import {
   MAX_RUN_PAYLOAD_BYTES,
@@ -142,7 +142,7 @@ function pack(
     payloadBytes += item.payload.byteLength
   }
   starts[items.length] = offset
-  return assembleRun(
+  return EntryRun.assemble(
     { channel, firstSeq, prevHash, authors: [...authors.keys()] },
     data,
     starts,

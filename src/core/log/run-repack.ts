@@ -5,7 +5,7 @@
  * index varint rewritten and the rest of its bytes copied as they are.
  */
 import { equals } from 'uint8arrays/equals'
-import { assembleRun, type EntryRun } from './entry-run.js'
+import { EntryRun } from './entry-run.js'
 import type { PeerId } from './ids.js'
 import { varintLength, writeVarint } from './run-bytes.js'
 
@@ -72,7 +72,7 @@ export function concatRuns(runs: readonly EntryRun[]): EntryRun {
     proofBytes += run.proofBytes
   }
   starts[count] = offset
-  return assembleRun(
+  return EntryRun.assemble(
     {
       channel: first.channel,
       firstSeq: first.firstSeq,
@@ -116,7 +116,7 @@ export function trimAuthors(run: EntryRun): EntryRun {
     offset = repackEntry(run, i, remap, data, offset)
   }
   starts[run.count] = offset
-  return assembleRun(
+  return EntryRun.assemble(
     { channel: run.channel, firstSeq: run.firstSeq, prevHash: run.prevHash, authors: table },
     data,
     starts,
