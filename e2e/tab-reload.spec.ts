@@ -22,6 +22,8 @@ test.beforeAll(async () => {
       emptyOutDir: true,
       target: 'es2022',
       rollupOptions: { input: join(ROOT, 'tab.html') },
+      // The lazily loaded libp2p chunk is ~560 kB (see vite.config.ts).
+      chunkSizeWarningLimit: 640,
     },
     worker: { format: 'es' as const },
   }
