@@ -47,7 +47,8 @@ async function inBrowser(type, launchOptions, url) {
     await page.goto(url)
     await page.waitForFunction(() => window.signingBench !== undefined)
     const runtime = `${type.name()} ${browser.version()} (worker)`
-    return await page.evaluate(([r, b]) => window.signingBench(r, b), [runtime, batch])
+    const options = { entries, ...(batch === undefined ? {} : { batch }) }
+    return await page.evaluate(([r, o]) => window.signingBench(r, o), [runtime, options])
   } finally {
     await browser.close()
   }

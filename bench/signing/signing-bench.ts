@@ -145,13 +145,15 @@ async function attempt(run: () => Promise<Figure>): Promise<Figure | { readonly 
   }
 }
 
+export interface SigningBenchOptions {
+  readonly entries?: number
+  readonly nobleEntries?: number
+  readonly batch?: number
+}
+
 export async function runSigningBench(
   runtime: string,
-  options: {
-    readonly entries?: number
-    readonly nobleEntries?: number
-    readonly batch?: number
-  } = {},
+  options: SigningBenchOptions = {},
 ): Promise<SigningBenchResult> {
   BATCH = options.batch ?? BATCH_DEFAULT
   const entries = options.entries ?? 4096

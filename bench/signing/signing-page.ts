@@ -1,13 +1,13 @@
 /** Page of `npm run bench:signing`: starts the worker and exposes its answer to the runner. */
-import type { SigningBenchResult } from './signing-bench.js'
+import type { SigningBenchOptions, SigningBenchResult } from './signing-bench.js'
 
 declare global {
   interface Window {
-    signingBench: (runtime: string, batch?: number) => Promise<SigningBenchResult>
+    signingBench: (runtime: string, options: SigningBenchOptions) => Promise<SigningBenchResult>
   }
 }
 
-window.signingBench = (runtime, batch) =>
+window.signingBench = (runtime, options) =>
   new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./signing-worker.ts', import.meta.url), { type: 'module' })
     worker.addEventListener('message', (event) => {
@@ -16,5 +16,5 @@ window.signingBench = (runtime, batch) =>
       else resolve(event.data.result)
     })
     worker.addEventListener('error', (event) => reject(new Error(event.message)))
-    worker.postMessage({ runtime, batch })
+    worker.postMessage({ runtime, options })
   })

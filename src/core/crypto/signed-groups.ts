@@ -47,7 +47,10 @@ function node(hasher: EntryHasher, left: Uint8Array, right: Uint8Array): Uint8Ar
 
 export interface SignedGroup {
   readonly root: Uint8Array
-  /** One proof per leaf, in order. */
+  /**
+   * One proof per leaf, in order: views into one buffer (`slice` one to keep
+   * it alone; a structured clone of a view copies the whole buffer).
+   */
   readonly proofs: Uint8Array[]
 }
 
@@ -117,15 +120,27 @@ export function groupSiblings(
   }) as Uint8Array
 }
 
-/** The root of `leaves` (2 to MAX_GROUP_SIZE of them) and each leaf's proof. */
+/**
+ * The root of `leaves` (2 to MAX_GROUP_SIZE of them) and each leaf's proof.
+ * The proofs share one buffer: a small allocation per proof cost the
+ * leader more than the tree's hashing (fresh memory is dear in a VM).
+ */
 export function buildGroup(hasher: EntryHasher, leaves: readonly Uint8Array[]): SignedGroup {
   const size = leaves.length
-  const proofs = leaves.map((_, index) => {
-    const proof = new Uint8Array(proofByteLength(groupProofDepthAt(index, size)))
+  let total = 0
+  for (let index = 0; index < size; index++)
+    total += proofByteLength(groupProofDepthAt(index, size))
+  const bytes = new Uint8Array(total)
+  const proofs: Uint8Array[] = new Array(size)
+  let at = 0
+  for (let index = 0; index < size; index++) {
+    const end = at + proofByteLength(groupProofDepthAt(index, size))
+    const proof = bytes.subarray(at, end)
     proof[0] = index
     proof[1] = size - 1
-    return proof
-  })
+    proofs[index] = proof
+    at = end
+  }
   const root = groupSiblings(hasher, leaves, (leaf, level, hash) => {
     proofs[leaf]?.set(hash, PROOF_HEAD_BYTES + level * HASH_BYTES)
   })
