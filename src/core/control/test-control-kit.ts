@@ -6,7 +6,7 @@
  */
 import { equals } from 'uint8arrays/equals'
 import { createJsHasher } from '../log/entry-hasher.js'
-import { type PeerId, peerId } from '../log/ids.js'
+import { type ChannelId, channelId, type PeerId, peerId } from '../log/ids.js'
 import { seededRng } from '../random/rng.js'
 import { ManualClock } from '../time/manual-clock.js'
 import {
@@ -16,6 +16,7 @@ import {
 } from './admin-commands.js'
 import type { AdminVerdict, AdminVerifier, AdminVerifyRequest } from './admin-verifier.js'
 import type { ControlConfig } from './control-config.js'
+import type { ControlEvent } from './control-events.js'
 import { ControlLoop } from './control-loop.js'
 import type { ControlLoopOptions } from './control-loop-options.js'
 import type { ChannelView, ControlSnapshot, PeerView } from './control-snapshot.js'
@@ -25,6 +26,14 @@ export const hasher = createJsHasher()
 const textEncoder = new TextEncoder()
 
 export const SELF: PeerId = peerId('peer-self')
+
+export const ch = (name: string): ChannelId => channelId(name)
+export const p = (name: string): PeerId => peerId(name)
+/** A channel-opened event, with its replica set when given. */
+export const opened = (name: string, replicaSet?: PeerId[]): ControlEvent =>
+  replicaSet === undefined
+    ? { type: 'channel-opened', channel: ch(name) }
+    : { type: 'channel-opened', channel: ch(name), replicaSet }
 
 /** The seed's `fast_test_config`: 10 ms ticks, queues of 64. */
 export const FAST_TEST_CONFIG: Partial<ControlConfig> = {
