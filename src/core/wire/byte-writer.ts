@@ -75,8 +75,13 @@ export class ByteWriter {
     return this.blob(textEncoder.encode(value))
   }
 
-  /** The bytes written, in a buffer of exactly that size (transferable). */
+  /**
+   * The bytes written, in a buffer of exactly that size (transferable): the
+   * writer's own when it was made that size, else a copy. Write nothing
+   * after: it could land in the bytes handed out.
+   */
   finish(): Uint8Array {
+    if (this.#length === this.#buffer.byteLength) return this.#buffer
     return this.#buffer.slice(0, this.#length)
   }
 }

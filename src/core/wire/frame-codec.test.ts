@@ -5,13 +5,14 @@ import { GENESIS_HASH } from '../log/entry.js'
 import { type EntryHasher, loadEntryHasher } from '../log/entry-hasher.js'
 import { channelId, peerId, type Seq } from '../log/ids.js'
 import { packEntries } from '../log/run-pack.js'
+import { trimAuthors } from '../log/run-repack.js'
 import { testLogWriter } from '../log/test-entries.js'
 import type { SyncResponse } from '../replication/messages.js'
 import { packedSyncResponse } from '../replication/packed-response.js'
 import { PROPOSE_MAX_BYTES, PROPOSE_MAX_ENTRIES } from '../replication/propose-message.js'
 import { ByteWriter } from './byte-writer.js'
 import { DecodeError } from './decode-error.js'
-import { decodeFrame, encodeFrame, type WireFrame } from './frame-codec.js'
+import { decodeFrame, encodeFrame, syncResponseFrameBytes, type WireFrame } from './frame-codec.js'
 import { proposeFrames, sessionFrames, smallFrames } from './wire-arbitraries.js'
 import { MAX_FRAME_BYTES, WIRE_VERSION } from './wire-limits.js'
 
@@ -371,5 +372,30 @@ describe('a packed sync response', () => {
     expect(frame.kind === 'sync-response' && frame.message.entries.map((e) => e.author)).toEqual([
       'other-2',
     ])
+  })
+  it('is written into a buffer of exactly its size, so no copy ends the encoding', () => {
+    const channel = channelId('çhannel ✓ wire')
+    const tail = { nextSeq: 300 as Seq, lastHash: GENESIS_HASH }
+    const written = testLogWriter(hasher, channel, peerId('author-a'), tail).next(40, 9)
+    const mixed = written.map((e, i) => (i % 3 === 0 ? { ...e, author: peerId(`author-${i}`) } : e))
+    const run = packEntries(channel, mixed)
+    for (const [part, firstSeq, retained] of [
+      [run, 300, 0],
+      [run.slice(5, 17), 305, 200],
+      [run.slice(40), 340, 2 ** 40],
+    ] as const) {
+      const message = packedSyncResponse(
+        {
+          channelId: channel,
+          firstSeq: firstSeq as Seq,
+          leaderFirstRetainedSeq: retained as Seq,
+          requestId: 2n ** 63n,
+        },
+        part,
+      )
+      const bytes = encodeFrame({ kind: 'sync-response', message })
+      expect(syncResponseFrameBytes(message, trimAuthors(part))).toBe(bytes.byteLength)
+      expect(bytes.buffer.byteLength).toBe(bytes.byteLength)
+    }
   })
 })

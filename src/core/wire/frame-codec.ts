@@ -28,6 +28,7 @@ import {
   peerId,
   type Seq,
 } from '../log/ids.js'
+import { varintLength } from '../log/run-bytes.js'
 import { packEntries } from '../log/run-pack.js'
 import { trimAuthors } from '../log/run-repack.js'
 import { wireByteLength, writeWire } from '../log/run-wire.js'
@@ -140,10 +141,13 @@ function enumCode(list: readonly string[], value: unknown, what: string): number
  * hashing must reach.
  */
 function writeRun(w: ByteWriter, whole: EntryRun, form: 'hashed' | 'wire' = 'hashed'): void {
-  w.varint(whole.count)
-  if (whole.count === 0) return
   // A decoder refuses authors no entry uses (a slice of a stored run may list some).
-  const run = trimAuthors(whole)
+  writeTrimmedRun(w, trimAuthors(whole), form)
+}
+
+function writeTrimmedRun(w: ByteWriter, run: EntryRun, form: 'hashed' | 'wire'): void {
+  w.varint(run.count)
+  if (run.count === 0) return
   w.bytes(run.prevHash)
   w.varint(run.authors.length)
   for (const author of run.authors) w.string(author)
@@ -172,19 +176,40 @@ function packedEntries(m: SyncResponse): EntryRun {
   return run
 }
 
+const textEncoder = new TextEncoder()
+
 function initialCapacity(frame: WireFrame): number {
-  if (frame.kind === 'sync-response') {
-    const run = responseRun(frame.message)
-    if (run !== undefined) return 256 + run.authors.length * 160 + wireByteLength(run)
+  return frame.kind === 'sync-chunk' || frame.kind === 'propose' ? 1024 : 96
+}
+
+/**
+ * The exact size of a sync response's frame over `run` (trimmed to its
+ * authors), as encodeFrame writes it: a buffer of that size is the frame,
+ * with no copy into a buffer of the right size at the end (a 1 MiB chunk's
+ * frame copied into fresh memory cost a leader more than encoding it).
+ */
+export function syncResponseFrameBytes(m: SyncResponse, run: EntryRun): number {
+  const sized = (text: string) => {
+    const bytes = textEncoder.encode(text).byteLength
+    return varintLength(bytes) + bytes
   }
-  return frame.kind === 'sync-chunk' || frame.kind === 'propose' || frame.kind === 'sync-response'
-    ? 1024
-    : 96
+  let bytes = 2 + sized(m.channelId) + varintLength(m.firstSeq)
+  bytes += varintLength(m.leaderFirstRetainedSeq) + 8 + varintLength(run.count)
+  if (run.count === 0) return bytes
+  bytes += HASH_BYTES + varintLength(run.authors.length) + wireByteLength(run) + HASH_BYTES
+  for (const author of run.authors) bytes += sized(author)
+  return bytes
 }
 
 /** Encodes a frame; throws InvalidArgumentError for a message it would refuse to decode. */
 export function encodeFrame(frame: WireFrame): Uint8Array {
-  const w = new ByteWriter(initialCapacity(frame))
+  const response =
+    frame.kind === 'sync-response' ? trimAuthors(packedEntries(frame.message)) : undefined
+  const w = new ByteWriter(
+    response === undefined
+      ? initialCapacity(frame)
+      : syncResponseFrameBytes(frame.message as SyncResponse, response),
+  )
   w.u8(WIRE_VERSION).u8(FRAME_KIND_CODES[frame.kind] ?? invalid('unknown frame kind', frame.kind))
   const { channelId: channel } = frame.message
   w.string(channelId(channel))
@@ -211,7 +236,7 @@ export function encodeFrame(frame: WireFrame): Uint8Array {
       w.varint(checkSeq(m.firstSeq, 'firstSeq'))
       w.varint(checkSeq(m.leaderFirstRetainedSeq, 'leaderFirstRetainedSeq'))
       w.u64(checkRequestId(m.requestId))
-      writeRun(w, packedEntries(m), 'wire')
+      writeTrimmedRun(w, response as EntryRun, 'wire')
       break
     }
     case 'sync-nack': {
