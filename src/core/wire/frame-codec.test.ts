@@ -373,6 +373,7 @@ describe('a packed sync response', () => {
       'other-2',
     ])
   })
+
   it('is written into a buffer of exactly its size, so no copy ends the encoding', () => {
     const channel = channelId('çhannel ✓ wire')
     const tail = { nextSeq: 300 as Seq, lastHash: GENESIS_HASH }
