@@ -5,10 +5,10 @@ import { parseArgs } from 'node:util'
 
 /**
  * `flags` maps each flag's name (without `--`) to `{ type, help, default,
- * value }`; `type` is 'count' (a positive integer), 'number' (positive),
- * 'string' (`value` names it in the usage, `choices` lists what it may be)
- * or 'boolean'. Returns the values
- * by flag name; a flag not given is its default (maybe undefined).
+ * value, choices }`; `type` is 'count' (a positive integer), 'number'
+ * (positive), 'string' (`value` names it in the usage, `choices` lists what
+ * it may be) or 'boolean'. Returns the values by flag name; a flag not
+ * given is its default (maybe undefined).
  */
 export function benchArgs(bench, about, flags) {
   const usage = () =>
