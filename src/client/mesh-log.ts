@@ -11,7 +11,7 @@
  * With `mesh: { relay, room }` the page also runs the libp2p browser node
  * (mesh-transport.ts, loaded only then): the peer id is the slot's libp2p
  * id, links to room members join the frame port, and channels opened with
- * `replicaSet: 'room'` follow the room's members (room-replica-set.ts).
+ * `replicaSet: 'room'` follow the room's members (mesh-room.ts).
  */
 import { type Remote, transfer } from 'comlink'
 import { ClosedError, describeValue, InvalidArgumentError } from '../core/errors.js'
@@ -46,11 +46,11 @@ import {
   slotNames,
   type Unsubscribe,
 } from './mesh-log-options.js'
+import { MeshRoom } from './mesh-room.js'
 import type { MeshTransport } from './mesh-transport.js'
 import { OpenChannels } from './open-channels.js'
 import { watchPage } from './page-drain.js'
 import type { PeerSlot } from './peer-slot.js'
-import { RoomReplicaSet } from './room-replica-set.js'
 import { acquireTabSlot } from './slot-memory.js'
 import { SubscriptionBook } from './subscription-book.js'
 import { keyDatabaseOf, spawnReplicationWorker, workerInitOf } from './worker-init.js'
@@ -77,7 +77,7 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
   readonly #subscriptions: SubscriptionBook
   readonly #channels: OpenChannels
   readonly #mesh: MeshTransport | undefined
-  #room: RoomReplicaSet | undefined
+  #room: MeshRoom | undefined
   #self: PeerId | undefined
   #handlerErrors = 0
   #closing: Promise<void> | undefined
@@ -212,23 +212,13 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
     })
     const mesh = this.#mesh
     if (mesh === undefined) return
-    this.#room = new RoomReplicaSet(
-      hello.self,
-      `${this.namespace}-room-${mesh.room}`,
-      typeof localStorage === 'undefined' ? undefined : localStorage,
-    )
-    mesh.on('link-up', ({ detail }) => {
-      if (this.#closing !== undefined) {
-        detail.link.close()
-        return
-      }
-      this.#framePort.attachLink(detail.link)
-      // Links are made only within the room: a linked peer is a member, even
-      // before the directory's listing of it reached this page.
-      if (this.#room?.see([detail.link.remotePeer]) === true) void this.#followRoom()
-    })
-    mesh.on('members-changed', ({ detail }) => {
-      if (this.#room?.see(detail.members) === true) void this.#followRoom()
+    this.#room = new MeshRoom({
+      mesh,
+      self: hello.self,
+      namespace: this.namespace,
+      framePort: this.#framePort,
+      channels: this.#channels,
+      closing: () => this.#closing !== undefined,
     })
     await mesh.setOnline(true)
   }
@@ -254,12 +244,6 @@ export class MeshLog extends TypedEventTarget<MeshLogEvents> {
       timeoutMs: options.timeoutMs ?? this.#options.callTimeoutMs,
       signal: options.signal,
     })
-  }
-
-  /** Gives every room channel the room's current members as its replica set. */
-  async #followRoom(): Promise<void> {
-    const peers = this.#room?.peers
-    if (peers !== undefined) await this.#channels.followRoom(peers)
   }
 
   /**
